@@ -1,0 +1,190 @@
+"""The HTTP edge: one decorator that authenticates, parses, calls the use case and responds.
+
+Every route in app.py goes through `Router.route`, so the error shape, the role check, request
+validation and the OpenAPI entry are each written once. Domain errors become HTTP errors here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib import auth
+from chalicelib.domain.errors import DomainError, Invalid, Malformed
+from chalicelib.observability import logger, metrics
+
+JSON = "application/json"
+
+_MESSAGES_ID = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "kolom tidak dikenal atau tidak boleh diubah",
+    "string_pattern_mismatch": "format tidak sesuai",
+    "string_too_short": "terlalu pendek",
+    "string_too_long": "terlalu panjang",
+    "literal_error": "nilai tidak diizinkan",
+    "date_from_datetime_parsing": "tanggal harus berformat YYYY-MM-DD",
+    "date_parsing": "tanggal harus berformat YYYY-MM-DD",
+    "date_type": "tanggal harus berformat YYYY-MM-DD",
+    "int_parsing": "harus bilangan bulat",
+    "int_type": "harus bilangan bulat",
+    "int_from_float": "harus bilangan bulat",
+    "greater_than_equal": "terlalu kecil",
+    "less_than_equal": "terlalu besar",
+    "string_type": "harus teks",
+    "list_type": "harus daftar",
+    "dict_type": "harus objek",
+    "too_short": "terlalu sedikit isian",
+    "too_long": "terlalu banyak isian",
+    "value_error": "nilai tidak valid",
+}
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    name: str
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    returns: type[BaseModel] | None
+    status: int
+    roles: frozenset[str] | None
+    content_types: list[str]
+    errors: tuple[int, ...]
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Call:
+    """What a view gets: the verified user, the validated body/query and the raw request."""
+
+    user: auth.User | None
+    body: Any
+    query: Any
+    request: Request
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name.lower())
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    error.update(extra)
+    return Response(body={"error": error}, status_code=status,
+                    headers={"Content-Type": JSON, **(headers or {})})
+
+
+def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        message = _MESSAGES_ID.get(err["type"], err["msg"])
+        if err["type"] == "value_error":
+            message = str(err.get("ctx", {}).get("error", err["msg"]))
+        fields.setdefault(prefix + loc, message)
+    return fields
+
+
+def parse_json(raw: bytes | None) -> Any:
+    if not raw:
+        raise Malformed("BODY_MISSING", "Badan permintaan (JSON) wajib ada")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed("BODY_MALFORMED", "Badan permintaan bukan JSON yang valid") from None
+
+
+def validate(model: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED") -> Any:
+    if not isinstance(data, dict):
+        raise Malformed("BODY_MALFORMED", "Badan permintaan harus objek JSON")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(code, "Data tidak valid, periksa kolom yang ditandai", validation_fields(exc)) from None
+
+
+def dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+class Router:
+    def __init__(self, app: Chalice):
+        self.app = app
+        self.operations: list[Operation] = []
+
+    def route(self, path: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
+              query: type[BaseModel] | None = None, returns: type[BaseModel] | None = None,
+              status: int = 200, roles: frozenset[str] | None = auth.READERS,
+              content_types: list[str] | None = None, errors: tuple[int, ...] = (),
+              tags: tuple[str, ...] = ()) -> Callable:
+        """Register a route. roles=None makes it public (health, openapi)."""
+
+        def decorator(fn: Callable) -> Callable:
+            op = Operation(path, method, fn.__name__, summary, body, query, returns, status, roles,
+                           content_types or [JSON], errors, tags)
+            self.operations.append(op)
+
+            @functools.wraps(fn)
+            def view(**params: str) -> Response:
+                return self._handle(op, fn, params)
+
+            self.app.route(path, methods=[method], content_types=op.content_types, name=fn.__name__)(view)
+            return fn
+
+        return decorator
+
+    def _handle(self, op: Operation, fn: Callable, params: dict[str, str]) -> Response:
+        request = self.app.current_request
+        try:
+            user = None
+            if op.roles is not None:
+                user = auth.verify(request.headers.get("authorization"))
+                auth.require(user, op.roles)
+                logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
+            body = validate(op.body, parse_json(request.raw_body)) if op.body else None
+            query = validate(op.query, dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
+            result = fn(Call(user, body, query, request), **params)
+        except DomainError as exc:
+            metrics.add_metric(name="ClientErrors", unit="Count", value=1)
+            logger.info("request refused", extra={"code": exc.code, "status": exc.status})
+            return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+        except PynamoDBException as exc:
+            if _throttled(exc):
+                logger.warning("throttled", extra={"operation": op.name})
+                return error_response(503, "SERVICE_BUSY", "Sistem sedang sibuk, coba lagi sebentar",
+                                      headers={"Retry-After": "2"})
+            logger.exception("storage error", extra={"operation": op.name})
+            return error_response(500, "INTERNAL", "Terjadi kesalahan pada server")
+        except Exception:
+            logger.exception("unhandled error", extra={"operation": op.name})
+            return error_response(500, "INTERNAL", "Terjadi kesalahan pada server")
+        if isinstance(result, Response):
+            return result
+        reply = result if isinstance(result, Reply) else Reply(result)
+        return Response(body=dump(reply.body), status_code=reply.status or op.status,
+                        headers={"Content-Type": JSON, **reply.headers})
+
+
+def _throttled(exc: PynamoDBException) -> bool:
+    return getattr(exc, "cause_response_code", None) in {
+        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}

@@ -1,0 +1,79 @@
+"""OpenAPI 3.1 document generated from the routes' own schemas (the ones that validate requests)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api.http import Operation
+from chalicelib.api.schemas import ErrorOut
+
+_ERROR_TEXT = {
+    400: "Malformed request", 401: "Missing or invalid token", 403: "Role or village not allowed",
+    404: "Not found", 409: "Duplicate or stale version", 415: "Unsupported media type",
+    422: "Invalid values", 503: "Busy, retry later",
+}
+
+
+def document(operations: list[Operation], version: str) -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorOut}
+    for op in operations:
+        models.update(m for m in (op.body, op.returns) if m is not None)
+    keyed = sorted(((m, "validation" if m in {op.body for op in operations} else "serialization")
+                    for m in models), key=lambda pair: pair[0].__name__)
+    refs, schema = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+    components = schema.get("$defs", {})
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Lindung API", "version": version,
+                 "description": "Pendaftaran dan pengingat jaminan sosial BPJS Ketenagakerjaan "
+                                "untuk pekerja rentan. Errors: {error: {code, message, fields}}."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "paths": paths,
+    }
+
+
+def _ref(refs: dict, model: type[BaseModel], mode: str) -> dict[str, Any]:
+    return refs[(model, mode)]
+
+
+def _operation(op: Operation, refs: dict) -> dict[str, Any]:
+    doc: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": list(op.tags)}
+    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+              for p in re.findall(r"{(\w+)}", op.path)]
+    if op.query is not None:
+        for name, info in op.query.model_fields.items():
+            prop = op.query.model_json_schema()["properties"][name]
+            params.append({"name": name, "in": "query", "required": info.is_required(), "schema": prop})
+    if params:
+        doc["parameters"] = params
+    if op.body is not None:
+        doc["requestBody"] = {"required": True, "content": {
+            op.content_types[0]: {"schema": _ref(refs, op.body, "validation")}}}
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.returns is not None:
+        ok["content"] = {"application/json": {"schema": _ref(refs, op.returns, "serialization")}}
+    doc["responses"] = {str(op.status): ok}
+    error_codes = set(op.errors) | {500}
+    if op.roles is not None:
+        doc["security"] = [{"bearer": []}]
+        error_codes |= {401, 403}
+    if op.body is not None:
+        error_codes |= {400, 415, 422}
+    if op.query is not None:
+        error_codes |= {400, 422}
+    error_schema = _ref(refs, ErrorOut, "serialization")
+    for code in sorted(error_codes):
+        doc["responses"][str(code)] = {"description": _ERROR_TEXT.get(code, "Server error"),
+                                       "content": {"application/json": {"schema": error_schema}}}
+    return doc

@@ -1,0 +1,120 @@
+"""Enrolment rules without storage: what a new enrolment looks like and what a patch changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from chalicelib.domain import lifecycle
+from chalicelib.domain import nik as nik_rules
+from chalicelib.domain import phone as phone_rules
+from chalicelib.domain.errors import Invalid
+
+# Fields a PATCH may set to null; the rest are required once set.
+NULLABLE = frozenset({"phone", "occupation", "kpj_number", "rejection_reason"})
+
+
+@dataclass
+class Enrolment:
+    id: str
+    regency: str
+    programme_id: str
+    nik: str
+    name: str
+    birth_date: str
+    sex: str
+    village_code: str
+    district_code: str
+    category: str
+    status: str
+    coverage_start: str
+    coverage_end: str
+    version: int
+    created_at: str
+    updated_at: str
+    created_by: str
+    updated_by: str
+    phone: str | None = None
+    occupation: str | None = None
+    kpj_number: str | None = None
+    rejection_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    deleted: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Actor:
+    sub: str
+    role: str
+
+
+def district_of(village_code: str) -> str:
+    return village_code.rsplit(".", 1)[0]
+
+
+def check_person(raw_nik: str, birth_date: date | None, sex: str | None, regency: str,
+                 today: date) -> tuple[nik_rules.Nik, list[str]]:
+    """Validate a NIK against the stated birth date and sex; returns the NIK and warnings."""
+    try:
+        parsed = nik_rules.parse(raw_nik, today)
+    except nik_rules.NikError as exc:
+        raise Invalid("NIK_INVALID", exc.message, {"nik": exc.message}, reason=exc.code) from None
+    problems = nik_rules.check_consistency(parsed, birth_date, sex)
+    if problems:
+        raise Invalid("NIK_MISMATCH", "NIK tidak cocok dengan data diri", problems)
+    warnings = [] if parsed.regency_code == regency else ["NIK_OTHER_REGENCY"]
+    return parsed, warnings
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return phone_rules.normalise(raw)
+    except phone_rules.PhoneError as exc:
+        raise Invalid("PHONE_INVALID", str(exc), {"phone": str(exc)}) from None
+
+
+def check_status(current: str | None, new: str, kpj: str | None, reason: str | None) -> None:
+    problems = lifecycle.transition_problems(current, new, kpj, reason)
+    kpj_problem = lifecycle.kpj_problem(kpj)
+    if kpj_problem:
+        problems["kpj_number"] = kpj_problem
+    if problems:
+        code = "STATUS_TRANSITION_INVALID" if "status" in problems else "VALIDATION_FAILED"
+        raise Invalid(code, "Perubahan status tidak valid", problems)
+
+
+def apply_patch(current: Enrolment, changes: dict[str, Any], regency: str, today: date,
+                actor: Actor, now: str) -> tuple[Enrolment, dict[str, list]]:
+    """Return the updated enrolment and {field: [old, new]} for the audit trail."""
+    nulls = {k for k, v in changes.items() if v is None and k not in NULLABLE}
+    if nulls:
+        raise Invalid("VALIDATION_FAILED", "Kolom wajib tidak boleh dikosongkan",
+                      {k: "wajib diisi" for k in sorted(nulls)})
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+    if "phone" in values:
+        values["phone"] = normalise_phone(values["phone"])
+    updated = replace(current, **values)
+    if {"birth_date", "sex"} & values.keys():
+        _, updated.warnings = check_person(updated.nik, date.fromisoformat(updated.birth_date),
+                                           updated.sex, regency, today)
+    if "village_code" in values:
+        updated.district_code = district_of(updated.village_code)
+    if updated.status != "rejected" and "rejection_reason" not in values:
+        updated.rejection_reason = None
+    check_status(current.status if "status" in values else None, updated.status,
+                 updated.kpj_number, updated.rejection_reason)
+    diff = {k: [getattr(current, k), getattr(updated, k)]
+            for k in ("name", "birth_date", "sex", "phone", "village_code", "district_code", "category",
+                      "occupation", "kpj_number", "status", "rejection_reason", "warnings")
+            if getattr(current, k) != getattr(updated, k)}
+    if diff:
+        updated.version = current.version + 1
+        updated.updated_at = now
+        updated.updated_by = actor.sub
+    return updated, diff

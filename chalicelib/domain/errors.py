@@ -1,0 +1,42 @@
+"""Domain errors carry an English code for programs and a Bahasa Indonesia message for people.
+
+They are raised anywhere below app.py and turned into the contract's error shape in exactly one
+place (chalicelib.api.http), so a service never needs to know about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 422
+
+    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None, **extra: object):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class Malformed(DomainError):
+    status = 400
+
+
+class Unauthenticated(DomainError):
+    status = 401
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    status = 422

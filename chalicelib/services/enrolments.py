@@ -1,0 +1,180 @@
+"""Enrolment use cases: enrol, read, list, correct, withdraw (soft delete) and the audit trail.
+
+Officers act only in their assigned villages; lists for an officer walk only those villages'
+index partitions, so another village's records are never read, let alone returned.
+"""
+
+from __future__ import annotations
+
+from chalicelib.api import cursors
+from chalicelib.api.schemas import EnrolmentIn, EnrolmentPatch, EnrolmentQuery
+from chalicelib.auth import User
+from chalicelib.domain.clock import today_wib
+from chalicelib.domain.enrolment import (
+    Actor,
+    Enrolment,
+    apply_patch,
+    check_person,
+    check_status,
+    district_of,
+    normalise_phone,
+)
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from chalicelib.observability import logger, metrics
+from chalicelib.services import programmes
+from chalicelib.services.deps import Deps
+from chalicelib.services.paging import take
+from chalicelib.store import audit as audit_repo
+from chalicelib.store import enrolments as repo
+from chalicelib.store import regions
+from chalicelib.store.audit import AuditEntry
+
+_AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation",
+            "kpj_number", "status", "coverage_start", "coverage_end", "warnings")
+
+
+def _check_village(user: User, village_code: str, field: str = "village_code") -> None:
+    if not user.can_see_village(village_code):
+        raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda", {field: "di luar wilayah tugas"})
+    if not village_code.startswith(user.regency + ".") or not regions.village_exists(village_code):
+        raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini", {field: "tidak dikenal"})
+
+
+def _check_category(programme: dict, category: str) -> None:
+    if category not in {c["code"] for c in programme["categories"]}:
+        raise Invalid("CATEGORY_UNKNOWN", "Kategori tidak ada di program ini", {"category": "tidak dikenal"})
+
+
+def _audit(deps: Deps, user: User, eid: str, action: str, at: str, changes: dict) -> AuditEntry:
+    return AuditEntry(user.regency, "enrolment", eid, action, user.sub, user.role, at, deps.new_id(), changes)
+
+
+def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn) -> Enrolment:
+    programme = programmes.get(user, pid)
+    _check_village(user, data.village_code)
+    _check_category(programme, data.category)
+    parsed, warnings = check_person(data.nik, data.birth_date, data.sex, user.regency, today_wib(deps.clock))
+    check_status(None, data.status, data.kpj_number, None)
+    now = deps.now_iso()
+    enrolment = Enrolment(
+        id=deps.new_id(), regency=user.regency, programme_id=pid, nik=parsed.value, name=data.name,
+        birth_date=data.birth_date.isoformat(), sex=data.sex, phone=normalise_phone(data.phone),
+        village_code=data.village_code, district_code=district_of(data.village_code), category=data.category,
+        occupation=data.occupation, kpj_number=data.kpj_number, status=data.status,
+        coverage_start=programme["coverage_start"], coverage_end=programme["coverage_end"],
+        warnings=warnings, version=1, created_at=now, updated_at=now, created_by=user.sub, updated_by=user.sub)
+    changes = {k: [None, getattr(enrolment, k)] for k in _AUDITED if getattr(enrolment, k) not in (None, [])}
+    repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes))
+    metrics.add_metric(name="EnrolmentsCreated", unit="Count", value=1)
+    logger.info("enrolment created", extra={"enrolment_id": enrolment.id, "programme_id": pid,
+                                            "nik": parsed.masked()})
+    return enrolment
+
+
+def get(user: User, eid: str) -> Enrolment:
+    enrolment = repo.get(user.regency, eid)
+    if enrolment is None or enrolment.deleted:
+        raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
+    if not user.can_see_village(enrolment.village_code):
+        raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+    return enrolment
+
+
+def parse_if_match(value: str | None, required: bool) -> int | None:
+    if value is None:
+        if required:
+            raise Invalid("IF_MATCH_REQUIRED", "Header If-Match (versi data) wajib untuk perubahan",
+                          {"If-Match": "wajib diisi"})
+        return None
+    try:
+        return int(value.strip().strip('W/').strip('"'))
+    except ValueError:
+        raise Invalid("IF_MATCH_INVALID", "If-Match harus nomor versi", {"If-Match": "harus angka"}) from None
+
+
+def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int) -> Enrolment:
+    current = get(user, eid)
+    if current.version != if_match:
+        raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
+                       {"version": "tidak sama dengan versi terbaru"}, current_version=current.version)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("village_code"):
+        _check_village(user, changes["village_code"])
+    if changes.get("category"):
+        _check_category(programmes.get(user, current.programme_id), changes["category"])
+    updated, diff = apply_patch(current, changes, user.regency, today_wib(deps.clock),
+                                Actor(user.sub, user.role), deps.now_iso())
+    if not diff:
+        return current
+    repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id())
+    return updated
+
+
+def delete(deps: Deps, user: User, eid: str, if_match: int | None) -> None:
+    current = get(user, eid)
+    expected = current.version if if_match is None else if_match
+    now = deps.now_iso()
+    gone = Enrolment(**{**current.as_dict(), "deleted": True, "version": expected + 1, "updated_at": now,
+                        "updated_by": user.sub})
+    repo.replace(gone, expected, _audit(deps, user, eid, "delete", now, {"deleted": [False, True]}), deps.new_id())
+
+
+def list_page(user: User, pid: str, query: EnrolmentQuery) -> dict:
+    programmes.get(user, pid)
+    filters = {"village_code": query.village_code, "district_code": query.district_code,
+               "category": query.category, "status": query.status}
+    scope = f"enrolments|{user.regency}|{pid}|{sorted(filters.items())}|{query.q}|{user.role}|{sorted(user.villages)}"
+    state = cursors.decode(query.cursor, scope) or {}
+    villages = _villages_to_walk(user, query)
+    items: list[Enrolment] = []
+    position, start_key = state.get("v", 0), state.get("k")
+    while len(items) < query.limit and position < len(villages):
+        walk_filters = dict(filters, village_code=villages[position]) if villages[position] else filters
+        results = repo.query_programme(user.regency, pid, walk_filters, query.q, start_key,
+                                       page_size=max(query.limit, 25))
+        page, start_key = take(results, query.limit - len(items))
+        items.extend(repo.from_model(m) for m in page)
+        if start_key is None:
+            position, start_key = position + 1, None
+    more = position < len(villages)
+    next_state = {"v": position, "k": start_key} if more else None
+    return {"items": items, "next_cursor": cursors.encode(next_state, scope)}
+
+
+def _villages_to_walk(user: User, query: EnrolmentQuery) -> list[str | None]:
+    """[None] means one query over the whole programme; officers walk their villages in order."""
+    if user.role != "officer":
+        return [query.village_code]
+    if query.village_code:
+        if query.village_code not in user.villages:
+            raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda",
+                            {"village_code": "di luar wilayah tugas"})
+        return [query.village_code]
+    scoped = sorted(user.villages)
+    if query.district_code:
+        scoped = [v for v in scoped if district_of(v) == query.district_code]
+    return scoped
+
+
+def audit_page(user: User, eid: str, limit: int, cursor: str | None) -> dict:
+    enrolment = repo.get(user.regency, eid)
+    if enrolment is None:
+        raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
+    if not user.can_see_village(enrolment.village_code):
+        raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+    scope = f"audit|{user.regency}|{eid}"
+    items, last = take(audit_repo.query(user.regency, "enrolment", eid, cursors.decode(cursor, scope), limit), limit)
+    return {"items": [{"at": a.at, "action": a.action, "actor": a.actor, "actor_role": a.actor_role,
+                       "changes": a.changes} for a in items],
+            "next_cursor": cursors.encode(last, scope)}
+
+
+def worker(user: User, nik: str) -> dict:
+    found = repo.get_worker(user.regency, nik)
+    if found is None:
+        raise NotFound("WORKER_NOT_FOUND", "Pekerja dengan NIK ini tidak ditemukan")
+    enrolments = [e for e in repo.query_worker(user.regency, nik) if user.can_see_village(e.village_code)]
+    if not enrolments and not user.can_see_village(found.village_code):
+        raise Forbidden("VILLAGE_FORBIDDEN", "Pekerja ini di luar wilayah tugas Anda")
+    return {"nik": found.nik, "name": found.name, "birth_date": found.birth_date, "sex": found.sex,
+            "phone": found.phone, "village_code": found.village_code, "enrolments": enrolments}

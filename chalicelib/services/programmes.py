@@ -1,0 +1,66 @@
+"""Programme use cases: create, read, list and change a programme of the caller's regency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import cursors
+from chalicelib.api.schemas import ProgrammeIn, ProgrammePatch
+from chalicelib.auth import User
+from chalicelib.domain.errors import Invalid, NotFound
+from chalicelib.domain.programme import target_keys
+from chalicelib.services.deps import Deps
+from chalicelib.services.paging import take
+from chalicelib.store import programmes as repo
+from chalicelib.store.audit import AuditEntry
+
+
+def _audit(deps: Deps, user: User, pid: str, action: str, now: str, changes: dict) -> AuditEntry:
+    return AuditEntry(user.regency, "programme", pid, action, user.sub, user.role, now, deps.new_id(), changes)
+
+
+def create(deps: Deps, user: User, data: ProgrammeIn) -> dict:
+    now = deps.now_iso()
+    values = data.model_dump(mode="json")
+    programme = {**values, "id": deps.new_id(), "regency": user.regency, "version": 1, "created_at": now,
+                 "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
+    repo.insert(programme, _audit(deps, user, programme["id"], "create", now,
+                                  {k: [None, v] for k, v in values.items()}))
+    return programme
+
+
+def get(user: User, pid: str) -> dict:
+    programme = repo.get(user.regency, pid)
+    if programme is None:
+        raise NotFound("PROGRAMME_NOT_FOUND", "Program tidak ditemukan")
+    return programme
+
+
+def list_page(user: User, limit: int, cursor: str | None) -> dict:
+    scope = f"programmes|{user.regency}"
+    items, last = take(repo.list_page(user.regency, cursors.decode(cursor, scope), limit), limit)
+    return {"items": [repo.to_dict(m) for m in items], "next_cursor": cursors.encode(last, scope)}
+
+
+def patch(deps: Deps, user: User, pid: str, data: ProgrammePatch, if_match: int | None) -> dict:
+    current = get(user, pid)
+    changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
+    nulls = sorted(k for k, v in changes.items() if v is None and k not in {"funder", "legal_basis"})
+    if nulls:
+        raise Invalid("VALIDATION_FAILED", "Kolom wajib tidak boleh dikosongkan", {k: "wajib diisi" for k in nulls})
+    updated = {**current, **changes}
+    if updated["coverage_end"] < updated["coverage_start"]:
+        raise Invalid("VALIDATION_FAILED", "Periode tidak valid",
+                      {"coverage_end": "coverage_end harus setelah coverage_start"})
+    unknown = set(updated["targets"]) - target_keys(updated["categories"])
+    if unknown:
+        raise Invalid("VALIDATION_FAILED", "Target tidak valid",
+                      {"targets": f"kategori/kelompok tidak ada: {', '.join(sorted(unknown))}"})
+    diff = {k: [current[k], v] for k, v in changes.items() if current[k] != v}
+    if not diff:
+        return current
+    expected = if_match if if_match is not None else current["version"]
+    now = deps.now_iso()
+    updated.update(version=expected + 1, updated_at=now, updated_by=user.sub)
+    repo.replace(updated, expected, _audit(deps, user, pid, "update", now, diff), deps.new_id())
+    return updated

@@ -1,0 +1,39 @@
+"""Reference data: regions of the regencies this deployment serves."""
+
+from __future__ import annotations
+
+import csv
+
+from chalicelib import config
+from chalicelib.api import cursors
+from chalicelib.services.paging import take
+from chalicelib.store import regions
+
+ATTRIBUTION = ("Wilayah: idn-area-data 4.0.1 (github.com/fityannugroho/idn-area-data), "
+               "Open Database License (ODbL) v1.0")
+
+
+def region_rows() -> list[dict]:
+    rows = []
+    for path in sorted((config.PROJECT_DIR / "chalicelib" / "data").glob("regions_*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["level"] == "village":
+                    row["kind"] = "kelurahan" if row["code"].rsplit(".", 1)[1].startswith("1") else "desa"
+                rows.append(row)
+    return rows
+
+
+def seed_regions() -> int:
+    return regions.put_all(region_rows())
+
+
+def list_regions(parent: str, limit: int, cursor: str | None) -> dict:
+    scope = f"regions|{parent}"
+    results = regions.children(parent, cursors.decode(cursor, scope), limit)
+    items, last = take(results, limit)
+    return {
+        "items": [{"code": r.sk, "name": r.name, "level": r.level, "kind": r.kind} for r in items],
+        "next_cursor": cursors.encode(last, scope),
+        "attribution": ATTRIBUTION,
+    }

@@ -1,0 +1,32 @@
+"""Audit events: written inside the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.store import keys
+from chalicelib.store.models import AuditModel
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    regency: str
+    entity_type: str
+    entity_id: str
+    action: str
+    actor: str
+    actor_role: str
+    at: str
+    event_id: str
+    changes: dict
+
+
+def audit_model(a: AuditEntry) -> AuditModel:
+    return AuditModel(keys.audit(a.regency, a.entity_type, a.entity_id), f"{a.at}#{a.event_id}",
+                      entity_type=a.entity_type, entity_id=a.entity_id, action=a.action, actor=a.actor,
+                      actor_role=a.actor_role, at=a.at, changes=a.changes)
+
+
+def query(regency: str, entity_type: str, entity_id: str, start_key: dict | None, limit: int):
+    return AuditModel.query(keys.audit(regency, entity_type, entity_id), scan_index_forward=False,
+                            last_evaluated_key=start_key, limit=limit)

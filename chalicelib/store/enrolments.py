@@ -1,0 +1,143 @@
+"""Enrolment repository: the only code that knows how enrolments sit in the table.
+
+Creates, updates and soft deletes are single transactions that also write the uniqueness
+marker, the worker's latest details and the audit event, so none of them can exist without the
+others. Uniqueness and versions are condition expressions, never read-then-check.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterator
+from dataclasses import fields
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.enrolment import Enrolment
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.lifecycle import LIVE
+from chalicelib.store import db, keys
+from chalicelib.store.audit import AuditEntry, audit_model
+from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, WorkerModel
+
+_FIELDS = [f.name for f in fields(Enrolment) if f.name != "id"]
+
+
+def to_model(e: Enrolment) -> EnrolmentModel:
+    values = {name: getattr(e, name) for name in _FIELDS}
+    values["warnings"] = e.warnings or None
+    m = EnrolmentModel(keys.enrolment(e.regency, e.id), "E", eid=e.id, name_lc=e.name.lower(), **values)
+    m.g_chg = keys.village_changes(e.regency, e.village_code)
+    m.g_chg_sk = f"{e.updated_at}#{e.id}"
+    if not e.deleted:
+        part = lambda kind, value: keys.prog_part(e.regency, e.programme_id, kind, value)  # noqa: E731
+        m.g_prog = keys.prog(e.regency, e.programme_id)
+        m.g_village = part("V", e.village_code)
+        m.g_district = part("D", e.district_code)
+        m.g_category = part("C", e.category)
+        m.g_status = part("S", e.status)
+        m.g_worker = keys.worker(e.regency, e.nik)
+        if e.status in LIVE:
+            m.g_end = keys.coverage_end(e.regency, e.coverage_end)
+    return m
+
+
+def from_model(m: EnrolmentModel) -> Enrolment:
+    values = {name: getattr(m, name) for name in _FIELDS}
+    values["warnings"] = list(m.warnings or [])
+    return Enrolment(id=m.eid, **values)
+
+
+def _worker_model(e: Enrolment) -> WorkerModel:
+    return WorkerModel(keys.worker(e.regency, e.nik), "W", regency=e.regency, nik=e.nik, name=e.name,
+                       birth_date=e.birth_date, sex=e.sex, phone=e.phone, village_code=e.village_code,
+                       updated_at=e.updated_at)
+
+
+def get(regency: str, eid: str) -> Enrolment | None:
+    try:
+        return from_model(EnrolmentModel.get(keys.enrolment(regency, eid), "E", consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def existing_id(regency: str, pid: str, nik: str) -> str | None:
+    try:
+        return EnrolmentUniqueModel.get(keys.unique_enrolment(regency, pid, nik), "UNIQ").eid
+    except DoesNotExist:
+        return None
+
+
+def insert(e: Enrolment, audit: AuditEntry) -> None:
+    """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one."""
+    unique = EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ", eid=e.id)
+    try:
+        with TransactWrite(connection=db.connection(), client_request_token=e.id) as tx:
+            tx.save(unique, condition=EnrolmentUniqueModel.pk.does_not_exist())
+            tx.save(to_model(e), condition=EnrolmentModel.pk.does_not_exist())
+            tx.save(_worker_model(e))
+            tx.save(audit_model(audit))
+    except TransactWriteError as exc:
+        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("ENROLMENT_DUPLICATE", "NIK ini sudah terdaftar di program ini",
+                           {"nik": "sudah terdaftar"},
+                           existing_id=existing_id(e.regency, e.programme_id, e.nik)) from None
+        raise
+
+
+def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str) -> None:
+    """Write a new version iff the stored one is still `expected_version` and not deleted."""
+    condition = (EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
+    try:
+        with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
+            tx.save(to_model(e), condition=condition)
+            if e.deleted:
+                tx.delete(EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ"),
+                          condition=EnrolmentUniqueModel.eid == e.id)
+            else:
+                tx.save(_worker_model(e))
+            tx.save(audit_model(audit))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+            current = get(e.regency, e.id)
+            raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
+                           {"version": "tidak sama dengan versi terbaru"},
+                           current_version=current.version if current else None) from None
+        raise
+
+
+_INDEX_ORDER = (("village_code", "by_village", "V"), ("district_code", "by_district", "D"),
+                ("status", "by_status", "S"), ("category", "by_category", "C"))
+
+
+def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | None,
+                    start_key: dict | None, page_size: int) -> Iterator:
+    """Query the most selective index for the filters; the others become a filter expression."""
+    index, hash_value, used = EnrolmentModel.by_programme, keys.prog(regency, pid), None
+    for field_name, index_name, kind in _INDEX_ORDER:
+        if filters.get(field_name):
+            index = getattr(EnrolmentModel, index_name)
+            hash_value = keys.prog_part(regency, pid, kind, filters[field_name])
+            used = field_name
+            break
+    conditions = [getattr(EnrolmentModel, name) == value
+                  for name, value in filters.items() if value and name != used]
+    if q:
+        text = EnrolmentModel.name_lc.contains(q.lower())
+        conditions.append(text | EnrolmentModel.nik.startswith(q) if q.isdigit() else text)
+    condition = functools.reduce(operator.and_, conditions) if conditions else None
+    return index.query(hash_value, filter_condition=condition, last_evaluated_key=start_key,
+                       page_size=page_size)
+
+
+def query_worker(regency: str, nik: str) -> list[Enrolment]:
+    return [from_model(m) for m in EnrolmentModel.by_worker.query(keys.worker(regency, nik))]
+
+
+def get_worker(regency: str, nik: str) -> WorkerModel | None:
+    try:
+        return WorkerModel.get(keys.worker(regency, nik), "W")
+    except DoesNotExist:
+        return None

@@ -1,0 +1,258 @@
+"""PynamoDB models of the single `main` table.
+
+Every partition key starts with the regency (`R#16.03#...`): one deployment can serve many
+regencies, and a user can only ever address keys of the regency in their token.
+The same layout is declared in infra/tables.yaml; infra/README.md lists the access patterns.
+Meta.host is never set: PynamoDB honours AWS_ENDPOINT_URL(_DYNAMODB) for moto and LocalStack.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import config
+
+
+class _Meta:
+    @staticmethod
+    def build() -> type:
+        class Meta:
+            table_name = config.main_table()
+            region = config.region()
+            max_retry_attempts = 8
+
+        return Meta
+
+
+class RegionModel(Model):
+    """Reference regions. PK: REGION#<parent code>  SK: <code>"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    level = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
+
+
+class ProgrammeModel(Model):
+    """PK: R#<regency>  SK: PROG#<pid>"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    pid = UnicodeAttribute()
+    regency = UnicodeAttribute()
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    funder = UnicodeAttribute(null=True)
+    legal_basis = UnicodeAttribute(null=True)
+    coverage_start = UnicodeAttribute()
+    coverage_end = UnicodeAttribute()
+    benefits = ListAttribute(of=UnicodeAttribute)
+    monthly_contribution_idr = NumberAttribute()
+    categories = JSONAttribute()
+    targets = JSONAttribute()
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class ProgrammeCodeModel(Model):
+    """Uniqueness of a programme code within a regency. PK: R#<regency>#PCODE#<code>  SK: UNIQ"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    pid = UnicodeAttribute()
+
+
+class WorkerModel(Model):
+    """The person, latest known details. PK: R#<regency>#W#<nik>  SK: W"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    regency = UnicodeAttribute()
+    nik = UnicodeAttribute()
+    name = UnicodeAttribute()
+    birth_date = UnicodeAttribute()
+    sex = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    village_code = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class _EnrolmentIndex(GlobalSecondaryIndex["EnrolmentModel"]):
+    eid = UnicodeAttribute(range_key=True)
+
+
+class ByProgramme(_EnrolmentIndex):
+    """g_prog: R#<regency>#P#<pid>; range eid (ULID, creation order)"""
+
+    class Meta:
+        index_name = "by_programme"
+        projection = AllProjection()
+
+    g_prog = UnicodeAttribute(hash_key=True)
+
+
+class ByVillage(_EnrolmentIndex):
+    """g_village: R#<regency>#P#<pid>#V#<village_code>"""
+
+    class Meta:
+        index_name = "by_village"
+        projection = AllProjection()
+
+    g_village = UnicodeAttribute(hash_key=True)
+
+
+class ByDistrict(_EnrolmentIndex):
+    """g_district: R#<regency>#P#<pid>#D#<district_code>"""
+
+    class Meta:
+        index_name = "by_district"
+        projection = AllProjection()
+
+    g_district = UnicodeAttribute(hash_key=True)
+
+
+class ByCategory(_EnrolmentIndex):
+    """g_category: R#<regency>#P#<pid>#C#<category>"""
+
+    class Meta:
+        index_name = "by_category"
+        projection = AllProjection()
+
+    g_category = UnicodeAttribute(hash_key=True)
+
+
+class ByStatus(_EnrolmentIndex):
+    """g_status: R#<regency>#P#<pid>#S#<status>"""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    g_status = UnicodeAttribute(hash_key=True)
+
+
+class ByWorker(_EnrolmentIndex):
+    """g_worker: R#<regency>#W#<nik> (same value as the worker's PK)"""
+
+    class Meta:
+        index_name = "by_worker"
+        projection = AllProjection()
+
+    g_worker = UnicodeAttribute(hash_key=True)
+
+
+class ByCoverageEnd(_EnrolmentIndex):
+    """g_end: R#<regency>#END#<YYYY-MM-DD>; only on live (submitted/active) enrolments."""
+
+    class Meta:
+        index_name = "by_coverage_end"
+        projection = AllProjection()
+
+    g_end = UnicodeAttribute(hash_key=True)
+
+
+class ByVillageChanges(GlobalSecondaryIndex["EnrolmentModel"]):
+    """g_chg: R#<regency>#V#<village_code>; range g_chg_sk: <updated_at>#<eid>. Keeps tombstones."""
+
+    class Meta:
+        index_name = "by_village_changes"
+        projection = AllProjection()
+
+    g_chg = UnicodeAttribute(hash_key=True)
+    g_chg_sk = UnicodeAttribute(range_key=True)
+
+
+class EnrolmentModel(Model):
+    """PK: R#<regency>#E#<eid>  SK: E
+
+    Index keys (g_*) are removed on soft delete, except g_chg which carries the tombstone to
+    field devices. `version` guards every update with a condition expression.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    eid = UnicodeAttribute()
+    regency = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    nik = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_lc = UnicodeAttribute()
+    birth_date = UnicodeAttribute()
+    sex = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    village_code = UnicodeAttribute()
+    district_code = UnicodeAttribute()
+    category = UnicodeAttribute()
+    occupation = UnicodeAttribute(null=True)
+    kpj_number = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    rejection_reason = UnicodeAttribute(null=True)
+    coverage_start = UnicodeAttribute()
+    coverage_end = UnicodeAttribute()
+    warnings = ListAttribute(of=UnicodeAttribute, null=True)
+    deleted = BooleanAttribute(default=False)
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+    g_prog = UnicodeAttribute(null=True)
+    g_village = UnicodeAttribute(null=True)
+    g_district = UnicodeAttribute(null=True)
+    g_category = UnicodeAttribute(null=True)
+    g_status = UnicodeAttribute(null=True)
+    g_worker = UnicodeAttribute(null=True)
+    g_end = UnicodeAttribute(null=True)
+    g_chg = UnicodeAttribute()
+    g_chg_sk = UnicodeAttribute()
+
+    by_programme = ByProgramme()
+    by_village = ByVillage()
+    by_district = ByDistrict()
+    by_category = ByCategory()
+    by_status = ByStatus()
+    by_worker = ByWorker()
+    by_coverage_end = ByCoverageEnd()
+    by_village_changes = ByVillageChanges()
+
+
+class EnrolmentUniqueModel(Model):
+    """One enrolment per NIK per programme. PK: R#<regency>#P#<pid>#N#<nik>  SK: UNIQ"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    eid = UnicodeAttribute()
+
+
+class AuditModel(Model):
+    """PK: R#<regency>#AUDIT#<entity type>#<id>  SK: <iso time>#<ulid> (newest first by Query)"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity_type = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    at = UnicodeAttribute()
+    changes = JSONAttribute()

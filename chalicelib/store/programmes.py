@@ -1,0 +1,69 @@
+"""Programme repository. A programme code is unique within a regency (marker item, conditional)."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.store import db, keys
+from chalicelib.store.audit import AuditEntry, audit_model
+from chalicelib.store.models import ProgrammeCodeModel, ProgrammeModel
+
+FIELDS = ("code", "name", "funder", "legal_basis", "coverage_start", "coverage_end", "benefits",
+          "monthly_contribution_idr", "categories", "targets", "version", "created_at", "updated_at",
+          "created_by", "updated_by")
+
+
+def to_dict(m: ProgrammeModel) -> dict:
+    out = {name: getattr(m, name) for name in FIELDS}
+    out.update(id=m.pid, regency=m.regency, monthly_contribution_idr=int(m.monthly_contribution_idr),
+               version=int(m.version))
+    return out
+
+
+def _model(p: dict) -> ProgrammeModel:
+    pk, prefix = keys.programme(p["regency"])
+    return ProgrammeModel(pk, prefix + p["id"], pid=p["id"], regency=p["regency"],
+                          **{name: p[name] for name in FIELDS})
+
+
+def get(regency: str, pid: str) -> dict | None:
+    pk, prefix = keys.programme(regency)
+    try:
+        return to_dict(ProgrammeModel.get(pk, prefix + pid, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def list_page(regency: str, start_key: dict | None, limit: int):
+    pk, prefix = keys.programme(regency)
+    return ProgrammeModel.query(pk, ProgrammeModel.sk.startswith(prefix), last_evaluated_key=start_key,
+                                limit=limit)
+
+
+def insert(p: dict, audit: AuditEntry) -> None:
+    marker = ProgrammeCodeModel(keys.programme_code(p["regency"], p["code"]), "UNIQ", pid=p["id"])
+    try:
+        with TransactWrite(connection=db.connection(), client_request_token=p["id"]) as tx:
+            tx.save(marker, condition=ProgrammeCodeModel.pk.does_not_exist())
+            tx.save(_model(p), condition=ProgrammeModel.pk.does_not_exist())
+            tx.save(audit_model(audit))
+    except TransactWriteError as exc:
+        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            existing = ProgrammeCodeModel.get(keys.programme_code(p["regency"], p["code"]), "UNIQ").pid
+            raise Conflict("PROGRAMME_CODE_TAKEN", f"Kode program {p['code']} sudah dipakai",
+                           {"code": "sudah dipakai"}, existing_id=existing) from None
+        raise
+
+
+def replace(p: dict, expected_version: int, audit: AuditEntry, token: str) -> None:
+    try:
+        with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
+            tx.save(_model(p), condition=ProgrammeModel.version == expected_version)
+            tx.save(audit_model(audit))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+            raise Conflict("VERSION_STALE", "Program sudah diubah orang lain; muat ulang lalu ulangi",
+                           {"version": "tidak sama dengan versi terbaru"}) from None
+        raise

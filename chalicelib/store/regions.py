@@ -1,0 +1,33 @@
+"""Reference regions (kecamatan, desa/kelurahan), loaded from chalicelib/data by the seeder."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.store.models import RegionModel
+
+
+def put_all(rows: list[dict]) -> int:
+    """Idempotent: the same rows written again leave the table as it was."""
+    with RegionModel.batch_write() as batch:
+        for row in rows:
+            batch.save(RegionModel(f"REGION#{row['parent_code']}", row["code"], name=row["name"],
+                                   level=row["level"], kind=row.get("kind")))
+    return len(rows)
+
+
+def children(parent: str, start_key: dict | None, limit: int):
+    return RegionModel.query(f"REGION#{parent}", last_evaluated_key=start_key, limit=limit)
+
+
+@lru_cache(maxsize=4096)
+def village_exists(village_code: str) -> bool:
+    """Cached per process: villages change by regulation, not by the hour."""
+    district = village_code.rsplit(".", 1)[0]
+    try:
+        item = RegionModel.get(f"REGION#{district}", village_code)
+    except DoesNotExist:
+        return False
+    return item.level == "village"

@@ -1,0 +1,44 @@
+"""`make run`: emulator (unless AWS_ENDPOINT_URL is set), tables from infra/, reference data,
+then `chalice local` on 127.0.0.1:$PORT. Ctrl-C stops everything this started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from devtools import emulator, stack, tokens
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    if emulator.port_busy(port):
+        print(f"Port {port} is in use; stop what runs there or choose another: PORT=8001 make run", file=sys.stderr)
+        return 1
+    with emulator.emulator() as endpoint:
+        print(f"AWS emulator: {endpoint}")
+        from chalicelib.services import reference
+
+        stack.deploy()
+        count = reference.seed_regions()
+        tokens.ensure_keys()
+        print(f"Tables created from infra/, {count} regions loaded.")
+        server = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "chalice"), "local", "--stage", "local", "--no-autoreload",
+             "--host", "127.0.0.1", "--port", str(port)],
+            env=os.environ.copy(),
+        )
+        try:
+            emulator.wait_http(f"http://127.0.0.1:{port}/v1/health", proc=server)
+            print(f"Lindung API on http://127.0.0.1:{port}/v1/health  (token: make token ROLE=admin)", flush=True)
+            signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+            return server.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            emulator.stop(server)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import itertools
+
+from devtools.people import person
+
+VILLAGE_A = "16.03.01.2011"  # Embawang, Tanjung Agung
+VILLAGE_B = "16.03.01.2012"  # Pagar Dewa, Tanjung Agung
+_counter = itertools.count(1)
+
+PROGRAMME = {
+    "name": "Perlindungan Pekerja Rentan Muara Enim Oktober-Desember 2025",
+    "funder": "APBD Kabupaten Muara Enim melalui DPMD",
+    "legal_basis": "Surat Edaran Bupati Muara Enim",
+    "coverage_start": "2025-10-01",
+    "coverage_end": "2025-12-31",
+    "benefits": ["JKK", "JKM"],
+    "monthly_contribution_idr": 16800,
+    "targets": {"pekerja_desa": 24651, "petani_sawit": 2124},
+}
+
+
+def new_programme(api, admin, **overrides) -> dict:
+    code = overrides.pop("code", f"MUE-{next(_counter):04d}-{id(api) % 10000}")
+    r = api.call("POST", "/v1/programmes", admin, {**PROGRAMME, "code": code, **overrides})
+    assert r.status_code == 201, r.data
+    return r.data
+
+
+def new_person(village=VILLAGE_A, category="perangkat_desa", **overrides) -> dict:
+    i = next(_counter) * 7919
+    return {**person(i, village, category), **overrides}
