@@ -81,7 +81,7 @@ def emulator(port: int | None = None) -> Iterator[str]:
     if existing:
         yield existing
         return
-    port = port or DEFAULT_PORT
+    port = port or int(os.environ.get("EMULATOR_PORT", DEFAULT_PORT))
     if port_busy(port):
         raise SystemExit(
             f"Port {port} is already in use. If an emulator is running there, reuse it with "

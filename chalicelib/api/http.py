@@ -122,8 +122,12 @@ def validate(model: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED")
 
 
 def dump(value: Any) -> Any:
+    """Compact JSON (no nulls, which matters on 2G), except the contract's explicit null cursor."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True)
+        data = value.model_dump(mode="json", exclude_none=True)
+        if "next_cursor" in type(value).model_fields:
+            data["next_cursor"] = value.next_cursor
+        return data
     return value
 
 
