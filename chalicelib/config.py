@@ -57,3 +57,8 @@ def auth_private_key_file() -> Path:
 
 def tracing_enabled() -> bool:
     return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() in {"0", "false", "no"}
+
+
+def queue_name(kind: str) -> str:
+    """SQS queue of a kind ("reminders", "imports"); the same names infra/queues.yaml creates."""
+    return f"{table_prefix()}-{kind}"

@@ -1,5 +1,6 @@
-"""`make run`: emulator (unless AWS_ENDPOINT_URL is set), tables from infra/, reference data,
-then `chalice local` on 127.0.0.1:$PORT. Ctrl-C stops everything this started."""
+"""`make run`: emulator (unless AWS_ENDPOINT_URL is set), tables and queues from infra/,
+reference data, then `chalice local` on 127.0.0.1:$PORT plus the dispatcher that feeds queues
+and schedules to the app's handlers. Ctrl-C stops everything this started."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def main() -> int:
              "--host", "127.0.0.1", "--port", str(port)],
             env=os.environ.copy(),
         )
+        dispatcher = subprocess.Popen([sys.executable, "-m", "devtools.dispatcher"], env=os.environ.copy())
         try:
             emulator.wait_http(f"http://127.0.0.1:{port}/v1/health", proc=server)
             print(f"Lindung API on http://127.0.0.1:{port}/v1/health  (token: make token ROLE=admin)", flush=True)
@@ -38,6 +40,7 @@ def main() -> int:
             return 0
         finally:
             emulator.stop(server)
+            emulator.stop(dispatcher)
 
 
 if __name__ == "__main__":

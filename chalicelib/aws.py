@@ -1,0 +1,54 @@
+"""boto3 clients made on first use, honouring AWS_ENDPOINT_URL(_<SERVICE>) like PynamoDB does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+
+import boto3
+from botocore.config import Config
+
+from chalicelib import config
+
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
+
+
+@cache
+def client(service: str):
+    return boto3.client(service, region_name=config.region(), config=_RETRIES)
+
+
+@cache
+def queue_url(kind: str) -> str:
+    return client("sqs").get_queue_url(QueueName=config.queue_name(kind))["QueueUrl"]
+
+
+def send_messages(kind: str, bodies: Iterable[dict]) -> int:
+    """Send JSON messages in batches of 10; raise if SQS refuses any (nothing silently dropped)."""
+    sent, batch = 0, []
+    for body in bodies:
+        batch.append({"Id": str(len(batch)), "MessageBody": json.dumps(body, separators=(",", ":"))})
+        if len(batch) == 10:
+            sent += _flush(kind, batch)
+            batch = []
+    if batch:
+        sent += _flush(kind, batch)
+    return sent
+
+
+def _flush(kind: str, batch: list[dict]) -> int:
+    pending = batch
+    for _ in range(5):
+        failed = client("sqs").send_message_batch(QueueUrl=queue_url(kind), Entries=pending).get("Failed", [])
+        if not failed:
+            return len(batch)
+        failed_ids = {f["Id"] for f in failed}
+        pending = [entry for entry in pending if entry["Id"] in failed_ids]
+    raise RuntimeError(f"SQS refused {len(pending)} messages for {kind}")
+
+
+def reset() -> None:
+    """Forget cached clients (tests that repoint the endpoint)."""
+    client.cache_clear()
+    queue_url.cache_clear()

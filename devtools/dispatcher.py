@@ -1,0 +1,158 @@
+"""The local stage's stand-in for Lambda's event sources.
+
+`chalice local` serves HTTP only: it never polls SQS and never fires schedules. This process
+does both against the emulator and calls the very same handler objects Lambda calls in AWS
+(Chalice's `@app.on_sqs_message` and `@app.schedule` functions, middleware included), with
+Lambda's event shapes. Partial batch responses (`batchItemFailures`) are honoured the way the
+event source mapping honours them when ReportBatchItemFailures is on: only failed messages stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from types import ModuleType
+
+from chalice.app import Cron, Rate, ScheduledEventConfig, SQSEventConfig
+from chalice.local import LambdaContext
+
+from chalicelib import aws, config
+
+
+def _context(name: str) -> LambdaContext:
+    return LambdaContext(function_name=f"lindung-local-{name}", memory_size=512, max_runtime_ms=900_000)
+
+
+def _field_matches(spec: str | int, value: int, names: dict[str, int] | None = None) -> bool:
+    spec = str(spec).upper()
+    if spec in {"*", "?"}:
+        return True
+    for part in spec.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/")
+            step = int(step_text)
+        if part == "*":
+            low, high = 0, 10_000
+        elif "-" in part:
+            a, b = part.split("-")
+            low, high = (names or {}).get(a, None) or int(a), (names or {}).get(b, None) or int(b)
+        else:
+            low = high = (names or {}).get(part, None) or int(part)
+        if low <= value <= high and (value - low) % step == 0:
+            return True
+    return False
+
+
+_DOW = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+
+
+def schedule_due(expression: Cron | Rate | str, now: datetime) -> bool:
+    """Does an EventBridge schedule fire in the UTC minute `now`? (cron fields as AWS defines them)"""
+    now = now.astimezone(UTC)
+    if isinstance(expression, Rate):
+        minutes = {"MINUTES": 1, "HOURS": 60, "DAYS": 1440}[expression.unit] * expression.value
+        return (int(now.timestamp()) // 60) % minutes == 0
+    if isinstance(expression, str):
+        raise ValueError(f"use chalice.Cron/Rate objects, not {expression!r}")
+    aws_dow = (now.isoweekday() % 7) + 1  # AWS: 1 = Sunday
+    return (_field_matches(expression.minutes, now.minute) and _field_matches(expression.hours, now.hour)
+            and _field_matches(expression.day_of_month, now.day) and _field_matches(expression.month, now.month)
+            and _field_matches(expression.day_of_week, aws_dow, _DOW) and _field_matches(expression.year, now.year))
+
+
+class Dispatcher:
+    def __init__(self, module: str | ModuleType = "app"):
+        self.module = importlib.import_module(module) if isinstance(module, str) else module
+        app = self.module.app
+        self.queues = {c.queue: self._handler(c) for c in app.event_sources
+                       if isinstance(c, SQSEventConfig) and c.queue}
+        self.batch_sizes = {c.queue: min(c.batch_size, 10) for c in app.event_sources
+                            if isinstance(c, SQSEventConfig) and c.queue}
+        self.schedules = [(c, self._handler(c)) for c in app.event_sources if isinstance(c, ScheduledEventConfig)]
+
+    def _handler(self, cfg):
+        return getattr(self.module, cfg.handler_string.rsplit(".", 1)[1])
+
+    def poll(self, queue: str, wait_seconds: int = 0, release_failed: bool = False) -> int:
+        """Receive one batch from `queue`, hand it to its handler; returns how many were received."""
+        sqs = aws.client("sqs")
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=self.batch_sizes[queue],
+                                  WaitTimeSeconds=wait_seconds, AttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return 0
+        event = {"Records": [{
+            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+            "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{config.region()}:000000000000:{queue}",
+            "awsRegion": config.region()} for m in got]}
+        failed: set[str] = {m["MessageId"] for m in got}
+        try:
+            result = self.queues[queue](event, _context(queue))
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        finally:
+            for m in got:
+                if m["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                elif release_failed:
+                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                                  VisibilityTimeout=0)
+        return len(got)
+
+    def drain(self, queue: str | None = None, max_batches: int = 10_000, release_failed: bool = True) -> int:
+        """Process until the queue(s) are empty; for tests and one-off local runs."""
+        total = 0
+        for _ in range(max_batches):
+            handled = 0
+            for name in [queue] if queue else list(self.queues):
+                try:
+                    handled += self.poll(name, release_failed=release_failed)
+                except Exception:  # a crashed batch stays on the queue, as on Lambda
+                    logging.getLogger(__name__).exception("batch from %s failed; it stays queued", name)
+                    handled += 1
+            total += handled
+            if handled == 0:
+                return total
+        return total
+
+    def fire_schedules(self, now: datetime) -> list[str]:
+        fired = []
+        for cfg, handler in self.schedules:
+            if schedule_due(cfg.schedule_expression, now):
+                event = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                         "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "resources": [f"arn:aws:events:{config.region()}:000000000000:rule/{cfg.name}"],
+                         "region": config.region(), "detail": {}, "account": "000000000000", "version": "0"}
+                handler(event, _context(cfg.name))
+                fired.append(cfg.name)
+        return fired
+
+    def serve_forever(self) -> None:
+        last_minute = None
+        while True:
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            if now != last_minute:
+                last_minute = now
+                for name in self.fire_schedules(now):
+                    print(f"dispatcher: fired schedule {name} at {now:%H:%M} UTC", flush=True)
+            for queue in self.queues:
+                try:
+                    self.poll(queue, wait_seconds=1)
+                except Exception as exc:  # keep serving; the message stays for a retry
+                    print(f"dispatcher: {queue} batch failed: {type(exc).__name__}: {exc}", flush=True)
+            if not self.queues:
+                time.sleep(1)
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    Dispatcher().serve_forever()
+
+
+if __name__ == "__main__":
+    main()
