@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store.models import RegionModel
@@ -22,12 +20,20 @@ def children(parent: str, start_key: dict | None, limit: int):
     return RegionModel.query(f"REGION#{parent}", last_evaluated_key=start_key, limit=limit)
 
 
-@lru_cache(maxsize=4096)
+_KNOWN_VILLAGES: set[str] = set()
+
+
 def village_exists(village_code: str) -> bool:
-    """Cached per process: villages change by regulation, not by the hour."""
+    """Known villages are cached per process (they change by regulation, not by the hour);
+    unknown ones are asked again, so a village seeded later is accepted without a restart."""
+    if village_code in _KNOWN_VILLAGES:
+        return True
     district = village_code.rsplit(".", 1)[0]
     try:
         item = RegionModel.get(f"REGION#{district}", village_code)
     except DoesNotExist:
         return False
-    return item.level == "village"
+    if item.level == "village":
+        _KNOWN_VILLAGES.add(village_code)
+        return True
+    return False

@@ -1,0 +1,35 @@
+import io
+import json
+import logging
+
+from chalicelib.observability import logger, redact
+
+
+def test_redact_masks_nik_and_phones():
+    text = "nik 1603015708900001 hp 081234567890 / +6281234567890 id 01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    out = redact(text)
+    assert "1603015708900001" not in out and "160301**********" in out
+    assert "081234567890" not in out and "+6281234567890" not in out
+    assert "01ARZ3NDEKTSV4RRFFQ69G5FAV" in out  # ids are kept
+
+
+def test_logger_never_writes_a_full_nik_or_phone():
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(buffer)
+    try:
+        logger.info("enrolment for 1603015708900001", extra={"phone": "+6281234567890", "nik": "1603021203850002"})
+        logger.warning("caller %s", "081298765432")
+    finally:
+        handler.setStream(previous)
+    printed = buffer.getvalue()
+    lines = [json.loads(line) for line in printed.strip().splitlines()]
+    assert len(lines) == 2
+    for secret in ("1603015708900001", "6281234567890", "1603021203850002", "081298765432"):
+        assert secret not in printed
+    assert lines[0]["nik"] == "160302**********"
+
+
+def test_redaction_filter_is_installed_on_the_powertools_logger():
+    assert any(type(f).__name__ == "_RedactFilter" for f in logger._logger.filters) or any(
+        type(f).__name__ == "_RedactFilter" for f in logging.getLogger("lindung").filters)
