@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Chalice
 
-from chalicelib import auth, config
+from chalicelib import auth, config, observability
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.openapi import document
-from chalicelib.observability import logger, metrics
 from chalicelib.services import deps, enrolments, programmes, reference
 
 VERSION = "0.1.0"
@@ -17,18 +16,7 @@ app = Chalice(app_name="lindung")
 api = Router(app)
 
 
-@app.middleware("all")
-def observe(event, get_response):
-    """Correlation id on every log line; metrics flushed once per invocation."""
-    request_context = getattr(event, "context", None) or {}
-    headers = getattr(event, "headers", None) or {}
-    logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
-    try:
-        return get_response(event)
-    finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
-        logger.remove_keys(["user", "role", "regency"])
+observability.register(app)
 
 
 # ---------- public ----------

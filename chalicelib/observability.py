@@ -49,3 +49,26 @@ def tracer():
     from aws_lambda_powertools import Tracer
 
     return Tracer(service="lindung")
+
+
+def middleware(event, get_response):
+    """Chalice middleware for every event type: correlation id, then one metrics flush."""
+    request_context = getattr(event, "context", None) or {}
+    headers = getattr(event, "headers", None) or {}
+    logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+        logger.remove_keys(["user", "role", "regency"])
+
+
+def register(app) -> None:
+    """Wire logging/metrics, and X-Ray only where the stage enables it (cold start)."""
+    app.register_middleware(middleware, "all")
+    active = tracer()
+    if active is not None:
+        from chalice import ConvertToMiddleware
+
+        app.register_middleware(ConvertToMiddleware(active.capture_lambda_handler), "all")

@@ -1,6 +1,9 @@
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 
 from chalicelib.observability import logger, redact
 
@@ -33,3 +36,10 @@ def test_logger_never_writes_a_full_nik_or_phone():
 def test_redaction_filter_is_installed_on_the_powertools_logger():
     assert any(type(f).__name__ == "_RedactFilter" for f in logger._logger.filters) or any(
         type(f).__name__ == "_RedactFilter" for f in logging.getLogger("lindung").filters)
+
+
+def test_app_import_does_not_pull_xray_when_tracing_is_off():
+    code = "import sys, app; assert 'aws_xray_sdk' not in sys.modules, 'tracer imported at cold start'"
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
