@@ -6,11 +6,13 @@ PORT ?= 8000
 ROLE ?= admin
 VILLAGES ?=
 STAMP := $(VENV)/.installed
+# The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
+PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: run test token install lint unit integration clean
+.PHONY: run test test-py311 token install lint unit integration clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
-	@test -x $(PY) || { echo "Creating $(VENV) with: $$(./devtools/pick-python.sh)"; $$(./devtools/pick-python.sh) -m venv $(VENV); }
+	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
@@ -34,5 +36,9 @@ integration: $(STAMP)
 test: $(STAMP) lint
 	$(PY) -m pytest -q tests
 
+# The same suite on the machine's default python3 (3.11 here): the code must run on both.
+test-py311:
+	$(MAKE) test VENV=.venv-py311 PYTHON_CMD=python3
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-py311 .pytest_cache .ruff_cache
