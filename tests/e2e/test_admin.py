@@ -119,6 +119,7 @@ def test_grid_filters_searches_pages_and_changes_status_in_bulk(ui, api, program
     rows = page.locator("#grid .tabulator-row")
     rows.first.wait_for()
     assert rows.count() == 30
+    ui.shot("04-enrolments")
 
     page.select_option('#filters [name="limit"]', "25")
     page.click("#apply-filters")
@@ -151,7 +152,7 @@ def test_grid_filters_searches_pages_and_changes_status_in_bulk(ui, api, program
     page.wait_for_function("document.querySelectorAll('#grid .tabulator-row').length < 30")
     names = page.locator("#grid .tabulator-cell[tabulator-field=name]").all_inner_texts()
     assert names and all(target["name"].split()[0].lower() in n.lower() for n in names)
-    ui.shot("04-enrolments")
+    ui.shot("04-enrolments-search")
 
 
 def test_grid_export_downloads_a_file(ui, api, programme):
