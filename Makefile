@@ -6,10 +6,11 @@ PORT ?= 8000
 ROLE ?= admin
 VILLAGES ?=
 STAMP := $(VENV)/.installed
+ADMIN_STAMP := admin/vendor/.installed
 # The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
 PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: run test test-py311 token install lint unit integration clean
+.PHONY: run test test-py311 token install lint unit integration e2e admin browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
@@ -18,7 +19,28 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The web admin's libraries: npm ci from the committed lock file, their dist files copied to
+# admin/vendor/ (gitignored) and served as they are; there is no bundler.
+$(ADMIN_STAMP): admin/package.json admin/package-lock.json
+	cd admin && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf admin/vendor && mkdir -p admin/vendor
+	cp admin/node_modules/tabulator-tables/dist/js/tabulator_esm.min.mjs admin/vendor/tabulator.mjs
+	cp admin/node_modules/tabulator-tables/dist/css/tabulator_simple.min.css admin/vendor/tabulator.css
+	cp admin/node_modules/tabulator-tables/LICENSE admin/vendor/tabulator.LICENSE.txt
+	cp admin/node_modules/chart.js/dist/chart.umd.min.js admin/vendor/chart.umd.js
+	cp admin/node_modules/chart.js/LICENSE.md admin/vendor/chart.LICENSE.md
+	cp admin/node_modules/@json-editor/json-editor/dist/jsoneditor.js admin/vendor/jsoneditor.js
+	cp admin/node_modules/@json-editor/json-editor/LICENSE admin/vendor/jsoneditor.LICENSE.txt
+	@touch $@
+
+admin: $(ADMIN_STAMP)
+
+# Debian's Chromium for the e2e tests (never a downloaded browser build). Without it they skip.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "Chromium could not be installed: the e2e tests will be skipped"
+
+run: $(STAMP) $(ADMIN_STAMP)
 	PORT=$(PORT) $(PY) -m devtools.run
 
 token: $(STAMP)
@@ -33,7 +55,10 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
 
-test: $(STAMP) lint
+e2e: $(STAMP) $(ADMIN_STAMP) browser
+	$(PY) -m pytest -q tests/e2e
+
+test: $(STAMP) $(ADMIN_STAMP) browser lint
 	$(PY) -m pytest -q tests
 
 # The same suite on the machine's default python3 (3.11 here): the code must run on both.
@@ -41,4 +66,4 @@ test-py311:
 	$(MAKE) test VENV=.venv-py311 PYTHON_CMD=python3
 
 clean:
-	rm -rf $(VENV) .venv-py311 .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-py311 .pytest_cache .ruff_cache admin/node_modules admin/vendor test-artifacts

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+from chalice import Chalice, CORSConfig
 
 from chalicelib import auth, config, observability
+from chalicelib.api import local_stage
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.openapi import document
@@ -13,6 +14,10 @@ from chalicelib.services import deps, enrolments, programmes, reference
 VERSION = "0.1.0"
 
 app = Chalice(app_name="lindung")
+if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-origin in AWS
+    app.api.cors = CORSConfig(allow_origin=config.admin_origin(), max_age=600,
+                              allow_headers=["Authorization", "Content-Type", "If-Match"],
+                              expose_headers=["ETag"])
 api = Router(app)
 
 
@@ -118,3 +123,27 @@ def enrolment_audit(call: Call, eid: str):
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
     return s.WorkerOut.model_validate(enrolments.worker(call.user, nik))
+
+
+# ---------- local stage only: the web admin's files and a login form for `make token` ----------
+if local_stage.is_local():
+    @api.route("/v1/local/login", "POST", summary="Local stage only: mint a token (make token as JSON)",
+               body=s.LocalLoginIn, returns=s.LocalLoginOut, roles=None, tags=("auth",))
+    def local_login(call: Call):
+        return s.LocalLoginOut.model_validate(local_stage.login(call.body.role, call.body.villages))
+
+    @app.route("/admin", methods=["GET"])
+    def admin_root():
+        return local_stage.redirect_to_admin()
+
+    @app.route("/admin/{a}", methods=["GET"])
+    def admin_file_1(a: str):
+        return api.guard(lambda: local_stage.admin_file((a,)))
+
+    @app.route("/admin/{a}/{b}", methods=["GET"])
+    def admin_file_2(a: str, b: str):
+        return api.guard(lambda: local_stage.admin_file((a, b)))
+
+    @app.route("/admin/{a}/{b}/{c}", methods=["GET"])
+    def admin_file_3(a: str, b: str, c: str):
+        return api.guard(lambda: local_stage.admin_file((a, b, c)))

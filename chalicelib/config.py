@@ -62,3 +62,13 @@ def tracing_enabled() -> bool:
 def queue_name(kind: str) -> str:
     """SQS queue of a kind ("reminders", "imports"); the same names infra/queues.yaml creates."""
     return f"{table_prefix()}-{kind}"
+
+
+def admin_origin() -> str | None:
+    """Where the web admin is served from in AWS (its S3/CloudFront origin), for CORS; unset
+    locally, where the API serves the admin itself on the same origin."""
+    return os.environ.get("LINDUNG_ADMIN_ORIGIN") or None
+
+
+def admin_dir() -> Path:
+    return Path(os.environ.get("LINDUNG_ADMIN_DIR", str(PROJECT_DIR / "admin")))

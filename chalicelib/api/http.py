@@ -157,6 +157,14 @@ class Router:
 
         return decorator
 
+    def guard(self, fn: Callable[[], Response]) -> Response:
+        """For routes outside the JSON contract (the local admin's files): domain errors still
+        leave in the contract's error shape."""
+        try:
+            return fn()
+        except DomainError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
     def _handle(self, op: Operation, fn: Callable, params: dict[str, str]) -> Response:
         request = self.app.current_request
         try:

@@ -251,3 +251,23 @@ class WorkerOut(Out):
     phone: str | None = None
     village_code: str
     enrolments: list[EnrolmentOut]
+
+
+# ---------- local stage only ----------
+class LocalLoginIn(Strict):
+    """The admin's login form on the local stack: what `make token` takes, as JSON."""
+
+    role: Literal["admin", "officer", "viewer"] = "admin"
+    villages: list[VillageCode] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _officer_has_villages(self) -> LocalLoginIn:
+        if self.role == "officer" and not self.villages:
+            raise ValueError("petugas (officer) wajib punya minimal satu desa")
+        return self
+
+
+class LocalLoginOut(Out):
+    token: str
+    role: str
+    expires_in: int

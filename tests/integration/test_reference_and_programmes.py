@@ -15,6 +15,8 @@ def test_openapi_documents_every_route(api, chalice_app):
     doc = api.call("GET", "/v1/openapi.json").data
     assert doc["openapi"].startswith("3.")
     for path, entry in chalice_app.routes.items():
+        if not path.startswith("/v1/"):
+            continue  # the local stage's /admin static files are not part of the API contract
         for method in entry:
             assert method.lower() in doc["paths"][path], f"{method} {path} missing from openapi.json"
     create = doc["paths"]["/v1/programmes/{pid}/enrolments"]["post"]

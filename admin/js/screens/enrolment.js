@@ -1,0 +1,100 @@
+// One enrolment: a new one (EnrolmentIn form) or an existing one (EnrolmentPatch form with
+// If-Match, so a stale edit is refused with a clear message), its audit and reminder history.
+import { get, post, request } from '../api.js';
+import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
+import * as pending from '../endpoints/pending.js';
+import { changes, schemaForm } from '../form.js';
+import { enumLabel, label, t } from '../i18n.js';
+import { requestSchema, responseSchema } from '../schema.js';
+import { errorBox, flash, h, missingBox } from '../ui.js';
+
+export async function render(main, { id }) {
+  await Promise.all([districts(), villages()]);
+  const enums = {
+    category: categoryChoices(),
+    village_code: ctx.villages.map((v) => ({ value: v.code, title: `${v.name} — ${v.district}` })),
+  };
+  return id ? renderExisting(main, id, enums) : renderNew(main, enums);
+}
+
+function renderNew(main, enums) {
+  const schema = requestSchema('POST', '/v1/programmes/{pid}/enrolments');
+  const holder = h('div');
+  const error = h('div');
+  const form = schemaForm(holder, schema, { enums });
+  const save = h('button', { class: 'primary', id: 'save-enrolment', onclick: async () => {
+    error.replaceChildren();
+    try {
+      const created = await post(`/v1/programmes/${ctx.programme.id}/enrolments`, form.value());
+      flash(t('enrol.created'));
+      location.hash = `#/enrolments/${created.id}`;
+    } catch (e) { error.replaceChildren(errorBox(e, label)); form.showServerErrors(e.fields); }
+  } }, t('enrol.create'));
+  main.replaceChildren(h('h1', {}, t('enrol.new')), h('section', { class: 'card', id: 'enrolment-form' }, error, holder, save));
+}
+
+async function renderExisting(main, id, enums) {
+  const enrolment = await get(`/v1/enrolments/${id}`);
+  const schema = requestSchema('PATCH', '/v1/enrolments/{eid}');
+  const outSchema = responseSchema('GET', '/v1/enrolments/{eid}');
+  const holder = h('div');
+  const error = h('div');
+  const canWrite = ctx.me.role !== 'viewer';
+  const form = schemaForm(holder, schema, { value: enrolment, enums, readonly: canWrite ? [] : Object.keys(schema.properties) });
+  const save = h('button', { class: 'primary', id: 'save-enrolment', hidden: !canWrite, onclick: async () => {
+    error.replaceChildren();
+    const body = changes(enrolment, form.raw());
+    if (!Object.keys(body).length) { flash(t('enrol.noChanges'), 'info'); return; }
+    try {
+      await request('PATCH', `/v1/enrolments/${id}`, { json: body, headers: { 'If-Match': String(enrolment.version) } });
+      flash(t('enrol.saved'));
+      render(main, { id });
+    } catch (e) {
+      if (e.status === 409 && e.code === 'VERSION_STALE') {
+        error.replaceChildren(h('div', { class: 'alert error', role: 'alert', id: 'stale' }, t('enrol.stale', e.extra.current_version ?? '?'), ' ',
+          h('button', { onclick: () => render(main, { id }) }, t('enrol.reload'))));
+      } else { error.replaceChildren(errorBox(e, label)); form.showServerErrors(e.fields); }
+    }
+  } }, t('enrol.save'));
+
+  // What the API computes or keeps (not editable): every response field the patch form lacks.
+  const system = Object.keys(outSchema.properties).filter((k) => !(k in schema.properties));
+  const show = (k, v) => (k === 'district_code' ? districtName(v) : k === 'village_code' ? villageName(v)
+    : k === 'category' ? categoryLabel(v) : k === 'status' ? enumLabel('status', v) : Array.isArray(v) ? v.join(', ') : v ?? '—');
+  const facts = h('table', { class: 'plain', id: 'system-fields' }, system.map((k) => h('tr', {}, h('th', {}, label(k, outSchema.properties[k])), h('td', { 'data-field': k }, show(k, enrolment[k])))));
+
+  const audit = h('div', { id: 'audit' }, t('loading'));
+  const reminders = h('div', { id: 'reminders' }, t('loading'));
+  main.replaceChildren(
+    h('h1', {}, `${t('enrol.detail')}: ${enrolment.name}`, ' ', h('span', { class: 'badge', id: 'status-badge' }, enumLabel('status', enrolment.status)),
+      ' ', h('span', { class: 'badge', id: 'version-badge' }, `v${enrolment.version}`)),
+    h('div', { class: 'row' },
+      h('section', { class: 'card grow', id: 'enrolment-form' }, error, holder, save),
+      h('section', { class: 'card', style: 'width:380px' }, h('h2', {}, t('enrol.readonly')), facts)),
+    h('div', { class: 'row' },
+      h('section', { class: 'card grow' }, h('h2', {}, t('enrol.audit')), audit),
+      h('section', { class: 'card grow' }, h('h2', {}, t('enrol.reminders')), reminders)));
+  loadAudit(audit, id);
+  loadReminders(reminders, id);
+}
+
+async function loadAudit(box, id) {
+  try {
+    const { items } = await get(`/v1/enrolments/${id}/audit`, { limit: 50 });
+    box.replaceChildren(h('table', { class: 'plain' },
+      h('tr', {}, ['at', 'action', 'actor', 'changes'].map((k) => h('th', {}, t(`audit.${k}`)))),
+      items.map((a) => h('tr', { 'data-action': a.action },
+        h('td', {}, new Date(a.at).toLocaleString()), h('td', {}, a.action), h('td', {}, `${a.actor} (${a.actor_role})`),
+        h('td', {}, Object.entries(a.changes).map(([f, [from, to]]) => h('div', {}, h('b', {}, label(f)), `: ${from ?? '—'} → ${to ?? '—'}`)))))));
+  } catch (e) { box.replaceChildren(errorBox(e)); }
+}
+
+async function loadReminders(box, id) {
+  try {
+    const data = await pending.enrolmentReminders(id);
+    const items = data.items || [];
+    const keys = [...new Set(items.flatMap((i) => Object.keys(i)))];
+    box.replaceChildren(items.length ? h('table', { class: 'plain' }, h('tr', {}, keys.map((k) => h('th', {}, label(k)))),
+      items.map((i) => h('tr', {}, keys.map((k) => h('td', {}, typeof i[k] === 'object' ? JSON.stringify(i[k]) : i[k] ?? ''))))) : h('p', { class: 'muted' }, '—'));
+  } catch (e) { box.replaceChildren(e.routeMissing ? missingBox(e) : errorBox(e)); }
+}

@@ -1,0 +1,146 @@
+// The enrolment grid: Tabulator for the table, columns and filters read from the API's schema
+// (EnrolmentOut and the list route's query parameters); server-side filters and search,
+// opaque-cursor paging, bulk status change, and export.
+import { TabulatorFull as Tabulator } from '../../vendor/tabulator.mjs';
+import { get, request } from '../api.js';
+import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
+import * as pending from '../endpoints/pending.js';
+import { currentLang, enumLabel, label, t } from '../i18n.js';
+import { listItemSchema, queryParams } from '../schema.js';
+import { download, errorBox, flash, h, missingBox } from '../ui.js';
+
+const LIST = '/v1/programmes/{pid}/enrolments';
+/** Shown on demand only; any other field, including one added to the API later, is a column. */
+const HIDDEN = new Set(['id', 'programme_id', 'version', 'created_by', 'updated_by', 'created_at', 'coverage_start',
+  'coverage_end', 'rejection_reason', 'birth_date']);
+const PAGING = new Set(['limit', 'cursor']);
+
+export async function render(main) {
+  const pid = ctx.programme.id;
+  await Promise.all([districts(), villages()]);
+  const itemSchema = listItemSchema('GET', LIST);
+  const params = queryParams('GET', LIST).filter((p) => !PAGING.has(p.name));
+  const state = { cursors: [null], page: 0, next: null, limit: 50, filters: {} };
+  const message = h('div');
+
+  // ----- filters, built from the route's query parameters -----
+  const inputs = {};
+  const filterBar = h('form', { class: 'toolbar', id: 'filters', onsubmit: (e) => { e.preventDefault(); apply(); } },
+    params.map((p) => h('label', {}, label(p.name, p.schema), inputs[p.name] = filterInput(p))),
+    h('label', {}, t('grid.perPage'), inputs.limit = h('select', { name: 'limit' }, [25, 50, 100, 200].map((n) => h('option', { value: n, selected: n === 50 }, n)))),
+    h('button', { class: 'primary', type: 'submit', id: 'apply-filters' }, t('grid.apply')),
+    h('button', { type: 'button', onclick: () => { filterBar.reset(); apply(); } }, t('grid.reset')));
+  if (inputs.district_code && inputs.village_code) inputs.district_code.addEventListener('change', () => fillVillages(inputs.village_code, inputs.district_code.value));
+
+  // ----- the grid -----
+  const gridEl = h('div', { id: 'grid' });
+  const columns = Object.entries(itemSchema.properties).map(([name, prop]) => column(name, prop));
+  const table = new Tabulator(gridEl, {
+    height: 'calc(100vh - 215px)', layout: 'fitDataFill', index: 'id', placeholder: t('grid.empty'), selectableRows: true,
+    rowHeader: { formatter: 'rowSelection', titleFormatter: 'rowSelection', headerSort: false, resizable: false, frozen: true, width: 36, hozAlign: 'center' },
+    columns, columnDefaults: { headerSort: false, maxWidth: 260 }, locale: currentLang(),
+  });
+  const selectedInfo = h('span', { class: 'muted', id: 'selected-count' }, t('grid.selected', 0));
+  table.on('rowSelectionChanged', (data) => { selectedInfo.textContent = t('grid.selected', data.length); });
+
+  // ----- paging -----
+  const pageInfo = h('span', { id: 'page-info' });
+  const prev = h('button', { id: 'prev-page', onclick: () => { state.page -= 1; load(); } }, t('grid.prev'));
+  const next = h('button', { id: 'next-page', onclick: () => { state.cursors[state.page + 1] = state.next; state.page += 1; load(); } }, t('grid.next'));
+
+  // ----- bulk status change and export -----
+  const statuses = itemSchema.properties.status?.enum || [];
+  const bulkStatus = h('select', { id: 'bulk-status' }, statuses.map((s) => h('option', { value: s }, enumLabel('status', s))));
+  const bulk = h('button', { id: 'bulk-apply', onclick: () => bulkChange(bulkStatus.value) }, t('grid.bulkApply'));
+  const canWrite = ctx.me.role !== 'viewer';
+  const exportBtn = (format) => h('button', { 'data-export': format, onclick: () => exportAs(format) }, `${t('grid.export')} ${format.toUpperCase()}`);
+
+  main.replaceChildren(
+    h('div', { class: 'toolbar' }, h('h1', { style: 'margin:0;flex:1' }, `${t('grid.title')} — ${ctx.programme.code}`),
+      canWrite ? h('a', { class: 'button primary', href: '#/enrolments/new' }, t('grid.new')) : null, exportBtn('csv'), exportBtn('xlsx')),
+    filterBar, message, gridEl,
+    h('div', { class: 'pager' }, prev, pageInfo, next, h('span', { style: 'flex:1' }), selectedInfo,
+      canWrite ? h('label', {}, t('grid.bulkStatus'), ' ', bulkStatus) : null, canWrite ? bulk : null));
+
+  await new Promise((resolve) => table.on('tableBuilt', resolve));
+  await load();
+
+  function filterInput(p) {
+    const any = h('option', { value: '' }, t('grid.any'));
+    if (p.name === 'district_code') return h('select', { name: p.name }, any, ctx.districts.map((d) => h('option', { value: d.code }, d.name)));
+    if (p.name === 'village_code') { const s = h('select', { name: p.name }); fillVillages(s, ''); return s; }
+    if (p.name === 'category') return h('select', { name: p.name }, any, categoryChoices().map((c) => h('option', { value: c.value }, c.title)));
+    if (p.schema.enum) return h('select', { name: p.name }, any, p.schema.enum.map((v) => h('option', { value: v }, enumLabel(p.name, v))));
+    return h('input', { name: p.name, type: p.schema.type === 'integer' ? 'number' : 'search', placeholder: p.name === 'q' ? t('grid.search') : '' });
+  }
+
+  function fillVillages(select, district) {
+    const list = ctx.villages.filter((v) => !district || v.code.startsWith(district + '.'));
+    select.replaceChildren(h('option', { value: '' }, t('grid.any')), list.map((v) => h('option', { value: v.code }, district ? v.name : `${v.name} (${v.district})`)));
+  }
+
+  function apply() {
+    state.filters = Object.fromEntries(params.map((p) => [p.name, inputs[p.name].value.trim()]).filter(([, v]) => v));
+    state.limit = Number(inputs.limit.value);
+    state.cursors = [null]; state.page = 0;
+    load();
+  }
+
+  async function load() {
+    message.replaceChildren();
+    try {
+      const data = await get(`/v1/programmes/${pid}/enrolments`, { ...state.filters, limit: state.limit, cursor: state.cursors[state.page] });
+      state.next = data.next_cursor;
+      await table.replaceData(data.items);
+      table.deselectRow();
+    } catch (e) {
+      state.next = null;
+      await table.replaceData([]);
+      message.replaceChildren(errorBox(e, label));
+    }
+    prev.disabled = state.page === 0;
+    next.disabled = !state.next;
+    pageInfo.textContent = t('grid.page', state.page + 1);
+  }
+
+  async function bulkChange(status) {
+    const rows = table.getSelectedData();
+    const failures = [];
+    for (const row of rows) {
+      try {
+        await request('PATCH', `/v1/enrolments/${row.id}`, { json: { status }, headers: { 'If-Match': String(row.version) } });
+      } catch (e) { failures.push([row, e]); }
+    }
+    await load();
+    const summary = t('grid.bulkDone', rows.length - failures.length, failures.length);
+    if (failures.length) {
+      message.replaceChildren(h('div', { class: 'alert error', id: 'bulk-result' }, summary,
+        h('ul', {}, failures.map(([row, e]) => h('li', {}, `${row.name}: ${Object.values(e.fields)[0] || e.message}`)))));
+    } else {
+      message.replaceChildren(h('div', { class: 'alert ok', id: 'bulk-result' }, summary));
+    }
+  }
+
+  async function exportAs(format) {
+    message.replaceChildren();
+    try {
+      download(`${ctx.programme.code}.${format}`, await pending.exportFile(pid, format, state.filters));
+    } catch (e) {
+      message.replaceChildren(e.routeMissing ? missingBox(e) : errorBox(e));
+    }
+  }
+}
+
+function column(name, prop) {
+  const col = { title: label(name, prop), field: name, visible: !HIDDEN.has(name) };
+  if (name === 'name') col.formatter = (cell) => `<a href="#/enrolments/${cell.getRow().getData().id}">${escape(cell.getValue())}</a>`;
+  else if (name === 'village_code') col.formatter = (cell) => escape(villageName(cell.getValue()));
+  else if (name === 'district_code') col.formatter = (cell) => escape(districtName(cell.getValue()));
+  else if (name === 'category') col.formatter = (cell) => escape(categoryLabel(cell.getValue()));
+  else if (prop.enum) col.formatter = (cell) => escape(cell.getValue() ? enumLabel(name, cell.getValue()) : '');
+  else if (prop.type === 'array') col.formatter = (cell) => escape((cell.getValue() || []).join(', '));
+  else if (prop.type === 'object') col.formatter = (cell) => escape(JSON.stringify(cell.getValue() ?? ''));
+  return col;
+}
+
+const escape = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);

@@ -1,0 +1,153 @@
+"""The admin in real headless Chromium against the stack `make run` starts (own emulator, free
+ports). Debian's /usr/bin/chromium only: `make test` installs it; without it these tests skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from devtools import emulator, tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM = os.environ.get("LINDUNG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def _why_not() -> str | None:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        return f"Chromium not installed at {CHROMIUM} (make test runs apt-get install -y chromium; it failed here)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (make install)"
+    if not (ROOT / "admin" / "vendor" / ".installed").exists():
+        return "admin/vendor is not built (make admin)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """`python -m devtools.run` as `make run` starts it, with its own emulator."""
+    reason = _why_not()
+    if reason:
+        pytest.skip(reason)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    port, emu_port = emulator.free_port(), emulator.free_port()
+    env.update(PORT=str(port), EMULATOR_PORT=str(emu_port))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS.parent / "e2e-stack.log", "w")  # open for the stack's lifetime
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env=env, cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        emulator.wait_http(f"{base}/v1/health", timeout=90, proc=proc)
+    except Exception:
+        proc.kill()
+        pytest.fail(f"make run did not come up; see {log.name}")
+    yield base
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(stack):
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield b
+    b.close()
+    pw.stop()
+
+
+class Page:
+    """A Playwright page at 1366×768 in Bahasa Indonesia that records browser errors."""
+
+    def __init__(self, browser, base: str):
+        self.context = browser.new_context(viewport=VIEWPORT, locale="id-ID", timezone_id="Asia/Jakarta",
+                                           accept_downloads=True)
+        self.base = base
+        self.errors: list[str] = []
+        self.page = self.new_tab()
+
+    def new_tab(self):
+        page = self.context.new_page()
+        page.set_default_timeout(15000)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return page
+
+    def shot(self, name: str, page=None) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        (page or self.page).screenshot(path=str(path))
+        return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture()
+def ui(browser, stack, request):
+    p = Page(browser, stack)
+    yield p
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        for i, page in enumerate(p.context.pages):
+            p.shot(f"FAILED-{request.node.name}-{i}", page)
+    p.context.close()
+    assert not p.errors, f"JavaScript errors in the page: {p.errors}"
+
+
+class Api:
+    """Setup and checks over plain HTTP with a minted admin token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.headers = {"Authorization": f"Bearer {tokens.mint('admin')}"}
+
+    def __call__(self, method: str, path: str, **kw) -> requests.Response:
+        return requests.request(method, self.base + path, headers={**self.headers, **kw.pop("headers", {})},
+                                timeout=20, **kw)
+
+    def route_present(self, method: str, path: str) -> bool:
+        """Whether the API has a route (path template as in OpenAPI). The document is generated
+        from the routes themselves; asking it avoids probing a POST that would really run."""
+        doc = requests.get(self.base + "/v1/openapi.json", timeout=10).json()
+        return method.lower() in doc["paths"].get(path, {})
+
+    def skip_unless(self, method: str, path: str, what: str) -> None:
+        if not self.route_present(method, path):
+            pytest.skip(f"{method} {path} is not on this branch yet ({what}); this test runs once it is merged")
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    return Api(stack)
+
+
+def login(ui: Page, role: str = "admin", villages: str = "", page=None) -> None:
+    page = page or ui.page
+    page.goto(f"{ui.base}/admin")
+    page.wait_for_selector("#local-login")
+    page.select_option("#role", role)
+    if villages:
+        page.fill("#villages", villages)
+    page.click("#local-login button[type=submit]")
+    page.wait_for_selector("#nav a[data-nav=dashboard]")
