@@ -57,3 +57,18 @@ def auth_private_key_file() -> Path:
 
 def tracing_enabled() -> bool:
     return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() in {"0", "false", "no"}
+
+
+def documents_bucket() -> str:
+    """infra/storage.yaml names it `<prefix>-documents`; a stage may point elsewhere."""
+    return os.environ.get("LINDUNG_DOCUMENTS_BUCKET") or f"{table_prefix()}-documents"
+
+
+def sync_settle_seconds() -> float:
+    """How far behind "now" the changes feed stops (see services/sync.py: clock skew)."""
+    return float(os.environ.get("LINDUNG_SYNC_SETTLE_SECONDS", "30"))
+
+
+def op_receipt_days() -> int:
+    """How long a sync operation's receipt is kept (DynamoDB TTL on `expires_at`)."""
+    return int(os.environ.get("LINDUNG_OP_RECEIPT_DAYS", "45"))
