@@ -305,14 +305,15 @@ class SyncOperation(Strict):
 class SyncIn(Strict):
     operations: list[SyncOperation] = Field(min_length=1, max_length=200)
 
-    @model_validator(mode="after")
-    def _unique_op_ids(self) -> SyncIn:
+    @field_validator("operations")
+    @classmethod
+    def _unique_op_ids(cls, operations: list[SyncOperation]) -> list[SyncOperation]:
         seen: set[str] = set()
-        for op in self.operations:
+        for op in operations:
             if op.op_id in seen:
                 raise ValueError(f"op_id {op.op_id} muncul lebih dari sekali dalam satu batch")
             seen.add(op.op_id)
-        return self
+        return operations
 
 
 class SyncError(Out):
