@@ -9,7 +9,7 @@ from chalicelib.api import local_stage
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.openapi import document
-from chalicelib.services import deps, enrolments, programmes, reference
+from chalicelib.services import deps, documents, enrolments, officers, programmes, reference, sync
 
 VERSION = "0.1.0"
 
@@ -18,7 +18,7 @@ if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-orig
     app.api.cors = CORSConfig(allow_origin=config.admin_origin(), max_age=600,
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
                               expose_headers=["ETag"])
-api = Router(app)
+api = Router(app, scope=officers.scoped)
 
 
 observability.register(app)
@@ -147,3 +147,52 @@ if local_stage.is_local():
     @app.route("/admin/{a}/{b}/{c}", methods=["GET"])
     def admin_file_3(a: str, b: str, c: str):
         return api.guard(lambda: local_stage.admin_file((a, b, c)))
+
+
+# ---------- documents ----------
+@api.route("/v1/enrolments/{eid}/documents", "POST", summary="Presigned upload for a KTP photo or consent form",
+           body=s.DocumentUploadIn, returns=s.DocumentUploadOut, status=201, roles=auth.WRITERS,
+           errors=(404,), tags=("documents",))
+def request_document_upload(call: Call, eid: str):
+    return s.DocumentUploadOut.model_validate(documents.request_upload(deps.default(), call.user, eid, call.body))
+
+
+@api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
+           body=s.DocumentConfirmIn, returns=s.DocumentOut, roles=auth.WRITERS, errors=(404, 409),
+           tags=("documents",))
+def confirm_document(call: Call, eid: str, kind: str):
+    doc = documents.confirm(deps.default(), call.user, eid, kind, call.body)
+    return Reply(s.DocumentOut.model_validate(doc), headers={"ETag": str(doc["enrolment_version"])})
+
+
+@api.route("/v1/enrolments/{eid}/documents/{kind}", "GET", summary="Presigned download of a document",
+           returns=s.DocumentOut, roles=auth.WRITERS, errors=(404,), tags=("documents",))
+def get_document(call: Call, eid: str, kind: str):
+    return s.DocumentOut.model_validate(documents.download(call.user, eid, kind))
+
+
+# ---------- field officers: assignments and offline sync ----------
+@api.route("/v1/officers/{sub}/villages", "GET", summary="An officer's assigned villages",
+           returns=s.OfficerVillagesOut, roles=auth.ADMINS, tags=("officers",))
+def get_officer_villages(call: Call, sub: str):
+    return s.OfficerVillagesOut.model_validate(officers.get(call.user, sub))
+
+
+@api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
+           body=s.OfficerVillagesIn, returns=s.OfficerVillagesOut, roles=auth.ADMINS, tags=("officers",))
+def put_officer_villages(call: Call, sub: str):
+    return s.OfficerVillagesOut.model_validate(officers.assign(deps.default(), call.user, sub, call.body))
+
+
+@api.route("/v1/sync", "POST", summary="Apply a batch of queued operations (idempotent per op_id)",
+           body=s.SyncIn, returns=s.SyncOut, roles=auth.WRITERS, tags=("sync",))
+def sync_push(call: Call):
+    context = app.lambda_context
+    time_left = getattr(context, "get_remaining_time_in_millis", None)
+    return s.SyncOut.model_validate(sync.push(deps.default(), call.user, call.body, time_left))
+
+
+@api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
+           query=s.SyncQuery, returns=s.ChangesOut, errors=(403,), tags=("sync",))
+def sync_pull(call: Call):
+    return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))

@@ -72,3 +72,18 @@ def admin_origin() -> str | None:
 
 def admin_dir() -> Path:
     return Path(os.environ.get("LINDUNG_ADMIN_DIR", str(PROJECT_DIR / "admin")))
+
+
+def documents_bucket() -> str:
+    """infra/storage.yaml names it `<prefix>-documents`; a stage may point elsewhere."""
+    return os.environ.get("LINDUNG_DOCUMENTS_BUCKET") or f"{table_prefix()}-documents"
+
+
+def sync_settle_seconds() -> float:
+    """How far behind "now" the changes feed stops (see services/sync.py: clock skew)."""
+    return float(os.environ.get("LINDUNG_SYNC_SETTLE_SECONDS", "30"))
+
+
+def op_receipt_days() -> int:
+    """How long a sync operation's receipt is kept (DynamoDB TTL on `expires_at`)."""
+    return int(os.environ.get("LINDUNG_OP_RECEIPT_DAYS", "45"))

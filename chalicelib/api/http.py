@@ -3,11 +3,23 @@
 Every route in app.py goes through `Router.route`, so the error shape, the role check, request
 validation and the OpenAPI entry are each written once. Domain errors become HTTP errors here
 and nowhere else.
+
+Scope: after the token is verified, `scope(user)` (services/officers.scoped) replaces an
+officer's villages with the stored assignment, on every request, in every stage.
+
+gzip: a JSON body of at least GZIP_MIN_BYTES is gzipped when the request's Accept-Encoding
+allows it (field phones on 2G). Such a response is a `GzipResponse`, which hands Chalice a
+base64 body flagged `isBase64Encoded` (the Lambda proxy format for bytes), the same in
+`chalice local`, the test client and Lambda. Content-Type stays application/json, which is not
+in Chalice's binary types, so responses without gzip are untouched and clients need no Accept
+header. In AWS, API Gateway must be told to decode that body: see README "gzip".
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +35,7 @@ from chalicelib.domain.errors import DomainError, Invalid, Malformed
 from chalicelib.observability import logger, metrics
 
 JSON = "application/json"
+GZIP_MIN_BYTES = 1024
 
 _MESSAGES_ID = {
     "missing": "wajib diisi",
@@ -92,6 +105,49 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
                     headers={"Content-Type": JSON, **(headers or {})})
 
 
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """`gzip` listed without q=0 (RFC 9110 12.5.3); `*` counts too."""
+    for part in (accept_encoding or "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in {"gzip", "*"}:
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params or float(q) > 0
+            except ValueError:
+                return True
+    return False
+
+
+def encode(response: Response, accept_encoding: str | None) -> Response:
+    """Serialise the body compactly, gzipped when allowed and worth it."""
+    body = response.body
+    if body is None or isinstance(body, bytes):
+        return response
+    raw = body.encode() if isinstance(body, str) else json.dumps(
+        body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    headers = {**response.headers, "Vary": "Accept-Encoding"}
+    if len(raw) >= GZIP_MIN_BYTES and accepts_gzip(accept_encoding):
+        headers["Content-Encoding"] = "gzip"
+        return GzipResponse(body=gzip.compress(raw, compresslevel=6, mtime=0), status_code=response.status_code,
+                            headers=headers)
+    return Response(body=raw.decode(), status_code=response.status_code, headers=headers)
+
+
+class GzipResponse(Response):
+    """Bytes for the Lambda proxy integration: base64 in the event, flagged as such."""
+
+    def to_dict(self, binary_types: list[str] | None = None) -> dict[str, Any]:
+        body = self.body
+        self.body = ""
+        try:
+            response = super().to_dict(None)
+        finally:
+            self.body = body
+        response["body"] = base64.b64encode(body).decode("ascii")
+        response["isBase64Encoded"] = True
+        return response
+
+
 def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
@@ -132,8 +188,9 @@ def dump(value: Any) -> Any:
 
 
 class Router:
-    def __init__(self, app: Chalice):
+    def __init__(self, app: Chalice, scope: Callable[[auth.User], auth.User] | None = None):
         self.app = app
+        self.scope = scope or (lambda user: user)
         self.operations: list[Operation] = []
 
     def route(self, path: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
@@ -150,7 +207,8 @@ class Router:
 
             @functools.wraps(fn)
             def view(**params: str) -> Response:
-                return self._handle(op, fn, params)
+                response = self._handle(op, fn, params)
+                return encode(response, self.app.current_request.headers.get("accept-encoding"))
 
             self.app.route(path, methods=[method], content_types=op.content_types, name=fn.__name__)(view)
             return fn
@@ -170,7 +228,7 @@ class Router:
         try:
             user = None
             if op.roles is not None:
-                user = auth.verify(request.headers.get("authorization"))
+                user = self.scope(auth.verify(request.headers.get("authorization")))
                 auth.require(user, op.roles)
                 logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
             body = validate(op.body, parse_json(request.raw_body)) if op.body else None

@@ -7,7 +7,7 @@ schema-driven forms and grids, without other code changes.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -21,6 +21,12 @@ RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}){1,2}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+Ulid = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+VillageList = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}(,\d{2}\.\d{2}\.\d{2}\.\d{4})*$")]
+DocumentKind = Literal["ktp", "consent"]
+DocumentType = Literal["image/jpeg", "image/png", "application/pdf"]
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 
 class Strict(BaseModel):
@@ -200,6 +206,18 @@ class EnrolmentQuery(PageQuery):
     q: Annotated[str, StringConstraints(min_length=2, max_length=60)] | None = None
 
 
+class DocumentMeta(Out):
+    id: str
+    content_type: str
+    size: int
+    uploaded_at: str
+    uploaded_by: str
+
+
+def _empty_is_none(value: Any) -> Any:
+    return value or None
+
+
 class EnrolmentOut(Out):
     id: str
     programme_id: str
@@ -218,11 +236,14 @@ class EnrolmentOut(Out):
     coverage_start: date
     coverage_end: date
     warnings: list[str] = []
+    documents: dict[str, DocumentMeta] | None = None
     version: int
     created_at: str
     updated_at: str
     created_by: str
     updated_by: str
+
+    _no_empty_documents = field_validator("documents", mode="before")(_empty_is_none)
 
 
 class EnrolmentList(Out):
@@ -271,3 +292,136 @@ class LocalLoginOut(Out):
     token: str
     role: str
     expires_in: int
+
+
+# ---------- officers' villages (admin data) ----------
+class OfficerVillagesIn(Strict):
+    villages: list[VillageCode] = Field(max_length=300)
+
+
+class OfficerVillagesOut(Out):
+    sub: str
+    villages: list[str]
+    source: Literal["assignment", "token"]
+    version: int | None = None
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+# ---------- offline-first sync ----------
+class SyncOperation(Strict):
+    """The envelope is checked for the whole batch (a bad envelope is an app bug: 422); `data`
+    is checked per operation, and a bad one only makes that operation `rejected`."""
+
+    op_id: OpId = Field(description="Client-generated, unique per user (e.g. a UUID or ULID)")
+    op: Literal["create", "update", "delete"]
+    type: Literal["enrolment"]
+    programme_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    id: Ulid | None = Field(None, description="create: optional client-made ULID; update/delete: required")
+    version: int | None = Field(None, ge=1, description="update: required (like If-Match); delete: optional")
+    data: dict[str, Any] = Field(default_factory=dict, description="create: EnrolmentIn; update: EnrolmentPatch")
+
+
+class SyncIn(Strict):
+    operations: list[SyncOperation] = Field(min_length=1, max_length=200)
+
+    @field_validator("operations")
+    @classmethod
+    def _unique_op_ids(cls, operations: list[SyncOperation]) -> list[SyncOperation]:
+        seen: set[str] = set()
+        for op in operations:
+            if op.op_id in seen:
+                raise ValueError(f"op_id {op.op_id} muncul lebih dari sekali dalam satu batch")
+            seen.add(op.op_id)
+        return operations
+
+
+class SyncError(Out):
+    code: str
+    message: str
+    fields: dict[str, str] = {}
+
+
+class SyncResult(Out):
+    op_id: str
+    status: Literal["applied", "duplicate", "conflict", "rejected", "failed"]
+    id: str | None = None
+    version: int | None = None
+    error: SyncError | None = None
+
+
+class SyncOut(Out):
+    results: list[SyncResult]
+
+
+class SyncQuery(Strict):
+    since: str | None = Field(None, description="next_cursor of the previous pull; omit for a full roster")
+    limit: int = Field(200, ge=1, le=500)
+    villages: VillageList | None = Field(
+        None, description="Comma-separated; officers: a subset of their villages; admins/viewers: required (max 20)")
+
+
+class EnrolmentChange(Out):
+    """An enrolment as a device stores it. Tombstones carry only id, version, updated_at and
+    `deleted` (withdrawn) or `moved_out` (now in a village outside this feed)."""
+
+    type: Literal["enrolment"] = "enrolment"
+    id: str
+    version: int
+    updated_at: str
+    deleted: bool | None = None
+    moved_out: bool | None = None
+    programme_id: str | None = None
+    nik: str | None = None
+    name: str | None = None
+    birth_date: date | None = None
+    sex: Literal["L", "P"] | None = None
+    phone: str | None = None
+    village_code: str | None = None
+    category: str | None = None
+    occupation: str | None = None
+    kpj_number: str | None = None
+    status: Status | None = None
+    rejection_reason: str | None = None
+    warnings: list[str] | None = None
+    documents: dict[str, DocumentMeta] | None = None
+
+    _no_empty = field_validator("warnings", "documents", mode="before")(_empty_is_none)
+
+
+class ProgrammeChange(ProgrammeOut):
+    type: Literal["programme"] = "programme"
+
+
+class ChangesOut(Out):
+    changes: list[Annotated[ProgrammeChange | EnrolmentChange, Field(discriminator="type")]]
+    next_cursor: str = Field(description="Keep it: the next pull starts here, even when nothing changed")
+    has_more: bool = Field(description="true: pull again now; false: caught up (to a few seconds ago)")
+    villages: list[str] = Field(description="The villages this feed covers; drop local records outside them")
+
+
+# ---------- documents ----------
+class DocumentUploadIn(Strict):
+    kind: DocumentKind
+    content_type: DocumentType
+    size: int = Field(ge=1, le=MAX_DOCUMENT_BYTES, description="bytes")
+
+
+class DocumentUploadOut(Out):
+    document_id: str
+    kind: str
+    url: str
+    fields: dict[str, str] = Field(description="Form fields to POST with the file (multipart, file last)")
+    expires_in: int
+    max_bytes: int
+
+
+class DocumentConfirmIn(Strict):
+    document_id: Ulid
+
+
+class DocumentOut(DocumentMeta):
+    kind: str
+    enrolment_version: int | None = None
+    url: str | None = None
+    expires_in: int | None = None

@@ -40,6 +40,7 @@ class Enrolment:
     kpj_number: str | None = None
     rejection_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    documents: dict[str, dict] = field(default_factory=dict)  # kind -> metadata (services/documents)
     deleted: bool = False
 
     def as_dict(self) -> dict[str, Any]:

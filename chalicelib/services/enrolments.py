@@ -6,6 +6,11 @@ index partitions, so another village's records are never read, let alone returne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace as evolve
+
+from pynamodb.models import Model
+
 from chalicelib.api import cursors
 from chalicelib.api.schemas import EnrolmentIn, EnrolmentPatch, EnrolmentQuery
 from chalicelib.auth import User
@@ -29,6 +34,9 @@ from chalicelib.store import enrolments as repo
 from chalicelib.store import regions
 from chalicelib.store.audit import AuditEntry
 
+# Builds the receipt that must commit in the same transaction as the change (services/sync.py).
+Receipt = Callable[[Enrolment], Model] | None
+
 _AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation",
             "kpj_number", "status", "coverage_start", "coverage_end", "warnings")
 
@@ -49,7 +57,9 @@ def _audit(deps: Deps, user: User, eid: str, action: str, at: str, changes: dict
     return AuditEntry(user.regency, "enrolment", eid, action, user.sub, user.role, at, deps.new_id(), changes)
 
 
-def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn) -> Enrolment:
+def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn, eid: str | None = None,
+          receipt: Receipt = None) -> Enrolment:
+    """`eid` lets an offline device name the record it creates, so it can queue edits to it."""
     programme = programmes.get(user, pid)
     _check_village(user, data.village_code)
     _check_category(programme, data.category)
@@ -57,14 +67,15 @@ def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn) -> Enrolment:
     check_status(None, data.status, data.kpj_number, None)
     now = deps.now_iso()
     enrolment = Enrolment(
-        id=deps.new_id(), regency=user.regency, programme_id=pid, nik=parsed.value, name=data.name,
+        id=eid or deps.new_id(), regency=user.regency, programme_id=pid, nik=parsed.value, name=data.name,
         birth_date=data.birth_date.isoformat(), sex=data.sex, phone=normalise_phone(data.phone),
         village_code=data.village_code, district_code=district_of(data.village_code), category=data.category,
         occupation=data.occupation, kpj_number=data.kpj_number, status=data.status,
         coverage_start=programme["coverage_start"], coverage_end=programme["coverage_end"],
         warnings=warnings, version=1, created_at=now, updated_at=now, created_by=user.sub, updated_by=user.sub)
     changes = {k: [None, getattr(enrolment, k)] for k in _AUDITED if getattr(enrolment, k) not in (None, [])}
-    repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes))
+    repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes),
+                receipt(enrolment) if receipt else None)
     metrics.add_metric(name="EnrolmentsCreated", unit="Count", value=1)
     logger.info("enrolment created", extra={"enrolment_id": enrolment.id, "programme_id": pid,
                                             "nik": parsed.masked()})
@@ -92,7 +103,8 @@ def parse_if_match(value: str | None, required: bool) -> int | None:
         raise Invalid("IF_MATCH_INVALID", "If-Match harus nomor versi", {"If-Match": "harus angka"}) from None
 
 
-def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int) -> Enrolment:
+def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int,
+          receipt: Receipt = None) -> Enrolment:
     current = get(user, eid)
     if current.version != if_match:
         raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
@@ -106,17 +118,42 @@ def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int)
                                 Actor(user.sub, user.role), deps.now_iso())
     if not diff:
         return current
-    repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id())
+    repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id(),
+                 moved_from=current.village_code, receipt=receipt(updated) if receipt else None)
     return updated
 
 
-def delete(deps: Deps, user: User, eid: str, if_match: int | None) -> None:
+def delete(deps: Deps, user: User, eid: str, if_match: int | None, receipt: Receipt = None) -> Enrolment:
     current = get(user, eid)
     expected = current.version if if_match is None else if_match
     now = deps.now_iso()
     gone = Enrolment(**{**current.as_dict(), "deleted": True, "version": expected + 1, "updated_at": now,
                         "updated_by": user.sub})
-    repo.replace(gone, expected, _audit(deps, user, eid, "delete", now, {"deleted": [False, True]}), deps.new_id())
+    repo.replace(gone, expected, _audit(deps, user, eid, "delete", now, {"deleted": [False, True]}), deps.new_id(),
+                 receipt=receipt(gone) if receipt else None)
+    return gone
+
+
+def attach_document(deps: Deps, user: User, eid: str, kind: str, meta: dict, attempts: int = 3) -> Enrolment:
+    """Record a document on the enrolment: a new version, audited like any other change.
+
+    Attaching commutes with field edits, so a concurrent edit (stale version) is retried on
+    the fresh record rather than bounced back to the officer.
+    """
+    for attempt in range(attempts):
+        current = get(user, eid)
+        now = deps.now_iso()
+        updated = evolve(current, documents={**current.documents, kind: meta}, version=current.version + 1,
+                         updated_at=now, updated_by=user.sub)
+        old = current.documents.get(kind, {}).get("id")
+        change = {f"documents.{kind}": [old, meta["id"]]}
+        try:
+            repo.replace(updated, current.version, _audit(deps, user, eid, "update", now, change), deps.new_id())
+            return updated
+        except Conflict as exc:
+            if exc.code != "VERSION_STALE" or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def list_page(user: User, pid: str, query: EnrolmentQuery) -> dict:

@@ -25,3 +25,13 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
 def reset() -> None:
     """Forget the cached connection (tests that repoint AWS_ENDPOINT_URL)."""
     connection.cache_clear()
+
+
+class AlreadyRecorded(Exception):
+    """A transaction carried a receipt (e.g. a sync operation's) that another request wrote first."""
+
+
+def receipt_failed(exc: TransactWriteError, has_receipt: bool) -> bool:
+    """The receipt is always the last item of a transaction that carries one."""
+    codes = cancellation_codes(exc)
+    return has_receipt and bool(codes) and codes[-1] == "ConditionalCheckFailed"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.enrolment import Enrolment
@@ -20,7 +21,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.store import db, keys
 from chalicelib.store.audit import AuditEntry, audit_model
-from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, WorkerModel
+from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, MovedOutModel, WorkerModel
 
 _FIELDS = [f.name for f in fields(Enrolment) if f.name != "id"]
 
@@ -28,6 +29,7 @@ _FIELDS = [f.name for f in fields(Enrolment) if f.name != "id"]
 def to_model(e: Enrolment) -> EnrolmentModel:
     values = {name: getattr(e, name) for name in _FIELDS}
     values["warnings"] = e.warnings or None
+    values["documents"] = e.documents or None
     m = EnrolmentModel(keys.enrolment(e.regency, e.id), "E", eid=e.id, name_lc=e.name.lower(), **values)
     m.g_chg = keys.village_changes(e.regency, e.village_code)
     m.g_chg_sk = f"{e.updated_at}#{e.id}"
@@ -47,6 +49,7 @@ def to_model(e: Enrolment) -> EnrolmentModel:
 def from_model(m: EnrolmentModel) -> Enrolment:
     values = {name: getattr(m, name) for name in _FIELDS}
     values["warnings"] = list(m.warnings or [])
+    values["documents"] = dict(m.documents or {})
     return Enrolment(id=m.eid, **values)
 
 
@@ -70,8 +73,18 @@ def existing_id(regency: str, pid: str, nik: str) -> str | None:
         return None
 
 
-def insert(e: Enrolment, audit: AuditEntry) -> None:
-    """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one."""
+def _save_receipt(tx: TransactWrite, receipt: Model | None) -> None:
+    """A receipt (e.g. a sync operation's outcome) commits with the change or not at all."""
+    if receipt is not None:
+        tx.save(receipt, condition=type(receipt).pk.does_not_exist())
+
+
+def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> None:
+    """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one.
+
+    With a receipt, raise db.AlreadyRecorded when that receipt exists already (a replay that
+    raced the first attempt): the change was applied once, by the other request.
+    """
     unique = EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ", eid=e.id)
     try:
         with TransactWrite(connection=db.connection(), client_request_token=e.id) as tx:
@@ -79,16 +92,28 @@ def insert(e: Enrolment, audit: AuditEntry) -> None:
             tx.save(to_model(e), condition=EnrolmentModel.pk.does_not_exist())
             tx.save(_worker_model(e))
             tx.save(audit_model(audit))
+            _save_receipt(tx, receipt)
     except TransactWriteError as exc:
-        if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+        if db.receipt_failed(exc, receipt is not None):
+            raise db.AlreadyRecorded() from None
+        codes = db.cancellation_codes(exc)
+        if codes[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("ENROLMENT_DUPLICATE", "NIK ini sudah terdaftar di program ini",
                            {"nik": "sudah terdaftar"},
                            existing_id=existing_id(e.regency, e.programme_id, e.nik)) from None
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            raise Conflict("ENROLMENT_ID_TAKEN", "ID data ini sudah dipakai; buat ID baru",
+                           {"id": "sudah dipakai"}) from None
         raise
 
 
-def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str) -> None:
-    """Write a new version iff the stored one is still `expected_version` and not deleted."""
+def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
+            moved_from: str | None = None, receipt: Model | None = None) -> None:
+    """Write a new version iff the stored one is still `expected_version` and not deleted.
+
+    `moved_from`: the village the record leaves; a MOVED marker there tells that village's
+    devices to drop it (the record's own change entry moves to the new village).
+    """
     condition = (EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
     try:
         with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
@@ -98,8 +123,16 @@ def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str) 
                           condition=EnrolmentUniqueModel.eid == e.id)
             else:
                 tx.save(_worker_model(e))
+            if moved_from and moved_from != e.village_code:
+                tx.save(MovedOutModel(keys.enrolment(e.regency, e.id), keys.moved_out(moved_from), eid=e.id,
+                                      version=e.version, updated_at=e.updated_at,
+                                      g_chg=keys.village_changes(e.regency, moved_from),
+                                      g_chg_sk=f"{e.updated_at}#{e.id}"))
             tx.save(audit_model(audit))
+            _save_receipt(tx, receipt)
     except TransactWriteError as exc:
+        if db.receipt_failed(exc, receipt is not None):
+            raise db.AlreadyRecorded() from None
         if "ConditionalCheckFailed" in db.cancellation_codes(exc):
             current = get(e.regency, e.id)
             raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
@@ -141,3 +174,14 @@ def get_worker(regency: str, nik: str) -> WorkerModel | None:
         return WorkerModel.get(keys.worker(regency, nik), "W")
     except DoesNotExist:
         return None
+
+
+def changes_since(regency: str, village: str, position: str | None, page_size: int):
+    """A village's change entries after `position`, oldest first (the sync feed; a Query).
+
+    Yields EnrolmentModel items (live or tombstones) and MOVED markers; tell them apart by `sk`
+    (`E` or `MOVED#...`). The marker's missing enrolment attributes simply stay None.
+    """
+    condition = EnrolmentModel.g_chg_sk > position if position else None
+    return EnrolmentModel.by_village_changes.query(keys.village_changes(regency, village),
+                                                   range_key_condition=condition, page_size=page_size)

@@ -45,3 +45,26 @@ def village_changes(r: str, village: str) -> str:
 
 def audit(r: str, entity_type: str, entity_id: str) -> str:
     return f"R#{r}#AUDIT#{entity_type}#{entity_id}"
+
+
+def changes_regency(r: str) -> str:
+    """The change-feed partition for regency-wide data (programmes, later reminder rules)."""
+    return f"R#{r}#PROG"
+
+
+def op_receipts(r: str, sub: str) -> str:
+    return f"R#{r}#OPS#{sub}"
+
+
+def officer(r: str, sub: str) -> str:
+    return f"R#{r}#OFFICER#{sub}"
+
+
+def moved_out(village: str) -> str:
+    """SK of the marker an enrolment leaves in a village it moved out of (same PK as the enrolment)."""
+    return f"MOVED#{village}"
+
+
+def document_object(r: str, eid: str, kind: str, doc_id: str) -> str:
+    """S3 key of an enrolment's document: no personal data in the key."""
+    return f"{r}/enrolments/{eid}/{kind}/{doc_id}"

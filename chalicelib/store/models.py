@@ -43,8 +43,24 @@ class RegionModel(Model):
     kind = UnicodeAttribute(null=True)
 
 
+class ProgrammeChanges(GlobalSecondaryIndex["ProgrammeModel"]):
+    """The same `by_village_changes` index, partition R#<regency>#PROG: regency-wide changes."""
+
+    class Meta:
+        index_name = "by_village_changes"
+        projection = AllProjection()
+
+    g_chg = UnicodeAttribute(hash_key=True)
+    g_chg_sk = UnicodeAttribute(range_key=True)
+
+
 class ProgrammeModel(Model):
-    """PK: R#<regency>  SK: PROG#<pid>"""
+    """PK: R#<regency>  SK: PROG#<pid>
+
+    g_chg = R#<regency>#PROG, g_chg_sk = <updated_at>#<pid>: field devices learn of programme
+    changes from the sync feed through the same index as enrolments (one entry per programme,
+    moving forward on every change).
+    """
 
     Meta = _Meta.build()
     pk = UnicodeAttribute(hash_key=True)
@@ -66,6 +82,10 @@ class ProgrammeModel(Model):
     updated_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
+    g_chg = UnicodeAttribute(null=True)
+    g_chg_sk = UnicodeAttribute(null=True)
+
+    changes = ProgrammeChanges()
 
 
 class ProgrammeCodeModel(Model):
@@ -207,6 +227,7 @@ class EnrolmentModel(Model):
     coverage_start = UnicodeAttribute()
     coverage_end = UnicodeAttribute()
     warnings = ListAttribute(of=UnicodeAttribute, null=True)
+    documents = JSONAttribute(null=True)
     deleted = BooleanAttribute(default=False)
     version = NumberAttribute()
     created_at = UnicodeAttribute()
@@ -234,6 +255,24 @@ class EnrolmentModel(Model):
     by_village_changes = ByVillageChanges()
 
 
+class MovedOutModel(Model):
+    """What a village's devices see when an enrolment leaves that village.
+
+    PK: R#<regency>#E#<eid> (the enrolment's)  SK: MOVED#<old village>
+    g_chg = R#<regency>#V#<old village>, g_chg_sk = <moved at>#<eid>. Written in the transaction
+    that changes village_code; overwritten if the record leaves the same village again.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    eid = UnicodeAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    g_chg = UnicodeAttribute()
+    g_chg_sk = UnicodeAttribute()
+
+
 class EnrolmentUniqueModel(Model):
     """One enrolment per NIK per programme. PK: R#<regency>#P#<pid>#N#<nik>  SK: UNIQ"""
 
@@ -256,3 +295,41 @@ class AuditModel(Model):
     actor_role = UnicodeAttribute()
     at = UnicodeAttribute()
     changes = JSONAttribute()
+
+
+class OpReceiptModel(Model):
+    """The outcome of one sync operation, so a replay returns it instead of applying again.
+
+    PK: R#<regency>#OPS#<user sub>  SK: <op_id> (client-generated). Written with
+    attribute_not_exists, inside the very transaction that applies the change when there is one.
+    `fingerprint` is a hash of the operation, to refuse an op_id reused for different content.
+    `expires_at` (epoch seconds) is the table's TTL attribute.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    fingerprint = UnicodeAttribute()
+    status = UnicodeAttribute()
+    eid = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    error = JSONAttribute(null=True)
+    at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class OfficerVillagesModel(Model):
+    """An officer's assigned villages (admin data). PK: R#<regency>#OFFICER#<sub>  SK: VILLAGES
+
+    Once stored, this list is the officer's scope on every request (it overrides the token's
+    custom:villages claim), so a change takes effect on the next request.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    sub = UnicodeAttribute()
+    villages = ListAttribute(of=UnicodeAttribute)
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()

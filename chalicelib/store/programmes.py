@@ -25,6 +25,7 @@ def to_dict(m: ProgrammeModel) -> dict:
 def _model(p: dict) -> ProgrammeModel:
     pk, prefix = keys.programme(p["regency"])
     return ProgrammeModel(pk, prefix + p["id"], pid=p["id"], regency=p["regency"],
+                          g_chg=keys.changes_regency(p["regency"]), g_chg_sk=f"{p['updated_at']}#{p['id']}",
                           **{name: p[name] for name in FIELDS})
 
 
@@ -67,3 +68,10 @@ def replace(p: dict, expected_version: int, audit: AuditEntry, token: str) -> No
             raise Conflict("VERSION_STALE", "Program sudah diubah orang lain; muat ulang lalu ulangi",
                            {"version": "tidak sama dengan versi terbaru"}) from None
         raise
+
+
+def changes_since(regency: str, position: str | None, page_size: int):
+    """Programmes in the order they last changed, after `position` (the sync feed; a Query)."""
+    condition = ProgrammeModel.g_chg_sk > position if position else None
+    return ProgrammeModel.changes.query(keys.changes_regency(regency), range_key_condition=condition,
+                                        page_size=page_size)
