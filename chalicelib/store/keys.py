@@ -45,3 +45,23 @@ def village_changes(r: str, village: str) -> str:
 
 def audit(r: str, entity_type: str, entity_id: str) -> str:
     return f"R#{r}#AUDIT#{entity_type}#{entity_id}"
+
+
+def reminder_rules(r: str, pid: str) -> tuple[str, str]:
+    return regency(r), f"RULES#{pid}"
+
+
+def reminder(end: str, rule_id: str, channel: str) -> str:
+    return f"REM#{end}#{rule_id}#{channel}"
+
+
+def digest(r: str, pid: str, village: str) -> str:
+    return f"R#{r}#DIGEST#{pid}#{village}"
+
+
+def reminder_run(r: str, run_id: str) -> str:
+    return f"R#{r}#RUN#{run_id}"
+
+
+def renewal(r: str, pid: str) -> str:
+    return f"R#{r}#RENEW#{pid}"

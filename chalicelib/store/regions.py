@@ -31,3 +31,13 @@ def village_exists(village_code: str) -> bool:
     except DoesNotExist:
         return False
     return item.level == "village"
+
+
+@lru_cache(maxsize=4096)
+def village_name(village_code: str) -> str:
+    """Display name for texts and digests; the code itself when unknown."""
+    district = village_code.rsplit(".", 1)[0]
+    try:
+        return RegionModel.get(f"REGION#{district}", village_code).name
+    except DoesNotExist:
+        return village_code
