@@ -20,7 +20,9 @@ api = Router(app)
 @app.middleware("all")
 def observe(event, get_response):
     """Correlation id on every log line; metrics flushed once per invocation."""
-    request_context = getattr(event, "context", None) or {}
+    request_context = getattr(event, "context", None)
+    if not isinstance(request_context, dict):  # schedules and SQS carry a LambdaContext here
+        request_context = {}
     headers = getattr(event, "headers", None) or {}
     logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
     try:
