@@ -36,17 +36,17 @@ _phones = itertools.count(random.randrange(10**6, 9 * 10**6) * 10)
 
 
 def recorded(endpoint: str) -> dict:
-    return requests.get(f"{endpoint}/moto-api/data.json", timeout=30).json()
+    """What the emulator recorded as sent (devtools/moto_server.py; /moto-api/data.json holds the same)."""
+    return requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=30).json()
 
 
 def sms_to(endpoint: str, phones) -> list[tuple[str, str]]:
     wanted = set(phones)
-    return [(m["phone_number"], m["message"]) for m in recorded(endpoint).get("sns", {}).get("SMS", [])
-            if m["phone_number"] in wanted]
+    return [(m["phone_number"], m["message"]) for m in recorded(endpoint)["sms"] if m["phone_number"] in wanted]
 
 
 def emails_to(endpoint: str, address: str) -> list[email.message.Message]:
-    return [email.message_from_string(m["raw_data"]) for m in recorded(endpoint).get("ses", {}).get("RawMessage", [])
+    return [email.message_from_string(m["raw_data"]) for m in recorded(endpoint)["raw_emails"]
             if address in m["destinations"]]
 
 
@@ -213,8 +213,8 @@ def test_crash_between_claim_and_send_is_recovered_after_the_lease(api, admin, a
 
 
 def test_a_redelivered_batch_sends_nothing_twice(api, admin, aws_endpoint, chalice_app, programme):
+
     import app as app_module
-    from chalice.app import SQSEvent
 
     pid = programme["id"]
     people = enrol_live(api, admin, pid, 12)
@@ -232,7 +232,6 @@ def test_a_redelivered_batch_sends_nothing_twice(api, admin, aws_endpoint, chali
             assert result == {"batchItemFailures": []}
         for m in got:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        assert SQSEvent  # the handler is the one Lambda calls
     assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
 
 
@@ -300,7 +299,7 @@ def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin
         assert " " not in link and p["nik"] not in text
     (admin_mail,) = emails_to(aws_endpoint, boss)
     admin_rows = list(csv.DictReader(io.StringIO(
-        [p for p in admin_mail.walk() if p.get_filename()][0].get_payload(decode=True).decode())))
+        next(p for p in admin_mail.walk() if p.get_filename()).get_payload(decode=True).decode())))
     assert len(admin_rows) == 5 and "hp" not in admin_rows[0]
 
 
@@ -313,3 +312,12 @@ def test_reminder_history_is_scoped_like_other_enrolment_reads(api, admin, token
     assert r.status_code == 403 and r.data["error"]["code"] == "VILLAGE_FORBIDDEN"
     assert api.call("GET", "/v1/enrolments/01NOPE/reminders", admin).status_code == 404
     assert api.call("POST", "/v1/reminders/run", own, {"dry_run": True}).status_code == 403
+
+
+def test_sent_log_endpoint_reports_exactly_what_moto_data_json_records(aws_endpoint):
+    full = requests.get(f"{aws_endpoint}/moto-api/data.json", timeout=60).json()
+    mine = recorded(aws_endpoint)
+    assert sorted(m["message_id"] for m in full.get("sns", {}).get("SMS", [])) == \
+        sorted(m["message_id"] for m in mine["sms"])
+    assert sorted(m["id"] for m in full.get("ses", {}).get("RawMessage", [])) == \
+        sorted(m["id"] for m in mine["raw_emails"])
