@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, CORSConfig
+from chalice import Chalice, CORSConfig, Cron
 
-from chalicelib import auth, config, observability
+from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.openapi import document
-from chalicelib.services import deps, documents, enrolments, officers, programmes, reference, sync
+from chalicelib.services import (
+    deps,
+    documents,
+    enrolments,
+    lifecycle,
+    officers,
+    programmes,
+    reference,
+    reminders,
+    sync,
+)
 
 VERSION = "0.1.0"
 
@@ -196,3 +206,84 @@ def sync_push(call: Call):
            query=s.SyncQuery, returns=s.ChangesOut, errors=(403,), tags=("sync",))
 def sync_pull(call: Call):
     return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))
+
+
+# ---------- reminders (issue 4) ----------
+@api.route("/v1/programmes/{pid}/reminder-rules", "GET", summary="Reminder rules of a programme (defaults if unset)",
+           returns=s.ReminderRulesOut, errors=(404,), tags=("reminders",))
+def get_reminder_rules(call: Call, pid: str):
+    return s.ReminderRulesOut.model_validate(reminders.get_rules(call.user, pid))
+
+
+@api.route("/v1/programmes/{pid}/reminder-rules", "PUT",
+           summary="Replace reminder rules: offsets, channels, audience, quiet hours, templates (If-Match optional)",
+           body=s.ReminderRulesIn, returns=s.ReminderRulesOut, roles=auth.ADMINS, errors=(404, 409),
+           tags=("reminders",))
+def put_reminder_rules(call: Call, pid: str):
+    if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
+    return s.ReminderRulesOut.model_validate(reminders.put_rules(deps.default(), call.user, pid, call.body, if_match))
+
+
+@api.route("/v1/programmes/{pid}/reminder-rules/preview", "POST",
+           summary="Render the SMS, WhatsApp and digest texts for one enrolment or a sample worker",
+           body=s.ReminderPreviewIn, returns=s.ReminderPreviewOut, errors=(404,), tags=("reminders",))
+def preview_reminder(call: Call, pid: str):
+    return s.ReminderPreviewOut.model_validate(reminders.preview(deps.default(), call.user, pid, call.body))
+
+
+@api.route("/v1/reminders/run", "POST",
+           summary="Run the reminder sweep now (dry_run: what would be sent, per channel, and its cost)",
+           body=s.ReminderRunIn, returns=s.ReminderRunOut, roles=auth.ADMINS, tags=("reminders",))
+def run_reminders(call: Call):
+    b = call.body
+    return s.ReminderRunOut.model_validate(reminders.run(deps.default(), call.user.regency, b.as_of,
+                                                         dry_run=b.dry_run, programme_id=b.programme_id))
+
+
+@api.route("/v1/reminders/runs/{run_id}", "GET", summary="Progress of a reminder run: sent, skipped, failed",
+           returns=s.ReminderRunOut, roles=auth.ADMINS, errors=(404,), tags=("reminders",))
+def get_reminder_run(call: Call, run_id: str):
+    return s.ReminderRunOut.model_validate(reminders.get_run(call.user, run_id))
+
+
+@api.route("/v1/enrolments/{eid}/reminders", "GET", summary="Reminders sent (or tried) for an enrolment",
+           query=s.PageQuery, returns=s.ReminderList, errors=(404,), tags=("reminders",))
+def enrolment_reminders(call: Call, eid: str):
+    return s.ReminderList.model_validate(reminders.history(call.user, eid, call.query.limit, call.query.cursor))
+
+
+@api.route("/v1/programmes/{pid}/renew", "POST",
+           summary="Create the next period's programme once and carry live enrolments over in the background",
+           body=s.RenewIn, returns=s.RenewalOut, status=202, roles=auth.ADMINS, errors=(404, 409),
+           tags=("programmes",))
+def renew_programme(call: Call, pid: str):
+    renewal, created = lifecycle.renew(deps.default(), call.user, pid, call.body)
+    return Reply(s.RenewalOut.model_validate(renewal), status=202 if created else 200)
+
+
+@api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
+           returns=s.RenewalList, errors=(404,), tags=("programmes",))
+def list_renewals(call: Call, pid: str):
+    return s.RenewalList.model_validate(lifecycle.renewals(call.user, pid))
+
+
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
+def daily_reminders(event):
+    """08:00 WIB. The event's time is the run's 'now'."""
+    reminders.daily(deps.at(event.time))
+
+
+@app.schedule(Cron(5, 17, "*", "*", "?", "*"), name="period_end")
+def period_end(event):
+    """00:05 WIB: cover that ended yesterday becomes expired."""
+    lifecycle.daily_expiry(deps.at(event.time))
+
+
+@app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")
+def send_reminders(event):
+    return batch.process(event, lambda message: reminders.handle(deps.default(), message))
+
+
+@app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5, name="lifecycle_worker")
+def lifecycle_worker(event):
+    return batch.process(event, lambda message: lifecycle.handle(deps.default(), message))

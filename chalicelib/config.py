@@ -87,3 +87,34 @@ def sync_settle_seconds() -> float:
 def op_receipt_days() -> int:
     """How long a sync operation's receipt is kept (DynamoDB TTL on `expires_at`)."""
     return int(os.environ.get("LINDUNG_OP_RECEIPT_DAYS", "45"))
+
+
+# ---------- reminders (issue 4) ----------
+def sender_email() -> str:
+    """SES identity the reminders come from; verified on the emulator by devtools/stack.py."""
+    return os.environ.get("LINDUNG_SENDER_EMAIL", "pengingat@lindung.example")
+
+
+def sms_price_idr() -> int:
+    """What the regency pays per SMS segment. A placeholder locally: set the provider's current
+    price per stage in .chalice/config.json, since every message is paid for."""
+    return int(os.environ.get("LINDUNG_SMS_PRICE_IDR", "500"))
+
+
+def regencies() -> list[str]:
+    """Regencies the daily sweep serves."""
+    return [r for r in os.environ.get("LINDUNG_REGENCIES", default_regency()).split(",") if r]
+
+
+def reminder_lease_seconds() -> int:
+    """How long a claim protects a send in progress; after that a later run may take it over."""
+    return int(os.environ.get("LINDUNG_REMINDER_LEASE_SECONDS", "900"))
+
+
+def reminder_max_attempts() -> int:
+    return int(os.environ.get("LINDUNG_REMINDER_MAX_ATTEMPTS", "5"))
+
+
+def reminder_chunk() -> int:
+    """Enrolments per SQS message: 10 messages a batch x 25 = 250 SMS per Lambda invocation."""
+    return int(os.environ.get("LINDUNG_REMINDER_CHUNK", "25"))

@@ -53,7 +53,9 @@ def tracer():
 
 def middleware(event, get_response):
     """Chalice middleware for every event type: correlation id, then one metrics flush."""
-    request_context = getattr(event, "context", None) or {}
+    request_context = getattr(event, "context", None)
+    if not isinstance(request_context, dict):  # schedules and SQS carry a LambdaContext here
+        request_context = {}
     headers = getattr(event, "headers", None) or {}
     logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
     try:

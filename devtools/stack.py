@@ -39,6 +39,12 @@ def deploy(prefix: str | None = None, timeout: float = 120.0) -> None:
                 if "No updates" not in str(upd):
                     raise
         _wait(cfn, name, timeout)
+    verify_sender()
+
+
+def verify_sender() -> None:
+    """SES sends only from a verified identity; in AWS the domain is verified by DNS, here by API."""
+    boto3.client("ses", region_name=config.region()).verify_email_identity(EmailAddress=config.sender_email())
 
 
 def _wait(cfn, name: str, timeout: float) -> None:

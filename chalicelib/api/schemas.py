@@ -425,3 +425,185 @@ class DocumentOut(DocumentMeta):
     enrolment_version: int | None = None
     url: str | None = None
     expires_in: int | None = None
+
+
+# ---------- reminders (issue 4) ----------
+Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$",
+                                         max_length=254)]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ReminderRuleIn(Strict):
+    days_before: int = Field(ge=0, le=366, examples=[45])
+    channels: list[Literal["sms", "email"]] = Field(default_factory=lambda: ["sms", "email"], min_length=1)
+
+
+class QuietHoursIn(Strict):
+    start: ClockTime = Field("21:00", description="WIB")
+    end: ClockTime = Field("07:00", description="WIB")
+
+
+class VillageContactIn(Strict):
+    name: Text | None = None
+    emails: list[Email] = Field(default_factory=list, max_length=10)
+    phone: Annotated[str, StringConstraints(max_length=24)] | None = None
+
+
+class ReminderTemplates(Strict):
+    """Bahasa Indonesia texts. Worker texts: {name} {programme} {end_date} {village} {officer_contact}
+    {days_left}; digest texts: {programme} {end_date} {village} {officer_contact} {days_left} {count}."""
+
+    sms: TemplateText | None = None
+    whatsapp: TemplateText | None = None
+    email_subject: TemplateText | None = None
+    email_intro: TemplateText | None = None
+
+
+class ReminderRulesIn(Strict):
+    rules: list[ReminderRuleIn] = Field(
+        default_factory=lambda: [ReminderRuleIn(days_before=d) for d in (45, 30, 14, 7)], min_length=1, max_length=10)
+    audience: list[Literal["worker", "village_officer", "admin"]] = Field(
+        default_factory=lambda: ["worker", "village_officer", "admin"], min_length=1)
+    quiet_hours: QuietHoursIn | None = Field(default_factory=QuietHoursIn)
+    templates: ReminderTemplates = Field(default_factory=ReminderTemplates)
+    admin_emails: list[Email] = Field(default_factory=list, max_length=50)
+    default_contact: Text = "kantor desa / DPMD"
+    village_contacts: dict[VillageCode, VillageContactIn] = Field(default_factory=dict, max_length=1000)
+    catch_up_days: int = Field(3, ge=1, le=14)
+
+    @model_validator(mode="after")
+    def _unique_offsets(self) -> ReminderRulesIn:
+        offsets = [r.days_before for r in self.rules]
+        if len(offsets) != len(set(offsets)):
+            raise ValueError("days_before harus unik")
+        return self
+
+
+class ReminderRulesOut(Out):
+    programme_id: str
+    rules: list[ReminderRuleIn]
+    audience: list[str]
+    quiet_hours: QuietHoursIn | None = None
+    templates: dict[str, str]
+    admin_emails: list[str]
+    default_contact: str
+    village_contacts: dict[str, VillageContactIn]
+    catch_up_days: int
+    version: int
+    is_default: bool
+    updated_at: str | None = None
+    sms_per_worker_per_period: int
+
+
+class ReminderPreviewIn(Strict):
+    templates: ReminderTemplates | None = None
+    enrolment_id: str | None = None
+
+
+class SmsPreview(Out):
+    text: str
+    characters: int
+    segments: int
+    cost_idr: int
+
+
+class WhatsappPreview(Out):
+    text: str
+    link: str
+
+
+class ReminderPreviewOut(Out):
+    sms: SmsPreview
+    whatsapp: WhatsappPreview
+    email_subject: str
+    email_intro: str
+
+
+class ReminderRunIn(Strict):
+    as_of: date | None = Field(None, description="Day to plan for (WIB); default today")
+    dry_run: bool = False
+    programme_id: str | None = None
+
+
+class ChannelCount(Out):
+    sms: int = 0
+    email: int = 0
+    whatsapp_links: int = 0
+
+
+class CostEstimate(Out):
+    price_per_sms_idr: int
+    sms: int
+    sms_segments: int
+    total_idr: int
+
+
+class PeriodProjection(Out):
+    enrolments: int
+    sms: int
+    total_idr: int
+
+
+class ReminderRunOut(Out):
+    run_id: str | None = None
+    as_of: date
+    dry_run: bool
+    status: Literal["planned", "queued", "done"]
+    considered: int
+    queued_messages: int = 0
+    would_send: ChannelCount
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deferred: int = 0
+    cost: CostEstimate
+    period_projection: PeriodProjection
+
+
+class ReminderOut(Out):
+    rule_id: str
+    channel: str
+    coverage_end: date
+    status: Literal["claimed", "sent", "failed", "skipped"]
+    attempts: int
+    recipient: str | None = None
+    claimed_at: str | None = None
+    sent_at: str | None = None
+    last_error: str | None = None
+    run_id: str | None = None
+
+
+class ReminderList(Out):
+    items: list[ReminderOut]
+    next_cursor: str | None = None
+
+
+class RenewIn(Strict):
+    coverage_start: date
+    coverage_end: date
+    rate: int | None = Field(None, ge=0, le=10_000_000, description="monthly_contribution_idr; default the old rate")
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,39}$")] | None = None
+    name: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> RenewIn:
+        _check_programme(self.coverage_start, self.coverage_end, None, None)
+        return self
+
+
+class RenewalOut(Out):
+    from_programme_id: str
+    programme: ProgrammeOut
+    status: Literal["carrying", "done"]
+    carried: int
+    already: int
+    excluded: int
+    pages: int
+    created_at: str
+    updated_at: str
+
+
+class RenewalList(Out):
+    items: list[RenewalOut]
+    next_cursor: str | None = None

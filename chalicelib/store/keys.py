@@ -68,3 +68,23 @@ def moved_out(village: str) -> str:
 def document_object(r: str, eid: str, kind: str, doc_id: str) -> str:
     """S3 key of an enrolment's document: no personal data in the key."""
     return f"{r}/enrolments/{eid}/{kind}/{doc_id}"
+
+
+def reminder_rules(r: str, pid: str) -> tuple[str, str]:
+    return regency(r), f"RULES#{pid}"
+
+
+def reminder(end: str, rule_id: str, channel: str) -> str:
+    return f"REM#{end}#{rule_id}#{channel}"
+
+
+def digest(r: str, pid: str, village: str) -> str:
+    return f"R#{r}#DIGEST#{pid}#{village}"
+
+
+def reminder_run(r: str, run_id: str) -> str:
+    return f"R#{r}#RUN#{run_id}"
+
+
+def renewal(r: str, pid: str) -> str:
+    return f"R#{r}#RENEW#{pid}"

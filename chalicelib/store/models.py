@@ -333,3 +333,86 @@ class OfficerVillagesModel(Model):
     version = NumberAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
+
+
+# ---------- reminders, runs and renewals (issue 4) ----------
+class ReminderRulesModel(Model):
+    """A programme's reminder rules, as data. PK: R#<regency>  SK: RULES#<pid> (one Query lists a regency's)"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    programme_id = UnicodeAttribute()
+    doc = JSONAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class ReminderModel(Model):
+    """One reminder, claimed before it is sent, so it is sent once.
+
+    Worker SMS:    PK R#<regency>#E#<eid> (beside the enrolment)   SK REM#<end>#<rule>#<channel>
+    Email digest:  PK R#<regency>#DIGEST#<pid>#<village|ALL>         SK REM#<end>#<rule>#email
+    status: claimed (lease_until guards a crash between claim and send) | sent | failed | skipped
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    regency = UnicodeAttribute(null=True)
+    programme_id = UnicodeAttribute(null=True)
+    subject_id = UnicodeAttribute(null=True)
+    rule_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    coverage_end = UnicodeAttribute(null=True)
+    as_of = UnicodeAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+    provider_id = UnicodeAttribute(null=True)
+    recipient = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class ReminderRunModel(Model):
+    """A sweep and its counters (handlers ADD to them). PK: R#<regency>#RUN#<run_id>  SK: RUN"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    run_id = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    trigger = UnicodeAttribute()
+    summary = JSONAttribute()
+    sent = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    deferred = NumberAttribute(default=0)
+
+
+class RenewalModel(Model):
+    """One renewal of a programme into the next period. PK: R#<regency>#RENEW#<old pid>  SK: <new start>
+
+    Written in the same transaction as the new programme, so renewing twice creates one programme.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    from_programme_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    carried = NumberAttribute(default=0)
+    already = NumberAttribute(default=0)
+    excluded = NumberAttribute(default=0)
+    pages = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()

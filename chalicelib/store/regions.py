@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store.models import RegionModel
@@ -37,3 +39,16 @@ def village_exists(village_code: str) -> bool:
         _KNOWN_VILLAGES.add(village_code)
         return True
     return False
+
+
+    return item.level == "village"
+
+
+@lru_cache(maxsize=4096)
+def village_name(village_code: str) -> str:
+    """Display name for texts and digests; the code itself when unknown."""
+    district = village_code.rsplit(".", 1)[0]
+    try:
+        return RegionModel.get(f"REGION#{district}", village_code).name
+    except DoesNotExist:
+        return village_code

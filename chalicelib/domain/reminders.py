@@ -1,0 +1,199 @@
+"""Reminder planning without storage or AWS: which rule is due on a day, templates, quiet hours, cost.
+
+A rule is "N days before coverage ends". On day D the rule with offset k is due for enrolments
+whose cover ends on D + k. A sweep that did not run, or a send that failed, must not be lost, so
+a rule stays due for `catch_up_days` after its day, but never once the next, more urgent rule is
+due (nobody needs the 45-day text on day 30) and never after the cover has ended.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
+
+from chalicelib.domain.clock import WIB
+
+CHANNELS = ("sms", "email")
+AUDIENCES = ("worker", "village_officer", "admin")
+DEFAULT_OFFSETS = (45, 30, 14, 7)
+
+# Placeholders a template may use. Worker texts never get a NIK: there is no placeholder for it.
+WORKER_PLACEHOLDERS = frozenset({"name", "programme", "end_date", "village", "officer_contact", "days_left"})
+DIGEST_PLACEHOLDERS = frozenset({"programme", "end_date", "village", "officer_contact", "days_left", "count"})
+TEMPLATE_PLACEHOLDERS = {
+    "sms": WORKER_PLACEHOLDERS,
+    "whatsapp": WORKER_PLACEHOLDERS,
+    "email_subject": DIGEST_PLACEHOLDERS,
+    "email_intro": DIGEST_PLACEHOLDERS,
+}
+
+DEFAULT_TEMPLATES = {
+    "sms": ("Yth. {name}, perlindungan BPJS Ketenagakerjaan (JKK & JKM) Anda dari Pemkab berakhir "
+            "{end_date}. Info: {officer_contact}"),
+    "whatsapp": ("Assalamualaikum/Salam sejahtera {name} (Desa {village}). Perlindungan BPJS Ketenagakerjaan "
+                 "(JKK & JKM) Anda dalam program {programme} berakhir {end_date}, {days_left} hari lagi. "
+                 "Untuk perpanjangan hubungi {officer_contact}."),
+    "email_subject": "Pengingat: {count} peserta {programme} berakhir {end_date} ({village})",
+    "email_intro": ("Berikut peserta program {programme} di {village} yang perlindungannya berakhir "
+                    "{end_date} ({days_left} hari lagi). Tautan WhatsApp dapat diteruskan dari HP Anda "
+                    "tanpa biaya. Kontak: {officer_contact}."),
+}
+
+_MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+              "Oktober", "November", "Desember")
+
+# GSM 03.38 basic set: texts using only these fit 160 characters per SMS, others only 70.
+_GSM7 = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ ÆæßÉ!\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+_GSM7_EXT = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class Rule:
+    days_before: int
+    channels: tuple[str, ...] = CHANNELS
+
+    @property
+    def id(self) -> str:
+        """H-45 in Indonesian usage; stable, so a reminder is keyed by (enrolment, rule)."""
+        return f"h{self.days_before}"
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time = time(21, 0)
+    end: time = time(7, 0)
+
+    def contains(self, moment: datetime) -> bool:
+        """Is `moment` (any zone) inside the quiet window in WIB? Windows may wrap midnight."""
+        t = moment.astimezone(WIB).time()
+        if self.start <= self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+
+@dataclass(frozen=True)
+class VillageContact:
+    name: str | None = None
+    emails: tuple[str, ...] = ()
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...] = tuple(Rule(d) for d in DEFAULT_OFFSETS)
+    audience: frozenset[str] = frozenset(AUDIENCES)
+    quiet_hours: QuietHours | None = field(default_factory=QuietHours)
+    templates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    admin_emails: tuple[str, ...] = ()
+    default_contact: str = "kantor desa / DPMD"
+    village_contacts: dict[str, VillageContact] = field(default_factory=dict)
+    catch_up_days: int = 3
+
+    def ordered(self) -> list[Rule]:
+        return sorted(self.rules, key=lambda r: -r.days_before)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def contact_for(self, village_code: str) -> str:
+        found = self.village_contacts.get(village_code)
+        if found and (found.phone or found.name):
+            return " ".join(p for p in (found.name, found.phone) if p)
+        return self.default_contact
+
+    def sms_rules(self) -> int:
+        return sum(1 for r in self.rules if "sms" in r.channels) if "worker" in self.audience else 0
+
+
+# ---------- when ----------
+def due_rule(rules: RuleSet, coverage_end: date, as_of: date) -> Rule | None:
+    """The one rule due on `as_of` for cover ending `coverage_end`, or None."""
+    ordered = rules.ordered()
+    for i, rule in enumerate(ordered):
+        start = coverage_end - timedelta(days=rule.days_before)
+        next_start = (coverage_end - timedelta(days=ordered[i + 1].days_before) if i + 1 < len(ordered)
+                      else coverage_end + timedelta(days=1))
+        window_end = min(start + timedelta(days=max(rules.catch_up_days, 1)), next_start)
+        if start <= as_of < window_end:
+            return rule
+    return None
+
+
+def end_dates_to_query(rules: RuleSet, as_of: date) -> set[date]:
+    """Coverage-end dates whose enrolments may have a rule due on `as_of` (one index Query each)."""
+    dates = set()
+    for rule in rules.rules:
+        for back in range(max(rules.catch_up_days, 1)):
+            end = as_of + timedelta(days=rule.days_before - back)
+            if due_rule(rules, end, as_of) == rule:
+                dates.add(end)
+    return dates
+
+
+# ---------- what ----------
+def template_problems(templates: dict[str, str]) -> dict[str, str]:
+    """field -> reason (Bahasa Indonesia) for templates that would not render; empty when fine."""
+    problems: dict[str, str] = {}
+    for kind, text in templates.items():
+        allowed = TEMPLATE_PLACEHOLDERS.get(kind)
+        if allowed is None:
+            problems[f"templates.{kind}"] = f"jenis template tidak dikenal: {kind}"
+            continue
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError:
+            problems[f"templates.{kind}"] = "kurung kurawal { } tidak seimbang"
+            continue
+        for _, name, spec, conversion in parsed:
+            if name is None:
+                continue
+            if name not in allowed:
+                problems[f"templates.{kind}"] = (f"placeholder tidak dikenal: {{{name}}}; yang boleh: "
+                                                 + ", ".join("{" + p + "}" for p in sorted(allowed)))
+                break
+            if spec or conversion:
+                problems[f"templates.{kind}"] = f"placeholder {{{name}}} tidak boleh memakai format"
+                break
+    return problems
+
+
+def format_date_id(d: date) -> str:
+    return f"{d.day} {_MONTHS_ID[d.month - 1]} {d.year}"
+
+
+def render(template: str, values: dict[str, object]) -> str:
+    """Templates were validated on save, so only known placeholders are present."""
+    return template.format_map({k: "" if v is None else v for k, v in values.items()}).strip()
+
+
+def worker_values(name: str, programme: str, coverage_end: date, village: str, contact: str,
+                  as_of: date) -> dict[str, object]:
+    return {"name": name, "programme": programme, "end_date": format_date_id(coverage_end), "village": village,
+            "officer_contact": contact, "days_left": (coverage_end - as_of).days}
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a text costs: 160/153 GSM-7 characters, or 70/67 when any other character is used."""
+    if all(c in _GSM7 or c in _GSM7_EXT for c in text):
+        length = sum(2 if c in _GSM7_EXT else 1 for c in text)
+        single, multi = 160, 153
+    else:
+        length = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    if length <= single:
+        return 1
+    return math.ceil(length / multi)
+
+
+def wa_link(phone: str, text: str) -> str:
+    """Click-to-chat: https://wa.me/<digits without +>?text=<urlencoded text>."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return f"https://wa.me/{digits}?text={quote(text, safe='')}"
+
+
+def sms_cost_idr(segments: int, price_per_sms_idr: int) -> int:
+    return segments * price_per_sms_idr

@@ -1,0 +1,228 @@
+"""Period end and renewal: moving many enrolments without timing out.
+
+Both start small and synchronous (find what ended; create the next programme) and carry the
+bulk over the `lifecycle` queue in pages, so 26,775 enrolments never run in one request or one
+Lambda invocation. Every enrolment change goes through the enrolment store's versioned,
+audited writes, so a redelivered page changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import aws, config
+from chalicelib.api.schemas import RenewIn
+from chalicelib.auth import User
+from chalicelib.domain.clock import today_wib
+from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
+from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.observability import logger, metrics
+from chalicelib.services import programmes
+from chalicelib.services.deps import Deps
+from chalicelib.store import db, keys
+from chalicelib.store import enrolments as enrolment_repo
+from chalicelib.store import programmes as programme_repo
+from chalicelib.store import reminders as reminder_repo
+from chalicelib.store.audit import AuditEntry, audit_model
+from chalicelib.store.models import EnrolmentModel, ProgrammeCodeModel, ProgrammeModel, RenewalModel
+
+QUEUE = "lifecycle"
+SYSTEM = Actor("system", "system")
+CARRIED = frozenset({"active", "expired"})  # may become "renewed"; deceased/rejected/withdrawn never carry
+EXPIRY_LOOKBACK_DAYS = 7
+RENEW_PAGE = 100
+
+
+def _audit(deps: Deps, regency: str, entity: str, eid: str, action: str, at: str, actor: Actor,
+           changes: dict) -> AuditEntry:
+    return AuditEntry(regency, entity, eid, action, actor.sub, actor.role, at, deps.new_id(), changes)
+
+
+def _set_status(deps: Deps, current: Enrolment, status: str, actor: Actor, extra: dict | None = None) -> bool:
+    """Versioned, audited status change through the enrolment store; False if it moved meanwhile."""
+    updated, diff = apply_patch(current, {"status": status}, current.regency, today_wib(deps.clock), actor,
+                                deps.now_iso())
+    if extra:
+        diff.update(extra)
+    try:
+        enrolment_repo.replace(updated, current.version, _audit(deps, current.regency, "enrolment", current.id,
+                                                                "update", updated.updated_at, actor, diff),
+                               deps.new_id())
+    except Conflict:
+        return False
+    return True
+
+
+# ---------- period end ----------
+def expire_due(deps: Deps, regency: str) -> int:
+    """Queue active enrolments whose cover ended (ends before today, WIB) for expiry; returns how many."""
+    today = today_wib(deps.clock)
+    messages, batch = [], []
+    for back in range(1, EXPIRY_LOOKBACK_DAYS + 1):
+        day = (today - timedelta(days=back)).isoformat()
+        for m in reminder_repo.live_ending_on(regency, day):
+            if m.status == "active":
+                batch.append(m.eid)
+            if len(batch) == config.reminder_chunk():
+                messages.append({"type": "expire", "regency": regency, "today": today.isoformat(), "eids": batch})
+                batch = []
+    if batch:
+        messages.append({"type": "expire", "regency": regency, "today": today.isoformat(), "eids": batch})
+    aws.send_messages(QUEUE, messages)
+    total = sum(len(m["eids"]) for m in messages)
+    logger.info("period end: expiry queued", extra={"regency": regency, "enrolments": total})
+    return total
+
+
+def daily_expiry(deps: Deps) -> int:
+    return sum(expire_due(deps, regency) for regency in config.regencies())
+
+
+def _expire(deps: Deps, message: dict) -> Counter:
+    counts: Counter = Counter()
+    today = message["today"]
+    for eid in message["eids"]:
+        e = enrolment_repo.get(message["regency"], eid)
+        if e is None or e.deleted or e.status != "active" or e.coverage_end >= today:
+            counts["unchanged"] += 1
+            continue
+        counts["expired" if _set_status(deps, e, "expired", SYSTEM) else "unchanged"] += 1
+    metrics.add_metric(name="EnrolmentsExpired", unit="Count", value=counts["expired"])
+    return counts
+
+
+# ---------- renewal ----------
+def _renewal_out(r: RenewalModel, programme: dict) -> dict:
+    return {"from_programme_id": r.from_programme_id, "programme": programme, "status": r.status,
+            "carried": int(r.carried), "already": int(r.already), "excluded": int(r.excluded),
+            "pages": int(r.pages), "created_at": r.created_at, "updated_at": r.updated_at}
+
+
+def renew(deps: Deps, user: User, pid: str, body: RenewIn) -> tuple[dict, bool]:
+    """Create the next period's programme once and queue the carry-over; (renewal, created?)."""
+    old = programmes.get(user, pid)
+    if body.coverage_start.isoformat() <= old["coverage_end"]:
+        raise Invalid("RENEWAL_OVERLAPS", "Periode baru harus dimulai setelah periode lama berakhir",
+                      {"coverage_start": f"harus setelah {old['coverage_end']}"})
+    marker_pk, marker_sk = keys.renewal(user.regency, pid), body.coverage_start.isoformat()
+    existing = _get_renewal(marker_pk, marker_sk)
+    if existing is not None:
+        return _renewal_out(existing, programme_repo.get(user.regency, existing.programme_id)), False
+    now = deps.now_iso()
+    new_pid = deps.new_id()
+    code = body.code or f"{old['code']}-R{body.coverage_start:%Y%m}"[:40]
+    new = {**old, "id": new_pid, "code": code, "name": body.name or _next_name(old["name"], body),
+           "coverage_start": body.coverage_start.isoformat(), "coverage_end": body.coverage_end.isoformat(),
+           "monthly_contribution_idr": body.rate if body.rate is not None else old["monthly_contribution_idr"],
+           "version": 1, "created_at": now, "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
+    renewal = RenewalModel(marker_pk, marker_sk, from_programme_id=pid, programme_id=new_pid, status="carrying",
+                           created_at=now, updated_at=now, created_by=user.sub)
+    pk, prefix = keys.programme(user.regency)
+    try:
+        with TransactWrite(connection=db.connection(), client_request_token=new_pid) as tx:
+            tx.save(renewal, condition=RenewalModel.pk.does_not_exist())
+            tx.save(ProgrammeCodeModel(keys.programme_code(user.regency, code), "UNIQ", pid=new_pid),
+                    condition=ProgrammeCodeModel.pk.does_not_exist())
+            tx.save(ProgrammeModel(pk, prefix + new_pid, pid=new_pid, regency=user.regency,
+                                   **{f: new[f] for f in programme_repo.FIELDS}),
+                    condition=ProgrammeModel.pk.does_not_exist())
+            tx.save(audit_model(_audit(deps, user.regency, "programme", new_pid, "create", now,
+                                       Actor(user.sub, user.role), {"renewed_from": [None, pid]})))
+    except TransactWriteError as exc:
+        codes = db.cancellation_codes(exc)
+        if codes[:1] == ["ConditionalCheckFailed"]:  # a concurrent identical request won
+            won = _get_renewal(marker_pk, marker_sk)
+            return _renewal_out(won, programme_repo.get(user.regency, won.programme_id)), False
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            raise Conflict("PROGRAMME_CODE_TAKEN", f"Kode program {code} sudah dipakai", {"code": "sudah dipakai"}) \
+                from None
+        raise
+    rules = reminder_repo.get_rules(user.regency, pid)
+    if rules is not None:
+        reminder_repo.put_rules(user.regency, new_pid, rules.doc, None, now, user.sub)
+    aws.send_messages(QUEUE, [{"type": "renew", "regency": user.regency, "from": pid, "to": new_pid,
+                               "marker": marker_sk, "actor": user.sub, "role": user.role, "cursor": None}])
+    logger.info("renewal started", extra={"from_programme_id": pid, "programme_id": new_pid})
+    return _renewal_out(renewal, new), True
+
+
+def _next_name(name: str, body: RenewIn) -> str:
+    return f"{name} (perpanjangan {body.coverage_start:%m/%Y}-{body.coverage_end:%m/%Y})"[:200]
+
+
+def _get_renewal(pk: str, sk: str) -> RenewalModel | None:
+    try:
+        return RenewalModel.get(pk, sk, consistent_read=True)
+    except RenewalModel.DoesNotExist:
+        return None
+
+
+def renewals(user: User, pid: str) -> dict:
+    programmes.get(user, pid)
+    items = []
+    for r in RenewalModel.query(keys.renewal(user.regency, pid)):
+        items.append(_renewal_out(r, programme_repo.get(user.regency, r.programme_id)))
+    return {"items": items, "next_cursor": None}
+
+
+def _renew_page(deps: Deps, message: dict) -> Counter:
+    """Carry one page over. The next page is queued before this one is worked on, so a crash loses
+    nothing; the per-programme NIK marker makes a repeated page create no duplicate."""
+    regency, old_pid, new_pid = message["regency"], message["from"], message["to"]
+    new = programme_repo.get(regency, new_pid)
+    page = EnrolmentModel.by_programme.query(keys.prog(regency, old_pid), page_size=RENEW_PAGE,
+                                             last_evaluated_key=message["cursor"], limit=RENEW_PAGE)
+    models = list(page)
+    if page.last_evaluated_key:
+        aws.send_messages(QUEUE, [{**message, "cursor": page.last_evaluated_key}])
+    actor = Actor(message["actor"], message["role"])
+    counts: Counter = Counter()
+    for m in models:
+        old = enrolment_repo.from_model(m)
+        if old.status not in CARRIED:
+            counts["excluded"] += 1
+            continue
+        counts[_carry(deps, old, new, actor)] += 1
+    marker = RenewalModel(keys.renewal(regency, old_pid), message["marker"])
+    actions = [getattr(RenewalModel, k).add(v) for k, v in counts.items() if v] + [
+        RenewalModel.pages.add(1), RenewalModel.updated_at.set(deps.now_iso())]
+    if not page.last_evaluated_key:
+        actions.append(RenewalModel.status.set("done"))
+    marker.update(actions=actions)
+    return counts
+
+
+def _carry(deps: Deps, old: Enrolment, new: dict, actor: Actor) -> str:
+    now = deps.now_iso()
+    carried = Enrolment(**{**old.as_dict(), "id": deps.new_id(), "programme_id": new["id"],
+                           "status": "active" if old.kpj_number else "submitted", "rejection_reason": None,
+                           "coverage_start": new["coverage_start"], "coverage_end": new["coverage_end"],
+                           "version": 1, "created_at": now, "updated_at": now, "created_by": actor.sub,
+                           "updated_by": actor.sub, "deleted": False})
+    outcome = "carried"
+    try:
+        enrolment_repo.insert(carried, _audit(deps, old.regency, "enrolment", carried.id, "create", now, actor,
+                                              {"renewed_from": [None, old.id], "status": [None, carried.status]}))
+    except Conflict:
+        outcome = "already"  # a repeated page: this person is in the new programme already
+    current = enrolment_repo.get(old.regency, old.id)
+    if current is not None and current.status in CARRIED:
+        _set_status(deps, current, "renewed", actor, {"renewed_to": [None, new["id"]]})
+    return outcome
+
+
+# ---------- the queue handler ----------
+def handle(deps: Deps, message: dict) -> Counter:
+    if message["type"] == "expire":
+        return _expire(deps, message)
+    if message["type"] == "renew":
+        return _renew_page(deps, message)
+    raise ValueError(f"unknown lifecycle message type {message['type']!r}")
+
+
+def today_of(deps: Deps) -> date:
+    return today_wib(deps.clock)

@@ -1,0 +1,463 @@
+"""Reminder use cases: rules as data, the sweep (plan and fan out through SQS), the queue handler
+that claims and sends, an enrolment's reminder history and a run's progress.
+
+The sweep only plans: one Query of the coverage-end index per due date, then SQS messages of up
+to `reminder_chunk()` enrolments (and one per village digest). Sending happens in the queue
+handler, where each reminder is claimed by a conditional write before anything leaves, so a rerun,
+a redelivered batch or two overlapping runs cannot send it twice, and a failed send stays
+retryable for the next run (rules stay due for `catch_up_days`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from chalicelib import aws, config, notify
+from chalicelib.api import cursors
+from chalicelib.api.schemas import ReminderPreviewIn, ReminderRulesIn
+from chalicelib.auth import User
+from chalicelib.domain import reminders as dr
+from chalicelib.domain.clock import iso, today_wib
+from chalicelib.domain.errors import Forbidden, Invalid, NotFound
+from chalicelib.domain.lifecycle import LIVE
+from chalicelib.domain.phone import masked
+from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
+from chalicelib.observability import logger, metrics
+from chalicelib.services import programmes
+from chalicelib.services.deps import Deps
+from chalicelib.services.paging import take
+from chalicelib.store import enrolments as enrolment_repo
+from chalicelib.store import programmes as programme_repo
+from chalicelib.store import regions
+from chalicelib.store import reminders as repo
+from chalicelib.store.models import EnrolmentModel
+
+QUEUE = "reminders"
+ALL_VILLAGES = "ALL"
+
+
+# ---------- rules as data ----------
+def ruleset(doc: dict | None) -> dr.RuleSet:
+    """The domain's RuleSet from a stored (or default) rules document."""
+    data = ReminderRulesIn.model_validate(doc or {})
+    qh = data.quiet_hours
+    return dr.RuleSet(
+        rules=tuple(dr.Rule(r.days_before, tuple(r.channels)) for r in data.rules),
+        audience=frozenset(data.audience),
+        quiet_hours=dr.QuietHours(time.fromisoformat(qh.start), time.fromisoformat(qh.end)) if qh else None,
+        templates={**dr.DEFAULT_TEMPLATES, **data.templates.model_dump(exclude_none=True)},
+        admin_emails=tuple(data.admin_emails),
+        default_contact=data.default_contact,
+        village_contacts={code: dr.VillageContact(c.name, tuple(c.emails), c.phone)
+                          for code, c in data.village_contacts.items()},
+        catch_up_days=data.catch_up_days,
+    )
+
+
+def _rules_out(pid: str, model) -> dict:
+    doc = model.doc if model else {}
+    data = ReminderRulesIn.model_validate(doc)
+    rs = ruleset(doc)
+    out = data.model_dump(mode="json")
+    out.update(programme_id=pid, templates=rs.templates, version=int(model.version) if model else 0,
+               is_default=model is None, updated_at=model.updated_at if model else None,
+               sms_per_worker_per_period=rs.sms_rules())
+    return out
+
+
+def get_rules(user: User, pid: str) -> dict:
+    programmes.get(user, pid)
+    return _rules_out(pid, repo.get_rules(user.regency, pid))
+
+
+def _check_templates(templates: dict[str, str]) -> None:
+    problems = dr.template_problems(templates)
+    if problems:
+        raise Invalid("TEMPLATE_INVALID", "Template pesan tidak valid", problems)
+
+
+def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match: int | None) -> dict:
+    programmes.get(user, pid)
+    _check_templates(body.templates.model_dump(exclude_none=True))
+    unknown = sorted(v for v in body.village_contacts if not v.startswith(user.regency + ".")
+                     or not regions.village_exists(v))
+    if unknown:
+        raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini",
+                      {f"village_contacts.{v}": "tidak dikenal" for v in unknown})
+    expected = if_match
+    if expected is None:
+        current = repo.get_rules(user.regency, pid)
+        expected = int(current.version) if current else 0
+    repo.put_rules(user.regency, pid, body.model_dump(mode="json"), expected, deps.now_iso(), user.sub)
+    logger.info("reminder rules saved", extra={"programme_id": pid, "rules": [r.days_before for r in body.rules]})
+    return _rules_out(pid, repo.get_rules(user.regency, pid))
+
+
+_SAMPLE = {"name": "Siti Aminah", "village_code": None, "phone": "+6281200000000"}
+
+
+def preview(deps: Deps, user: User, pid: str, body: ReminderPreviewIn) -> dict:
+    """Render the (stored or proposed) templates for one enrolment or a sample worker."""
+    programme = programmes.get(user, pid)
+    stored = repo.get_rules(user.regency, pid)
+    rs = ruleset(stored.doc if stored else None)
+    proposed = body.templates.model_dump(exclude_none=True) if body.templates else {}
+    _check_templates(proposed)
+    templates = {**rs.templates, **proposed}
+    if body.enrolment_id:
+        e = enrolment_repo.get(user.regency, body.enrolment_id)
+        if e is None or e.deleted or e.programme_id != pid:
+            raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
+        if not user.can_see_village(e.village_code):
+            raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+        name, village, phone, end = e.name, e.village_code, e.phone or _SAMPLE["phone"], e.coverage_end
+    else:
+        name, phone, end = _SAMPLE["name"], _SAMPLE["phone"], programme["coverage_end"]
+        village = next(iter(sorted(user.villages)), None) or next(iter(rs.village_contacts), None) or ""
+    end_day, today = date.fromisoformat(end), today_wib(deps.clock)
+    village_name = regions.village_name(village) if village else "(desa)"
+    values = dr.worker_values(name, programme["name"], end_day, village_name, rs.contact_for(village), today)
+    sms = dr.render(templates["sms"], values)
+    wa = dr.render(templates["whatsapp"], values)
+    digest = {**values, "count": 1}
+    segments = dr.sms_segments(sms)
+    return {"sms": {"text": sms, "characters": len(sms), "segments": segments,
+                    "cost_idr": dr.sms_cost_idr(segments, config.sms_price_idr())},
+            "whatsapp": {"text": wa, "link": dr.wa_link(phone, wa)},
+            "email_subject": dr.render(templates["email_subject"], digest),
+            "email_intro": dr.render(templates["email_intro"], digest)}
+
+
+# ---------- the sweep ----------
+class _Programmes(dict):
+    """Programmes and their rule sets, each read once per sweep or batch."""
+
+    def __init__(self, regency: str, stored_rules: dict | None = None):
+        super().__init__()
+        self.regency = regency
+        self.rules = {pid: ruleset(m.doc) for pid, m in (stored_rules or {}).items()}
+        self.default = ruleset(None)
+
+    def programme(self, pid: str) -> dict | None:
+        if pid not in self:
+            self[pid] = programme_repo.get(self.regency, pid)
+        return self[pid]
+
+    def ruleset(self, pid: str) -> dr.RuleSet:
+        if pid not in self.rules:
+            stored = repo.get_rules(self.regency, pid)
+            self.rules[pid] = ruleset(stored.doc) if stored else self.default
+        return self.rules[pid]
+
+
+@dataclass
+class _Plan:
+    regency: str
+    as_of: date
+    run_id: str | None
+    now_iso: str
+    considered: int = 0
+    no_phone: int = 0
+    deferred: int = 0
+    settled: int = 0
+    sms: int = 0
+    segments: int = 0
+    emails: int = 0
+    whatsapp_links: int = 0
+    projection_enrolments: int = 0
+    projection_sms: int = 0
+    messages: list[dict] = field(default_factory=list)
+    pending: dict[tuple[str, str, str], list[EnrolmentModel]] = field(default_factory=lambda: defaultdict(list))
+    digests: dict[tuple[str, str, str, str], int] = field(default_factory=Counter)
+
+
+def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = False, trigger: str = "api",
+        programme_id: str | None = None) -> dict:
+    """Plan the reminders due on `as_of` and, unless dry_run, queue them; returns the run's figures."""
+    now = deps.clock()
+    as_of = as_of or today_wib(deps.clock)
+    book = _Programmes(regency, repo.all_rules(regency))
+    dates = dr.end_dates_to_query(book.default, as_of)
+    for rs in book.rules.values():
+        dates |= dr.end_dates_to_query(rs, as_of)
+    plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), iso(now))
+    for day in sorted(dates):
+        for m in repo.live_ending_on(regency, day.isoformat(), programme_id):
+            _consider(plan, book, m, now, dry_run)
+    for group in list(plan.pending):
+        _flush(plan, book, group, dry_run)
+    _plan_digests(plan, book, dry_run)
+    price = config.sms_price_idr()
+    avg_segments = plan.segments / plan.sms if plan.sms else 1
+    result = {
+        "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
+        "queued_messages": 0 if dry_run else len(plan.messages),
+        "would_send": {"sms": plan.sms, "email": plan.emails, "whatsapp_links": plan.whatsapp_links},
+        "skipped": plan.no_phone + plan.settled, "deferred": plan.deferred,
+        "expected": plan.sms + plan.emails + plan.no_phone + plan.deferred,
+        "cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
+                 "total_idr": dr.sms_cost_idr(plan.segments, price)},
+        "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
+                              "total_idr": round(plan.projection_sms * avg_segments * price)},
+    }
+    if dry_run:
+        result["status"] = "planned"
+    else:
+        repo.create_run(regency, plan.run_id, as_of.isoformat(), iso(now), trigger,
+                        {k: v for k, v in result.items() if k not in {"as_of", "run_id", "dry_run"}})
+        aws.send_messages(QUEUE, plan.messages)
+        repo.add_to_run(regency, plan.run_id, skipped=plan.no_phone, deferred=plan.deferred)
+        result.update(status="queued" if plan.messages else "done", skipped=plan.no_phone)
+        metrics.add_metric(name="RemindersQueued", unit="Count", value=plan.sms)
+    logger.info("reminder sweep planned", extra={"regency": regency, "as_of": as_of.isoformat(), "dry_run": dry_run,
+                                                 "considered": plan.considered, "sms": plan.sms,
+                                                 "emails": plan.emails, "messages": len(plan.messages)})
+    return result
+
+
+def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, now: datetime, dry_run: bool) -> None:
+    rs = book.ruleset(m.programme_id)
+    end = date.fromisoformat(m.coverage_end)
+    rule = dr.due_rule(rs, end, plan.as_of)
+    if rule is None:
+        return
+    plan.considered += 1
+    plan.projection_enrolments += 1
+    if m.phone:
+        plan.projection_sms += rs.sms_rules()
+    if "email" in rule.channels:
+        if "village_officer" in rs.audience:
+            plan.digests[(m.programme_id, rule.id, m.coverage_end, m.village_code)] += 1 if m.phone else 0
+        if "admin" in rs.audience and rs.admin_emails:
+            plan.digests[(m.programme_id, rule.id, m.coverage_end, ALL_VILLAGES)] += 0
+    if "sms" not in rule.channels or "worker" not in rs.audience:
+        return
+    if not m.phone:
+        plan.no_phone += 1
+        return
+    if rs.quiet_hours and rs.quiet_hours.contains(now):
+        plan.deferred += 1  # the next run, in the day, sends it (rules stay due for catch_up_days)
+        return
+    group = (m.programme_id, rule.id, m.coverage_end)
+    plan.pending[group].append(m)
+    if len(plan.pending[group]) >= config.reminder_chunk():
+        _flush(plan, book, group, dry_run)
+
+
+def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run: bool) -> None:
+    batch = plan.pending.pop(group, [])
+    if not batch:
+        return
+    pid, rule_id, end = group
+    if dry_run:
+        keys = {repo.enrolment_key(plan.regency, m.eid, end, rule_id, "sms"): m for m in batch}
+        done = repo.settled(keys, plan.now_iso, config.reminder_max_attempts())
+        plan.settled += len(done)
+        batch = [m for k, m in keys.items() if k not in done]
+        rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
+        for m in batch:
+            text = dr.render(rs.templates["sms"], _values(m, programme, rs, plan.as_of))
+            plan.segments += dr.sms_segments(text)
+    else:
+        plan.segments += len(batch)  # refined by the preview; planning stays cheap
+        plan.messages.append({"type": "sms", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
+                              "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
+                              "eids": [m.eid for m in batch]})
+    plan.sms += len(batch)
+
+
+def _plan_digests(plan: _Plan, book: _Programmes, dry_run: bool) -> None:
+    for (pid, rule_id, end, village), with_phone in sorted(plan.digests.items()):
+        rs = book.ruleset(pid)
+        if not _digest_recipients(rs, village):
+            continue
+        if dry_run and repo.settled([repo.digest_key(plan.regency, pid, village, end, rule_id)],
+                                    plan.now_iso, config.reminder_max_attempts()):
+            plan.settled += 1
+            continue
+        plan.emails += 1
+        if village != ALL_VILLAGES:
+            plan.whatsapp_links += with_phone
+        plan.messages.append({"type": "digest", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
+                              "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
+                              "village": village})
+
+
+def _digest_recipients(rs: dr.RuleSet, village: str) -> tuple[str, ...]:
+    if village == ALL_VILLAGES:
+        return rs.admin_emails if "admin" in rs.audience else ()
+    contact = rs.village_contacts.get(village)
+    return contact.emails if contact and "village_officer" in rs.audience else ()
+
+
+def _values(m: Any, programme: dict, rs: dr.RuleSet, as_of: date) -> dict:
+    return dr.worker_values(m.name, programme["name"], date.fromisoformat(m.coverage_end),
+                            regions.village_name(m.village_code), rs.contact_for(m.village_code), as_of)
+
+
+def daily(deps: Deps) -> list[dict]:
+    """The scheduled sweep, for every regency this deployment serves."""
+    return [run(deps, regency, trigger="schedule") for regency in config.regencies()]
+
+
+# ---------- the queue handler: claim, send, record ----------
+def handle(deps: Deps, message: dict, ports: Notifiers | None = None) -> Counter:
+    ports = ports or notify.notifiers()
+    book = _Programmes(message["regency"])
+    counts = _handle_digest(deps, message, book, ports) if message["type"] == "digest" else \
+        _handle_sms(deps, message, book, ports)
+    repo.add_to_run(message["regency"], message.get("run_id"), **counts)
+    for name in ("sent", "failed"):
+        if counts[name]:
+            metrics.add_metric(name=f"Reminders{name.capitalize()}", unit="Count", value=counts[name])
+    return counts
+
+
+def _claim(deps: Deps, key: repo.Key, message: dict, subject: str, channel: str, recipient: str) -> str | None:
+    existing = repo.get(key)  # cheap read first: reruns mostly find reminders already sent
+    if existing is not None and existing.status in {"sent", "skipped"}:
+        return None
+    now = deps.clock()
+    token = deps.new_id()
+    won = repo.claim(key, token=token, now=iso(now),
+                     lease_until=iso(now + timedelta(seconds=config.reminder_lease_seconds())),
+                     max_attempts=config.reminder_max_attempts(),
+                     attrs={"regency": message["regency"], "programme_id": message["programme_id"],
+                            "subject_id": subject, "rule_id": message["rule_id"], "channel": channel,
+                            "coverage_end": message["coverage_end"], "as_of": message["as_of"],
+                            "run_id": message.get("run_id"), "recipient": recipient})
+    return token if won else None
+
+
+def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) -> Counter:
+    counts: Counter = Counter()
+    regency, pid, end = message["regency"], message["programme_id"], message["coverage_end"]
+    rs, programme = book.ruleset(pid), book.programme(pid)
+    rule = rs.rule(message["rule_id"])
+    if rule is None or programme is None:
+        counts["skipped"] += len(message["eids"])  # the rules changed since the sweep planned this
+        return counts
+    if rs.quiet_hours and rs.quiet_hours.contains(deps.clock()):
+        counts["deferred"] += len(message["eids"])
+        return counts
+    as_of = date.fromisoformat(message["as_of"])
+    for eid in message["eids"]:
+        e = enrolment_repo.get(regency, eid)
+        if e is None or e.deleted or e.status not in LIVE or e.coverage_end != end or not e.phone:
+            counts["skipped"] += 1
+            continue
+        key = repo.enrolment_key(regency, eid, end, rule.id, "sms")
+        token = _claim(deps, key, message, eid, "sms", masked(e.phone))
+        if token is None:
+            counts["skipped"] += 1
+            continue
+        text = dr.render(rs.templates["sms"], _values(e, programme, rs, as_of))
+        try:
+            provider_id = ports["sms"].send(Outgoing("sms", (e.phone,), text))
+        except SendFailed as exc:
+            repo.mark_failed(key, token, deps.now_iso(), exc.code)
+            counts["failed"] += 1
+            logger.warning("reminder sms failed", extra={"enrolment_id": eid, "rule_id": rule.id,
+                                                         "phone": masked(e.phone), "code": exc.code})
+            continue
+        repo.mark_sent(key, token, deps.now_iso(), provider_id)
+        counts["sent"] += 1
+    return counts
+
+
+def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) -> Counter:
+    counts: Counter = Counter()
+    regency, pid, end, village = (message["regency"], message["programme_id"], message["coverage_end"],
+                                  message["village"])
+    rs, programme = book.ruleset(pid), book.programme(pid)
+    recipients = _digest_recipients(rs, village)
+    if rs.rule(message["rule_id"]) is None or programme is None or not recipients:
+        counts["skipped"] += 1
+        return counts
+    key = repo.digest_key(regency, pid, village, end, message["rule_id"])
+    token = _claim(deps, key, message, village, "email", f"{len(recipients)} penerima")
+    if token is None:
+        counts["skipped"] += 1
+        return counts
+    rows = (repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
+            else repo.live_in_village_ending_on(regency, pid, village, end))
+    email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
+                         sorted(rows, key=lambda m: (m.village_code, m.name_lc)), recipients)
+    try:
+        provider_id = ports["email"].send(email)
+    except SendFailed as exc:
+        repo.mark_failed(key, token, deps.now_iso(), exc.code)
+        counts["failed"] += 1
+        logger.warning("reminder digest failed", extra={"programme_id": pid, "village": village, "code": exc.code})
+        return counts
+    repo.mark_sent(key, token, deps.now_iso(), provider_id)
+    counts["sent"] += 1
+    return counts
+
+
+def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of: date, rows: list,
+                 recipients: tuple[str, ...]) -> Outgoing:
+    """Per village: who expires when, each with a WhatsApp click-to-chat link the operator can
+    forward from their own phone at no cost to the regency. For admins: the whole list, no phones."""
+    everyone = village == ALL_VILLAGES
+    place = "semua desa" if everyone else f"Desa {regions.village_name(village)}"
+    head = {"programme": programme["name"], "end_date": dr.format_date_id(end), "village": place,
+            "officer_contact": rs.default_contact if everyone else rs.contact_for(village),
+            "days_left": (end - as_of).days, "count": len(rows)}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    lines = [dr.render(rs.templates["email_intro"], head), ""]
+    if everyone:
+        writer.writerow(["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", "hari_lagi"])
+    else:
+        writer.writerow(["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp"])
+    for i, m in enumerate(rows, 1):
+        days_left = (date.fromisoformat(m.coverage_end) - as_of).days
+        if everyone:
+            writer.writerow([i, m.eid, m.name, m.district_code, regions.village_name(m.village_code), m.category,
+                             m.coverage_end, days_left])
+            lines.append(f"{i}. {m.name} - {regions.village_name(m.village_code)} - berakhir {m.coverage_end}")
+            continue
+        link = ""
+        if m.phone:
+            link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
+        writer.writerow([i, m.name, m.category, m.coverage_end, days_left, m.phone or "", link])
+        lines.append(f"{i}. {m.name} ({m.category}) - berakhir {dr.format_date_id(end)} - "
+                     + (f"WhatsApp: {link}" if link else "tanpa nomor HP"))
+    lines += ["", "Daftar lengkap terlampir (CSV).", "-- Lindung, pengingat otomatis"]
+    filename = f"pengingat-{end.isoformat()}-{'semua' if everyone else village}.csv"
+    return Outgoing("email", recipients, "\n".join(lines), subject=dr.render(rs.templates["email_subject"], head),
+                    attachments=(Attachment(filename, out.getvalue().encode("utf-8")),))
+
+
+# ---------- reads ----------
+def history(user: User, eid: str, limit: int, cursor: str | None) -> dict:
+    enrolment = enrolment_repo.get(user.regency, eid)
+    if enrolment is None:
+        raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
+    if not user.can_see_village(enrolment.village_code):
+        raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+    scope = f"reminders|{user.regency}|{eid}"
+    items, last = take(repo.history(user.regency, eid, cursors.decode(cursor, scope), limit), limit)
+    return {"items": [{"rule_id": m.rule_id, "channel": m.channel, "coverage_end": m.coverage_end,
+                       "status": m.status, "attempts": int(m.attempts or 0), "recipient": m.recipient,
+                       "claimed_at": m.claimed_at, "sent_at": m.sent_at, "last_error": m.last_error,
+                       "run_id": m.run_id} for m in items],
+            "next_cursor": cursors.encode(last, scope)}
+
+
+def get_run(user: User, run_id: str) -> dict:
+    found = repo.get_run(user.regency, run_id)
+    if found is None:
+        raise NotFound("RUN_NOT_FOUND", "Proses pengingat tidak ditemukan")
+    out = {**found.summary, "run_id": run_id, "as_of": found.as_of, "dry_run": False,
+           "sent": int(found.sent), "skipped": int(found.skipped), "failed": int(found.failed),
+           "deferred": int(found.deferred)}
+    processed = out["sent"] + out["skipped"] + out["failed"] + out["deferred"]
+    out["status"] = "done" if processed >= found.summary.get("expected", 0) else "queued"
+    return out

@@ -1,0 +1,175 @@
+"""Reminder rules, reminder records (the exactly-once claims) and sweep runs.
+
+A reminder is sent only by whoever wins a conditional UpdateItem on its (enrolment, rule) key:
+the item is absent, or it failed earlier and has attempts left, or it was claimed by a run that
+crashed and whose lease has run out. Then `mark_sent` / `mark_failed` close the claim, guarded
+by the claim token so a late, superseded sender cannot overwrite the newer outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.store import keys
+from chalicelib.store.models import EnrolmentModel, ReminderModel, ReminderRulesModel, ReminderRunModel
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+# ---------- rules ----------
+def get_rules(regency: str, pid: str) -> ReminderRulesModel | None:
+    pk, sk = keys.reminder_rules(regency, pid)
+    try:
+        return ReminderRulesModel.get(pk, sk, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def all_rules(regency: str) -> dict[str, ReminderRulesModel]:
+    pk, _ = keys.reminder_rules(regency, "")
+    return {m.programme_id: m for m in ReminderRulesModel.query(pk, ReminderRulesModel.sk.startswith("RULES#"))}
+
+
+def put_rules(regency: str, pid: str, doc: dict, expected_version: int | None, now: str, actor: str) -> int:
+    """Save the rules iff the stored version is still `expected_version` (0 = none stored yet)."""
+    pk, sk = keys.reminder_rules(regency, pid)
+    version = (expected_version or 0) + 1
+    condition = (ReminderRulesModel.pk.does_not_exist() if not expected_version
+                 else ReminderRulesModel.version == expected_version)
+    try:
+        ReminderRulesModel(pk, sk, programme_id=pid, doc=doc, version=version, updated_at=now,
+                           updated_by=actor).save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == _CONDITION_FAILED:
+            raise Conflict("VERSION_STALE", "Aturan pengingat sudah diubah orang lain; muat ulang lalu ulangi",
+                           {"version": "tidak sama dengan versi terbaru"}) from None
+        raise
+    return version
+
+
+# ---------- reminder records ----------
+@dataclass(frozen=True)
+class Key:
+    pk: str
+    sk: str
+
+
+def enrolment_key(regency: str, eid: str, end: str, rule_id: str, channel: str) -> Key:
+    return Key(keys.enrolment(regency, eid), keys.reminder(end, rule_id, channel))
+
+
+def digest_key(regency: str, pid: str, village: str, end: str, rule_id: str) -> Key:
+    return Key(keys.digest(regency, pid, village), keys.reminder(end, rule_id, "email"))
+
+
+def get(key: Key) -> ReminderModel | None:
+    try:
+        return ReminderModel.get(key.pk, key.sk)
+    except DoesNotExist:
+        return None
+
+
+def claim(key: Key, *, token: str, now: str, lease_until: str, max_attempts: int, attrs: dict) -> bool:
+    """Take the right to send this reminder. False when someone sent it, is sending it, or gave up."""
+    m = ReminderModel(key.pk, key.sk)
+    condition = (ReminderModel.pk.does_not_exist()
+                 | ((ReminderModel.status == "failed") & (ReminderModel.attempts < max_attempts))
+                 | ((ReminderModel.status == "claimed") & (ReminderModel.lease_until < now)))
+    actions = [ReminderModel.status.set("claimed"), ReminderModel.attempts.add(1),
+               ReminderModel.claim_token.set(token), ReminderModel.lease_until.set(lease_until),
+               ReminderModel.claimed_at.set(now), ReminderModel.updated_at.set(now)]
+    actions += [getattr(ReminderModel, name).set(value) for name, value in attrs.items() if value is not None]
+    try:
+        m.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == _CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def _close(key: Key, token: str, actions: list) -> bool:
+    try:
+        ReminderModel(key.pk, key.sk).update(actions=actions, condition=ReminderModel.claim_token == token)
+    except UpdateError as exc:
+        if exc.cause_response_code == _CONDITION_FAILED:
+            return False  # our lease ran out and another run took the claim over
+        raise
+    return True
+
+
+def mark_sent(key: Key, token: str, now: str, provider_id: str | None) -> bool:
+    return _close(key, token, [ReminderModel.status.set("sent"), ReminderModel.sent_at.set(now),
+                               ReminderModel.provider_id.set(provider_id or ""), ReminderModel.lease_until.remove(),
+                               ReminderModel.last_error.remove(), ReminderModel.updated_at.set(now)])
+
+
+def mark_failed(key: Key, token: str, now: str, error: str) -> bool:
+    return _close(key, token, [ReminderModel.status.set("failed"), ReminderModel.last_error.set(error[:200]),
+                               ReminderModel.lease_until.remove(), ReminderModel.updated_at.set(now)])
+
+
+def mark_skipped(key: Key, token: str, now: str, reason: str) -> bool:
+    return _close(key, token, [ReminderModel.status.set("skipped"), ReminderModel.last_error.set(reason),
+                               ReminderModel.lease_until.remove(), ReminderModel.updated_at.set(now)])
+
+
+def settled(keys_: Iterable[Key], now: str, max_attempts: int) -> set[Key]:
+    """Which of these reminders a run would not send again (sent, skipped, in flight, out of attempts)."""
+    out: set[Key] = set()
+    for m in ReminderModel.batch_get([(k.pk, k.sk) for k in keys_]):
+        busy = m.status == "claimed" and (m.lease_until or "") >= now
+        exhausted = m.status == "failed" and int(m.attempts or 0) >= max_attempts
+        if m.status in {"sent", "skipped"} or busy or exhausted:
+            out.add(Key(m.pk, m.sk))
+    return out
+
+
+def history(regency: str, eid: str, start_key: dict | None, limit: int) -> Iterator[ReminderModel]:
+    return ReminderModel.query(keys.enrolment(regency, eid), ReminderModel.sk.startswith("REM#"),
+                               scan_index_forward=False, last_evaluated_key=start_key, limit=limit)
+
+
+# ---------- what is due ----------
+def live_ending_on(regency: str, day: str, programme_id: str | None = None) -> Iterator[EnrolmentModel]:
+    """Live (submitted/active) enrolments whose cover ends on `day`: one Query of by_coverage_end."""
+    condition = EnrolmentModel.programme_id == programme_id if programme_id else None
+    return EnrolmentModel.by_coverage_end.query(keys.coverage_end(regency, day), filter_condition=condition,
+                                                page_size=500)
+
+
+# ---------- runs ----------
+def create_run(regency: str, run_id: str, as_of: str, started_at: str, trigger: str, summary: dict) -> None:
+    ReminderRunModel(keys.reminder_run(regency, run_id), "RUN", run_id=run_id, as_of=as_of, started_at=started_at,
+                     trigger=trigger, summary=summary).save(condition=ReminderRunModel.pk.does_not_exist())
+
+
+def add_to_run(regency: str, run_id: str, **counts: int) -> None:
+    actions = [getattr(ReminderRunModel, name).add(n) for name, n in counts.items() if n]
+    if not actions or not run_id:
+        return
+    try:
+        ReminderRunModel(keys.reminder_run(regency, run_id), "RUN").update(
+            actions=actions, condition=ReminderRunModel.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != _CONDITION_FAILED:
+            raise
+
+
+def get_run(regency: str, run_id: str) -> ReminderRunModel | None:
+    try:
+        return ReminderRunModel.get(keys.reminder_run(regency, run_id), "RUN", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def live_in_village_ending_on(regency: str, pid: str, village: str, day: str) -> Iterator[EnrolmentModel]:
+    """A village's live enrolments of a programme ending on `day` (by_village Query, ~100 items)."""
+    from chalicelib.domain.lifecycle import LIVE
+
+    condition = (EnrolmentModel.coverage_end == day) & EnrolmentModel.status.is_in(*sorted(LIVE))
+    return EnrolmentModel.by_village.query(keys.prog_part(regency, pid, "V", village), filter_condition=condition)

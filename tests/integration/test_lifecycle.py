@@ -1,0 +1,103 @@
+"""Period end (active -> expired on 1 January) and renewal into the next period, on the emulator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib import config
+from chalicelib.services import deps
+from devtools.dispatcher import Dispatcher
+from tests.integration.helpers import new_programme
+from tests.integration.test_reminders import enrol_live
+
+JAN1 = datetime(2025, 12, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 January 2026
+
+
+@pytest.fixture(scope="module")
+def dispatcher(chalice_app):
+    import app as app_module
+
+    return Dispatcher(app_module)
+
+
+def drain(dispatcher) -> None:
+    dispatcher.drain(config.queue_name("lifecycle"))
+
+
+def patch(api, token, e, **changes):
+    r = api.call("PATCH", f"/v1/enrolments/{e['id']}", token, changes, headers={"If-Match": str(e["version"])})
+    assert r.status_code == 200, r.data
+    return r.data
+
+
+def test_period_end_moves_active_enrolments_to_expired_with_audit(api, admin, dispatcher):
+    programme = new_programme(api, admin)
+    active = enrol_live(api, admin, programme["id"], 3)
+    submitted = enrol_live(api, admin, programme["id"], 1, status="submitted")[0]
+    with deps.override(clock=lambda: JAN1):
+        assert "period_end" in dispatcher.fire_schedules(JAN1)
+        drain(dispatcher)
+        dispatcher.fire_schedules(JAN1)  # again: nothing changes twice
+        drain(dispatcher)
+    for e in active:
+        got = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data
+        assert (got["status"], got["version"]) == ("expired", 2)
+        audit = api.call("GET", f"/v1/enrolments/{e['id']}/audit", admin).data["items"]
+        (update,) = [a for a in audit if a["action"] == "update"]  # the clock travelled: order by action
+        assert update["actor"] == "system" and update["changes"]["status"] == ["active", "expired"]
+        assert len(audit) == 2
+    assert api.call("GET", f"/v1/enrolments/{submitted['id']}", admin).data["status"] == "submitted"
+    dry = api.call("POST", "/v1/reminders/run", admin,
+                   {"as_of": "2025-12-24", "dry_run": True, "programme_id": programme["id"]}).data
+    assert dry["considered"] == 1  # expired enrolments left the coverage-end index
+
+
+def test_renewal_is_idempotent_carries_live_people_and_excludes_the_rest(api, admin, dispatcher):
+    old = new_programme(api, admin)
+    pid = old["id"]
+    rules = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin, {"rules": [{"days_before": 20}]})
+    assert rules.status_code == 200
+    keep = enrol_live(api, admin, pid, 5)
+    keep_submitted = enrol_live(api, admin, pid, 1, status="submitted")[0]
+    dead = patch(api, admin, enrol_live(api, admin, pid, 1)[0], status="deceased")
+    gone = patch(api, admin, enrol_live(api, admin, pid, 1)[0], status="withdrawn")
+    rejected = patch(api, admin, enrol_live(api, admin, pid, 1, status="submitted")[0], status="rejected",
+                     rejection_reason="NIK ganda di BPJS")
+    body = {"coverage_start": "2026-01-01", "coverage_end": "2026-03-31", "rate": 16800}
+    first = api.call("POST", f"/v1/programmes/{pid}/renew", admin, body)
+    assert first.status_code == 202, first.data
+    again = api.call("POST", f"/v1/programmes/{pid}/renew", admin, body)
+    assert again.status_code == 200 and again.data["programme"]["id"] == first.data["programme"]["id"]
+    new = first.data["programme"]
+    assert (new["coverage_start"], new["coverage_end"], new["monthly_contribution_idr"]) == \
+        ("2026-01-01", "2026-03-31", 16800)
+    assert api.call("POST", f"/v1/programmes/{pid}/renew", admin,
+                    {"coverage_start": "2025-12-01", "coverage_end": "2026-03-31"}).status_code == 422
+    drain(dispatcher)
+    progress = api.call("GET", f"/v1/programmes/{pid}/renewals", admin).data["items"]
+    assert len(progress) == 1
+    assert (progress[0]["status"], progress[0]["carried"], progress[0]["already"]) == ("done", 5, 0)
+    assert progress[0]["excluded"] == 4  # submitted (never active), deceased, withdrawn, rejected
+
+    again = api.call("POST", f"/v1/programmes/{pid}/renew", admin, body)
+    assert again.status_code == 200
+    drain(dispatcher)
+    listed = api.call("GET", f"/v1/programmes/{new['id']}/enrolments?limit=100", admin).data["items"]
+    assert sorted(e["nik"] for e in listed) == sorted(e["nik"] for e in keep)
+    assert all(e["status"] == "active" and e["coverage_end"] == "2026-03-31" for e in listed)
+    for e in keep:
+        assert api.call("GET", f"/v1/enrolments/{e['id']}", admin).data["status"] == "renewed"
+    for e in (keep_submitted, dead, gone, rejected):
+        assert api.call("GET", f"/v1/enrolments/{e['id']}", admin).data["status"] == e["status"]
+    carried_rules = api.call("GET", f"/v1/programmes/{new['id']}/reminder-rules", admin).data
+    assert [r["days_before"] for r in carried_rules["rules"]] == [20]
+    officer_attempt = api.call("POST", f"/v1/programmes/{pid}/renew", api_token_officer(api), body)
+    assert officer_attempt.status_code in (401, 403)
+
+
+def api_token_officer(api) -> str:
+    from devtools import tokens
+
+    return tokens.mint("officer", ["16.03.01.2011"])

@@ -1,0 +1,323 @@
+"""Coverage-expiry reminders on the emulator: the sweep, exactly-once sends under provider
+failures, crashes and redelivery, digests with WhatsApp links, dry-run cost, history.
+
+Every assertion about what was sent reads what moto recorded, over HTTP (/moto-api/data.json),
+never our own calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import itertools
+import json
+import random
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from chalicelib import aws, config, notify
+from chalicelib.domain.clock import iso
+from chalicelib.notify.fake import FailingFor
+from chalicelib.notify.ses_email import SesEmailNotifier
+from chalicelib.notify.sns_sms import SnsSmsNotifier
+from chalicelib.services import deps
+from chalicelib.store import reminders as store
+from devtools.dispatcher import Dispatcher
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+
+NOV16 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # 08:00 WIB, 45 days before 31 December
+NOV17 = datetime(2025, 11, 17, 1, 0, tzinfo=UTC)
+DEC24 = datetime(2025, 12, 24, 1, 0, tzinfo=UTC)  # 7 days before
+_phones = itertools.count(random.randrange(10**6, 9 * 10**6) * 10)
+
+
+def recorded(endpoint: str) -> dict:
+    """What the emulator recorded as sent (devtools/moto_server.py; /moto-api/data.json holds the same)."""
+    return requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=30).json()
+
+
+def sms_to(endpoint: str, phones) -> list[tuple[str, str]]:
+    wanted = set(phones)
+    return [(m["phone_number"], m["message"]) for m in recorded(endpoint)["sms"] if m["phone_number"] in wanted]
+
+
+def emails_to(endpoint: str, address: str) -> list[email.message.Message]:
+    return [email.message_from_string(m["raw_data"]) for m in recorded(endpoint)["raw_emails"]
+            if address in m["destinations"]]
+
+
+@pytest.fixture(scope="module")
+def dispatcher(chalice_app):
+    import app as app_module
+
+    return Dispatcher(app_module)
+
+
+def drain(dispatcher) -> None:
+    dispatcher.drain(config.queue_name("reminders"))
+    dispatcher.drain(config.queue_name("lifecycle"))
+
+
+def enrol_live(api, admin, pid, n, village=VILLAGE_A, phone=True, status="active"):
+    out = []
+    for _ in range(n):
+        extra = {"status": status}
+        if status == "active":
+            extra["kpj_number"] = f"{random.randrange(10**10, 10**11)}"
+        number = f"+62812{next(_phones):08d}"[:14]
+        p = new_person(village=village, phone=number if phone else None, **extra)
+        r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p)
+        assert r.status_code == 201, r.data
+        out.append(r.data)
+    return out
+
+
+def run(api, admin, pid, as_of, dry_run=False):
+    r = api.call("POST", "/v1/reminders/run", admin, {"as_of": as_of, "dry_run": dry_run, "programme_id": pid})
+    assert r.status_code == 200, r.data
+    return r.data
+
+
+@pytest.fixture()
+def programme(api, admin):
+    return new_programme(api, admin)
+
+
+def test_rules_are_data_validated_on_save_with_preview(api, admin, tokens_for, programme):
+    pid = programme["id"]
+    got = api.call("GET", f"/v1/programmes/{pid}/reminder-rules", admin).data
+    assert got["is_default"] and [r["days_before"] for r in got["rules"]] == [45, 30, 14, 7]
+    assert got["sms_per_worker_per_period"] == 4 and got["quiet_hours"] == {"start": "21:00", "end": "07:00"}
+
+    bad = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin,
+                   {"templates": {"sms": "Halo {nama}, berakhir {end_date}"}})
+    assert bad.status_code == 422 and bad.data["error"]["code"] == "TEMPLATE_INVALID"
+    assert "{nama}" in bad.data["error"]["fields"]["templates.sms"]
+    dup = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin,
+                   {"rules": [{"days_before": 7}, {"days_before": 7}]})
+    assert dup.status_code == 422
+    officer = tokens_for("officer", [VILLAGE_A])
+    assert api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", officer, {}).status_code == 403
+
+    body = {"rules": [{"days_before": 60, "channels": ["email"]}, {"days_before": 10, "channels": ["sms"]}],
+            "templates": {"sms": "{name}: BPJS TK Anda berakhir {end_date}. {officer_contact}"},
+            "village_contacts": {VILLAGE_A: {"name": "Bu Rina", "phone": "0812 1111 2222",
+                                             "emails": ["operator@desa.example"]}}}
+    saved = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin, body)
+    assert saved.status_code == 200, saved.data
+    assert saved.data["version"] == 1 and not saved.data["is_default"] and saved.data["sms_per_worker_per_period"] == 1
+    stale = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin, body, headers={"If-Match": "0"})
+    assert stale.status_code == 409
+
+    worker = enrol_live(api, admin, pid, 1)[0]
+    preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin,
+                       {"enrolment_id": worker["id"]})
+    assert preview.status_code == 200, preview.data
+    sms = preview.data["sms"]
+    assert sms["text"].startswith(worker["name"]) and "31 Desember 2025" in sms["text"] and "Bu Rina" in sms["text"]
+    assert worker["nik"] not in sms["text"] and sms["segments"] == 1 and sms["cost_idr"] == config.sms_price_idr()
+    assert preview.data["whatsapp"]["link"].startswith("https://wa.me/" + worker["phone"][1:] + "?text=")
+    bad_preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin,
+                           {"templates": {"email_subject": "{name}"}})
+    assert bad_preview.status_code == 422
+
+
+def test_daily_schedule_sends_each_sms_once_and_a_rerun_sends_nothing(api, admin, aws_endpoint, dispatcher,
+                                                                      programme):
+    people = enrol_live(api, admin, programme["id"], 4) + enrol_live(api, admin, programme["id"], 1, status="submitted")
+    no_phone = enrol_live(api, admin, programme["id"], 1, phone=False)[0]
+    phones = [p["phone"] for p in people]
+    with deps.override(clock=lambda: NOV16):
+        assert "daily_reminders" in dispatcher.fire_schedules(NOV16)
+        drain(dispatcher)
+        got = sms_to(aws_endpoint, phones)
+        assert Counter(p for p, _ in got) == Counter(phones)  # each exactly once
+        for p in people:
+            text = dict(got)[p["phone"]]
+            assert p["name"] in text and "31 Desember 2025" in text and p["nik"] not in text
+        dispatcher.fire_schedules(NOV16)  # the same day again
+        drain(dispatcher)
+        assert len(sms_to(aws_endpoint, phones)) == len(phones)
+    history = api.call("GET", f"/v1/enrolments/{people[0]['id']}/reminders", admin).data["items"]
+    assert [(h["rule_id"], h["status"], h["attempts"]) for h in history] == [("h45", "sent", 1)]
+    assert history[0]["recipient"].endswith(people[0]["phone"][-2:]) and people[0]["phone"] not in json.dumps(history)
+    assert api.call("GET", f"/v1/enrolments/{no_phone['id']}/reminders", admin).data["items"] == []
+
+    with deps.override(clock=lambda: DEC24):
+        dispatcher.fire_schedules(DEC24)
+        drain(dispatcher)
+    got = sms_to(aws_endpoint, phones)
+    assert len(got) == 2 * len(phones)
+    assert all(Counter(p for p, t in got if "31 Desember 2025" in t)[ph] == 2 for ph in phones)
+    rules = [h["rule_id"] for h in api.call("GET", f"/v1/enrolments/{people[0]['id']}/reminders", admin).data["items"]]
+    assert sorted(rules) == ["h45", "h7"]
+
+
+def test_provider_failing_for_part_of_a_sweep_loses_nothing_and_doubles_nothing(api, admin, aws_endpoint,
+                                                                                dispatcher, programme):
+    pid = programme["id"]
+    people = enrol_live(api, admin, pid, 6)
+    phones = [p["phone"] for p in people]
+    broken = phones[:2]
+    failing = FailingFor(SnsSmsNotifier(), broken, times=None)
+    with deps.override(clock=lambda: NOV16), notify.override({"sms": failing, "email": SesEmailNotifier(
+            config.sender_email())}):
+        first = run(api, admin, pid, "2025-11-16")
+        assert first["status"] == "queued" and first["would_send"]["sms"] == 6
+        drain(dispatcher)
+    assert sorted(failing.failed) == sorted(broken)
+    assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones[2:])
+    progress = api.call("GET", f"/v1/reminders/runs/{first['run_id']}", admin).data
+    assert (progress["sent"], progress["failed"], progress["status"]) == (4, 2, "done")
+    failed = api.call("GET", f"/v1/enrolments/{people[0]['id']}/reminders", admin).data["items"]
+    assert [(h["status"], h["attempts"], h["last_error"]) for h in failed] == [("failed", 1, "FAULT_INJECTED")]
+
+    with deps.override(clock=lambda: NOV16):  # a rerun the same day, provider healthy again
+        again = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)  # every one, once
+    progress = api.call("GET", f"/v1/reminders/runs/{again['run_id']}", admin).data
+    assert (progress["sent"], progress["skipped"], progress["failed"]) == (2, 4, 0)
+    done = api.call("GET", f"/v1/enrolments/{people[0]['id']}/reminders", admin).data["items"]
+    assert [(h["status"], h["attempts"]) for h in done] == [("sent", 2)]
+    with deps.override(clock=lambda: NOV17):  # the next day's run, still inside catch-up
+        run(api, admin, pid, "2025-11-17")
+        drain(dispatcher)
+    assert len(sms_to(aws_endpoint, phones)) == len(phones)
+
+
+def test_crash_between_claim_and_send_is_recovered_after_the_lease(api, admin, aws_endpoint, dispatcher, programme):
+    pid = programme["id"]
+    people = enrol_live(api, admin, pid, 3)
+    phones = [p["phone"] for p in people]
+    crashed = people[0]
+    key = store.enrolment_key("16.03", crashed["id"], "2025-12-31", "h45", "sms")
+    # a sender claimed this one at 08:00 WIB and died before sending
+    assert store.claim(key, token="dead-sender", now=iso(NOV16), lease_until="2025-11-16T01:15:00.000Z",
+                       max_attempts=5, attrs={"rule_id": "h45", "channel": "sms", "coverage_end": "2025-12-31"})
+    five_past = datetime(2025, 11, 16, 1, 5, tzinfo=UTC)
+    with deps.override(clock=lambda: five_past):
+        run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    assert sorted(p for p, _ in sms_to(aws_endpoint, phones)) == sorted(phones[1:])  # in flight: not touched
+    with deps.override(clock=lambda: NOV17):  # lease long gone: the next run takes the claim over
+        run(api, admin, pid, "2025-11-17")
+        drain(dispatcher)
+    assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
+    h = api.call("GET", f"/v1/enrolments/{crashed['id']}/reminders", admin).data["items"]
+    assert [(x["status"], x["attempts"]) for x in h] == [("sent", 2)]
+
+
+def test_a_redelivered_batch_sends_nothing_twice(api, admin, aws_endpoint, chalice_app, programme):
+
+    import app as app_module
+
+    pid = programme["id"]
+    people = enrol_live(api, admin, pid, 12)
+    phones = [p["phone"] for p in people]
+    with deps.override(clock=lambda: NOV16):
+        run(api, admin, pid, "2025-11-16")
+        sqs = aws.client("sqs")
+        url = aws.queue_url("reminders")
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        assert got
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs"} for m in got]}
+        for _ in range(2):  # the same batch delivered twice (e.g. a timeout after sending)
+            result = app_module.send_reminders(event, None)
+            assert result == {"batchItemFailures": []}
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
+
+
+def test_dry_run_reports_what_would_be_sent_and_its_cost_before_any_sms(api, admin, aws_endpoint, dispatcher,
+                                                                        programme):
+    pid = programme["id"]
+    people = enrol_live(api, admin, pid, 5) + enrol_live(api, admin, pid, 1, phone=False)
+    phones = [p["phone"] for p in people if p.get("phone")]
+    with deps.override(clock=lambda: NOV16):
+        dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+        drain(dispatcher)
+    assert dry["status"] == "planned" and dry.get("run_id") is None
+    assert dry["considered"] == 6 and dry["would_send"]["sms"] == 5 and dry["skipped"] == 1
+    price = config.sms_price_idr()
+    assert dry["cost"] == {"price_per_sms_idr": price, "sms": 5, "sms_segments": 5, "total_idr": 5 * price}
+    assert dry["period_projection"] == {"enrolments": 6, "sms": 20, "total_idr": 20 * price}
+    assert sms_to(aws_endpoint, phones) == []  # nothing left
+    with deps.override(clock=lambda: NOV16):
+        run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+        after = run(api, admin, pid, "2025-11-16", dry_run=True)
+    assert after["would_send"]["sms"] == 0 and after["skipped"] == 6 and after["cost"]["total_idr"] == 0
+
+
+def test_quiet_hours_defer_sms_to_the_next_run(api, admin, aws_endpoint, dispatcher, programme):
+    pid = programme["id"]
+    phones = [p["phone"] for p in enrol_live(api, admin, pid, 2)]
+    late = datetime(2025, 11, 16, 15, 0, tzinfo=UTC)  # 22:00 WIB
+    with deps.override(clock=lambda: late):
+        r = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    assert r["deferred"] == 2 and sms_to(aws_endpoint, phones) == []
+    with deps.override(clock=lambda: NOV17):
+        run(api, admin, pid, "2025-11-17")
+        drain(dispatcher)
+    assert sorted(p for p, _ in sms_to(aws_endpoint, phones)) == sorted(phones)
+
+
+def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin, aws_endpoint, dispatcher,
+                                                                      programme):
+    pid = programme["id"]
+    tag = f"{random.randrange(10**8)}"
+    operator, boss = f"operator{tag}@desa.example", f"admin{tag}@muaraenim.example"
+    r = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin,
+                 {"admin_emails": [boss], "village_contacts": {VILLAGE_A: {"name": "Bu Rina", "emails": [operator]}}})
+    assert r.status_code == 200, r.data
+    in_a = enrol_live(api, admin, pid, 3)
+    enrol_live(api, admin, pid, 2, village=VILLAGE_B)
+    with deps.override(clock=lambda: NOV16):
+        dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+        assert dry["would_send"] == {"sms": 5, "email": 2, "whatsapp_links": 3}
+        run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+        run(api, admin, pid, "2025-11-16")  # rerun: no second digest
+        drain(dispatcher)
+    (village_mail,) = emails_to(aws_endpoint, operator)
+    assert "3 peserta" in village_mail["Subject"] and "Embawang" in village_mail["Subject"]
+    body, attachment = [part for part in village_mail.walk() if not part.is_multipart()]
+    text = body.get_payload(decode=True).decode()
+    rows = list(csv.DictReader(io.StringIO(attachment.get_payload(decode=True).decode())))
+    assert attachment.get_filename().endswith(".csv") and len(rows) == 3
+    for p in in_a:
+        link = next(r["tautan_whatsapp"] for r in rows if r["nama"] == p["name"])
+        assert link.startswith(f"https://wa.me/{p['phone'][1:]}?text=") and link in text
+        assert " " not in link and p["nik"] not in text
+    (admin_mail,) = emails_to(aws_endpoint, boss)
+    admin_rows = list(csv.DictReader(io.StringIO(
+        next(p for p in admin_mail.walk() if p.get_filename()).get_payload(decode=True).decode())))
+    assert len(admin_rows) == 5 and "hp" not in admin_rows[0]
+
+
+def test_reminder_history_is_scoped_like_other_enrolment_reads(api, admin, tokens_for, programme):
+    e = enrol_live(api, admin, programme["id"], 1)[0]
+    own = tokens_for("officer", [VILLAGE_A])
+    other = tokens_for("officer", [VILLAGE_B])
+    assert api.call("GET", f"/v1/enrolments/{e['id']}/reminders", own).status_code == 200
+    r = api.call("GET", f"/v1/enrolments/{e['id']}/reminders", other)
+    assert r.status_code == 403 and r.data["error"]["code"] == "VILLAGE_FORBIDDEN"
+    assert api.call("GET", "/v1/enrolments/01NOPE/reminders", admin).status_code == 404
+    assert api.call("POST", "/v1/reminders/run", own, {"dry_run": True}).status_code == 403
+
+
+def test_sent_log_endpoint_reports_exactly_what_moto_data_json_records(aws_endpoint):
+    full = requests.get(f"{aws_endpoint}/moto-api/data.json", timeout=60).json()
+    mine = recorded(aws_endpoint)
+    assert sorted(m["message_id"] for m in full.get("sns", {}).get("SMS", [])) == \
+        sorted(m["message_id"] for m in mine["sms"])
+    assert sorted(m["id"] for m in full.get("ses", {}).get("RawMessage", [])) == \
+        sorted(m["id"] for m in mine["raw_emails"])

@@ -1,0 +1,84 @@
+"""Reminder planning rules, without AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from urllib.parse import unquote
+
+from chalicelib.domain import reminders as dr
+
+END = date(2025, 12, 31)
+RULES = dr.RuleSet()
+
+
+def test_default_offsets_remind_a_december_31_period_through_november_and_december():
+    assert dr.due_rule(RULES, END, date(2025, 11, 16)).id == "h45"
+    assert dr.due_rule(RULES, END, date(2025, 12, 1)).id == "h30"
+    assert dr.due_rule(RULES, END, date(2025, 12, 17)).id == "h14"
+    assert dr.due_rule(RULES, END, date(2025, 12, 24)).id == "h7"
+    assert dr.due_rule(RULES, END, date(2025, 11, 15)) is None
+
+
+def test_a_missed_day_is_caught_up_but_never_after_the_next_rule_or_the_end():
+    assert dr.due_rule(RULES, END, date(2025, 11, 18)).id == "h45"  # catch_up_days = 3
+    assert dr.due_rule(RULES, END, date(2025, 11, 19)) is None
+    tight = dr.RuleSet(rules=(dr.Rule(8), dr.Rule(7)), catch_up_days=3)
+    assert dr.due_rule(tight, END, date(2025, 12, 23)).id == "h8"
+    assert dr.due_rule(tight, END, date(2025, 12, 24)).id == "h7"
+    assert dr.due_rule(tight, END, date(2025, 12, 27)) is None
+    last = dr.RuleSet(rules=(dr.Rule(1),), catch_up_days=5)
+    assert dr.due_rule(last, END, date(2025, 12, 31)).id == "h1"
+    assert dr.due_rule(last, END, date(2026, 1, 1)) is None
+
+
+def test_end_dates_to_query_are_exactly_the_due_ones():
+    dates = dr.end_dates_to_query(RULES, date(2025, 11, 16))
+    assert date(2025, 12, 31) in dates
+    for d in dates:
+        assert dr.due_rule(RULES, d, date(2025, 11, 16)) is not None
+    assert len(dates) == 4 * 3
+
+
+def test_templates_validate_placeholders_per_kind():
+    assert dr.template_problems(dr.DEFAULT_TEMPLATES) == {}
+    bad = dr.template_problems({"sms": "Halo {nama}", "email_subject": "{name}", "whatsapp": "Halo {name"})
+    assert "{nama}" in bad["templates.sms"]
+    assert "templates.email_subject" in bad  # {name} is a worker placeholder, not a digest one
+    assert "seimbang" in bad["templates.whatsapp"]
+    assert "format" in dr.template_problems({"sms": "{name!r}"})["templates.sms"]
+    assert dr.template_problems({"fax": "x"})
+
+
+def test_rendering_in_bahasa_indonesia_has_no_nik():
+    values = dr.worker_values("Siti Aminah", "Program X", END, "Embawang", "Pak Budi 0812", date(2025, 11, 16))
+    text = dr.render(dr.DEFAULT_TEMPLATES["sms"], values)
+    assert "Siti Aminah" in text and "31 Desember 2025" in text and "Pak Budi 0812" in text
+    assert dr.sms_segments(text) == 1
+    assert "45 hari lagi" in dr.render(dr.DEFAULT_TEMPLATES["whatsapp"], values)
+
+
+def test_sms_segments_and_cost():
+    assert dr.sms_segments("a" * 160) == 1
+    assert dr.sms_segments("a" * 161) == 2
+    assert dr.sms_segments("a" * 306) == 2 and dr.sms_segments("a" * 307) == 3
+    assert dr.sms_segments("é" * 160) == 1  # é is in GSM-7
+    assert dr.sms_segments("ā" * 70) == 1 and dr.sms_segments("ā" * 71) == 2
+    assert dr.sms_segments("[" * 80) == 1 and dr.sms_segments("[" * 81) == 2  # escape chars count twice
+    # the launched programme: 26,775 workers x 4 rules is over 100,000 SMS a period
+    assert 26_775 * RULES.sms_rules() == 107_100
+    assert dr.sms_cost_idr(107_100, 500) == 53_550_000
+
+
+def test_quiet_hours_in_wib_wrap_midnight():
+    qh = dr.QuietHours()
+    assert not qh.contains(datetime(2025, 11, 16, 1, 0, tzinfo=UTC))  # 08:00 WIB
+    assert qh.contains(datetime(2025, 11, 16, 14, 30, tzinfo=UTC))  # 21:30 WIB
+    assert qh.contains(datetime(2025, 11, 16, 23, 0, tzinfo=UTC))  # 06:00 WIB
+    assert not qh.contains(datetime(2025, 11, 17, 0, 0, tzinfo=UTC))  # 07:00 WIB
+
+
+def test_whatsapp_click_to_chat_link():
+    link = dr.wa_link("+6281234567890", "Halo Siti & Budi, 31 Desember?")
+    assert link.startswith("https://wa.me/6281234567890?text=")
+    assert unquote(link.split("text=", 1)[1]) == "Halo Siti & Budi, 31 Desember?"
+    assert " " not in link and "&" not in link.split("?", 1)[1]
