@@ -7,7 +7,7 @@ ROLE ?= admin
 VILLAGES ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test token install lint unit integration clean
+.PHONY: run test token install lint unit integration clean package deploy sms-settings seed-regions fuzz test-localstack
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $$(./devtools/pick-python.sh)"; $$(./devtools/pick-python.sh) -m venv $(VENV); }
@@ -24,6 +24,7 @@ token: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint infra/*.yaml
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -34,5 +35,29 @@ integration: $(STAMP)
 test: $(STAMP) lint
 	$(PY) -m pytest -q tests
 
+# ---- AWS: `make package` needs no AWS account; deploy/sms-settings/seed-regions use your credentials.
+STAGE ?= dev
+STACK ?= lindung-$(STAGE)
+PARAMS ?=
+
+package: $(STAMP) lint
+	$(PY) -m devtools.infra merge --stage $(STAGE) --out build/infra-$(STAGE).json
+	rm -rf build/$(STAGE)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-3} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/infra-$(STAGE).json build/$(STAGE)
+	@echo "artifact: build/$(STAGE)/sam.json + deployment.zip"
+
+deploy: package
+	@test -n "$(BUCKET)" || { echo "BUCKET=<an S3 bucket of yours for the code artifact> is required"; exit 1; }
+	aws cloudformation package --template-file build/$(STAGE)/sam.json --s3-bucket $(BUCKET) \
+	  --output-template-file build/$(STAGE)/packaged.yaml
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml --stack-name $(STACK) \
+	  --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND $(if $(PARAMS),--parameter-overrides $(PARAMS))
+
+sms-settings: $(STAMP)
+	$(PY) -m devtools.sms_settings --stage $(STAGE) --stack $(STACK)
+
+seed-regions: $(STAMP)
+	LINDUNG_TABLE_PREFIX=lindung-$(STAGE) $(PY) -c 'from chalicelib.services import reference; print(reference.seed_regions(), "regions")'
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build
