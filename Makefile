@@ -33,7 +33,11 @@ integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
 
 test: $(STAMP) lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not fuzz" tests
+
+# schemathesis over every route of /v1/openapi.json on the local stack, >= 1,000 cases (CI runs it)
+fuzz: $(STAMP)
+	$(PY) -m pytest -q -m fuzz -s tests/integration/test_fuzz_openapi.py
 
 # ---- AWS: `make package` needs no AWS account; deploy/sms-settings/seed-regions use your credentials.
 STAGE ?= dev

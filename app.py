@@ -6,7 +6,7 @@ from chalice import Chalice
 
 from chalicelib import auth, config
 from chalicelib.api import schemas as s
-from chalicelib.api.http import Call, Reply, Router
+from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
 from chalicelib.observability import logger, metrics
 from chalicelib.services import deps, enrolments, programmes, reference
@@ -19,12 +19,13 @@ api = Router(app)
 
 @app.middleware("all")
 def observe(event, get_response):
-    """Correlation id on every log line; metrics flushed once per invocation."""
+    """Correlation id on every log line; metrics flushed once per invocation; Chalice's own
+    error replies (415, 405) put into the contract's error shape."""
     request_context = getattr(event, "context", None) or {}
     headers = getattr(event, "headers", None) or {}
     logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
     try:
-        return get_response(event)
+        return contract_errors(get_response(event))
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -10,7 +10,8 @@ touching this file.
 `python -m devtools.infra merge --stage dev --out build/infra-dev.json` writes the single
 template `chalice package --merge-template` takes: every template's Parameters, Conditions,
 Resources and Outputs side by side (a logical id used twice is an error), TablePrefix defaulting
-to the stage's LINDUNG_TABLE_PREFIX, and the API function wired to the Cognito user pool.
+to the stage's LINDUNG_TABLE_PREFIX, the API function wired to the Cognito user pool, and API
+Gateway's own error replies in the contract's error shape.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def merge(stage: str, directory: Path = INFRA_DIR) -> dict[str, Any]:
                                                "Default": stage_table_prefix(stage)}
     if "UserPool" in merged["Resources"]:
         merged["Resources"]["APIHandler"] = _api_auth_wiring()
+    merged["Resources"]["RestAPI"] = _gateway_error_shape()
     return {k: v for k, v in merged.items() if v}
 
 
@@ -115,6 +117,22 @@ def _api_auth_wiring() -> dict[str, Any]:
         "AUTH_JWKS_URL": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
                                      "/.well-known/jwks.json"},
     }}}}
+
+
+def _gateway_error_shape() -> dict[str, Any]:
+    """Deep-merged into chalice's RestAPI: replies API Gateway makes itself (an unknown path is a
+    403 "Missing Authentication Token" there, throttling a 429, ...) in the contract's error shape;
+    an unknown path becomes the 404 it is."""
+    def shape(code: str) -> dict[str, Any]:
+        body = json.dumps({"error": {"code": code, "message": "MESSAGE", "fields": {}}})
+        body = body.replace('"MESSAGE"', "$context.error.messageString")  # already a quoted JSON string
+        return {"ResponseTemplates": {"application/json": body}}
+
+    return {"Properties": {"GatewayResponses": {
+        "DEFAULT_4XX": shape("$context.error.responseType"),
+        "DEFAULT_5XX": {**shape("INTERNAL")},
+        "MISSING_AUTHENTICATION_TOKEN": {**shape("NOT_FOUND"), "StatusCode": "404"},
+    }}}
 
 
 def main() -> None:

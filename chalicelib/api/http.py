@@ -92,6 +92,29 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
                     headers={"Content-Type": JSON, **(headers or {})})
 
 
+_CHALICE_ERRORS = {
+    "UnsupportedMediaType": ("UNSUPPORTED_MEDIA_TYPE",
+                             "Jenis isi (Content-Type) tidak didukung; kirim application/json"),
+    "MethodNotAllowedError": ("METHOD_NOT_ALLOWED", "Metode HTTP ini tidak tersedia untuk alamat ini"),
+    "BadRequest": ("BAD_REQUEST", "Permintaan tidak dapat diproses"),
+}
+
+
+def contract_errors(response: Any) -> Any:
+    """Chalice answers some requests itself, before any view runs (415 for a Content-Type a route
+    does not accept, 405 for a method it lacks) with `{"Code", "Message"}`: rewrite those into
+    the contract's error shape so every 4xx a client sees looks the same. Found by fuzzing."""
+    if not isinstance(response, Response) or not isinstance(response.body, dict):
+        return response
+    if set(response.body) != {"Code", "Message"}:
+        return response
+    code, message = _CHALICE_ERRORS.get(response.body["Code"], ("REQUEST_REFUSED", "Permintaan ditolak"))
+    if response.status_code >= 500:
+        code, message = "INTERNAL", "Terjadi kesalahan pada server"
+    headers = {**(response.headers or {}), "Content-Type": JSON}
+    return error_response(response.status_code, code, message, headers=headers)
+
+
 def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():

@@ -86,7 +86,12 @@ def test_user_pool_has_the_roles_and_claims_auth_py_reads():
 def test_merged_template_for_chalice_package(stage):
     merged = infra.merge(stage)
     every = _all_resources()
-    assert set(merged["Resources"]) - {"APIHandler"} == set(every)
+    assert set(merged["Resources"]) - {"APIHandler", "RestAPI"} == set(every)
+    gateway = merged["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert gateway["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    template = gateway["DEFAULT_4XX"]["ResponseTemplates"]["application/json"]
+    template = template.replace("$context.error.messageString", "\"m\"")
+    assert json.loads(template.replace("$context.error.responseType", "X"))["error"]["fields"] == {}
     assert merged["Parameters"]["TablePrefix"]["Default"] == f"lindung-{stage}" == infra.stage_table_prefix(stage)
     auth_env = merged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert {"AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL"} <= set(auth_env)
