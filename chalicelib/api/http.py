@@ -208,8 +208,12 @@ class Router:
         if isinstance(result, Response):
             return result
         reply = result if isinstance(result, Reply) else Reply(result)
-        return Response(body=dump(reply.body), status_code=reply.status or op.status,
-                        headers={"Content-Type": JSON, **reply.headers})
+        status = reply.status or op.status
+        if reply.body is None:
+            # No body at all: Chalice would send the JSON `null` even with a 204, which breaks the
+            # next response on a kept-alive connection (found by the log-capture run).
+            return Response(body="", status_code=status, headers=reply.headers)
+        return Response(body=dump(reply.body), status_code=status, headers={"Content-Type": JSON, **reply.headers})
 
 
 def _throttled(exc: PynamoDBException) -> bool:

@@ -91,7 +91,8 @@ def http_stack(aws_endpoint, tmp_path_factory):
     port = emulator.free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
     log = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env={**os.environ, "PORT": str(port)},
+    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "POWERTOOLS_LOG_LEVEL": "DEBUG"}
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
