@@ -10,6 +10,7 @@ through its service's API (`_stand_ins`).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import boto3
@@ -23,10 +24,23 @@ def stack_name(prefix: str, template: str) -> str:
     return f"{prefix}-{template}"
 
 
+def cloudformation_for(tpl: infra.Template):
+    """The CloudFormation that can create this template's resources. Normally the emulator's;
+    when one service is served elsewhere (the LocalStack lane sends DynamoDB to moto with
+    AWS_ENDPOINT_URL_DYNAMODB), a template made only of that service's resources goes to the
+    CloudFormation beside it."""
+    services = {r["Type"].split("::")[1].lower() for r in tpl.resources.values()}
+    if len(services) == 1:
+        endpoint = os.environ.get(f"AWS_ENDPOINT_URL_{services.pop().upper()}")
+        if endpoint:
+            return boto3.client("cloudformation", region_name=config.region(), endpoint_url=endpoint)
+    return boto3.client("cloudformation", region_name=config.region())
+
+
 def deploy(prefix: str | None = None, timeout: float = 120.0) -> None:
     prefix = prefix or config.table_prefix()
-    cfn = boto3.client("cloudformation", region_name=config.region())
     for tpl in infra.emulated():
+        cfn = cloudformation_for(tpl)
         body = tpl.path.read_text()
         name = stack_name(prefix, tpl.name)
         params = [{"ParameterKey": "TablePrefix", "ParameterValue": prefix}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib import config
-from devtools import infra
+from devtools import infra, stack
 
 
 def _name(value, prefix: str) -> str:
@@ -53,11 +55,17 @@ def test_queues_and_dead_letter_queues_on_the_emulator_are_those_of_infra(aws_en
         assert target == dlq, name
 
 
-def test_one_stack_per_emulated_template_and_none_for_deploy_only(aws_endpoint):
+def test_a_stack_per_emulated_template_and_none_for_deploy_only(aws_endpoint):
     prefix = config.table_prefix()
-    cfn = boto3.client("cloudformation", region_name=config.region())
-    stacks = {s["StackName"] for s in cfn.describe_stacks()["Stacks"] if s["StackName"].startswith(prefix + "-")}
-    assert stacks == {f"{prefix}-{t.name}" for t in infra.emulated()}
+    for tpl in infra.emulated():
+        cfn = stack.cloudformation_for(tpl)
+        status = cfn.describe_stacks(StackName=f"{prefix}-{tpl.name}")["Stacks"][0]["StackStatus"]
+        assert status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}, (tpl.name, status)
+    for tpl in infra.templates():
+        if tpl.deploy_only:
+            with pytest.raises(ClientError):
+                boto3.client("cloudformation", region_name=config.region()).describe_stacks(
+                    StackName=f"{prefix}-{tpl.name}")
 
 
 def test_the_sender_identity_gets_a_local_stand_in(aws_endpoint):
