@@ -7,7 +7,7 @@ from chalice import Chalice, CORSConfig, Cron
 from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
 from chalicelib.api import schemas as s
-from chalicelib.api.http import Call, Reply, Router
+from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
 from chalicelib.services import (
     deps,
@@ -32,6 +32,12 @@ api = Router(app, scope=officers.scoped)
 
 
 observability.register(app)
+
+
+@app.middleware("http")
+def contract_error_shape(event, get_response):
+    """Chalice's own 415/405 replies in the contract's error shape (found by fuzzing)."""
+    return contract_errors(get_response(event))
 
 
 # ---------- public ----------

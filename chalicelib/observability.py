@@ -1,8 +1,9 @@
 """Logger, Metrics and (lazily) Tracer, created once per process.
 
 The Tracer pulls aws_xray_sdk (~130 ms of cold start) so it is only built when the stage turns
-X-Ray on. Every log record passes a redaction filter: a NIK or a phone number must never reach
-CloudWatch, even if someone logs one by mistake.
+X-Ray on. Every log record passes a redaction filter and every finished line a redacting formatter: a NIK
+or a phone number must never reach CloudWatch, even if someone logs one by mistake, inside an
+exception's message or a nested value.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from chalicelib import config
 
@@ -36,7 +38,14 @@ class _RedactFilter(logging.Filter):
         return True
 
 
-logger = Logger(service="lindung")
+class _RedactingFormatter(LambdaPowertoolsFormatter):
+    """The last word: the finished JSON line, tracebacks and nested `extra` values included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+logger = Logger(service="lindung", logger_formatter=_RedactingFormatter())
 logger.addFilter(_RedactFilter())
 metrics = Metrics(namespace="Lindung", service="lindung")
 

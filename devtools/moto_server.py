@@ -1,18 +1,35 @@
-"""moto's server, plus one read-only endpoint listing what it recorded as sent.
+"""moto's server, with two local-stack adjustments; usage is that of `python -m moto.server`
+(devtools/emulator.py starts it).
 
-`GET /moto-api/data.json` already exposes moto's recorded SMS (sns.SMS) and emails
-(ses.RawMessage), but it serialises every model instance ever created (seconds per call, growing
-through a test session). `GET /moto-api/lindung/sent.json` returns just those two, from the same
-objects. Everything else is moto unchanged: `python -m devtools.moto_server -H ... -p ...`.
+1. DynamoDB made isolated, as DynamoDB itself is. moto runs each request on its own thread, and
+   its TransactWriteItems snapshots the whole table, applies the items and, when a condition
+   fails, puts the snapshot back. Two transactions at once can therefore undo each other (found
+   by tests/integration/test_concurrent_patches.py: 8 writers racing on one enrolment left 11
+   audit events for 6 accepted writes). Real DynamoDB transactions are atomic and isolated, so
+   DynamoDB calls are serialised here; the other services (SQS long polls, S3, ...) stay
+   concurrent.
+2. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
+   exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
+   instance ever created (seconds per call, growing through a test session).
+   `GET /moto-api/lindung/sent.json` returns just those, from the same objects.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 
 import moto.server as moto_server
+from moto.dynamodb.responses import DynamoHandler
 
 SENT_PATH = "/moto-api/lindung/sent.json"
+_DYNAMODB = threading.RLock()
+_call_action = DynamoHandler.call_action
+
+
+def _serialised(self: DynamoHandler):
+    with _DYNAMODB:
+        return _call_action(self)
 
 
 def sent() -> dict:
@@ -39,6 +56,7 @@ class _WithSentLog(moto_server.DomainDispatcherApplication):
 
 
 def main() -> None:
+    DynamoHandler.call_action = _serialised
     moto_server.DomainDispatcherApplication = _WithSentLog
     moto_server.main()
 

@@ -8,8 +8,23 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
+from chalicelib.observability import redact
 from devtools import emulator, stack, tokens
+
+
+def _redacted(proc: subprocess.Popen) -> subprocess.Popen:
+    """Copy a child's output to ours through the log redaction: chalice local's access log prints
+    request lines, and `GET /v1/workers/<nik>` or `?q=<nik>` would put a full NIK on screen."""
+
+    def pump() -> None:
+        for line in proc.stdout:
+            sys.stdout.write(redact(line))
+            sys.stdout.flush()
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc
 
 
 def main() -> int:
@@ -25,12 +40,14 @@ def main() -> int:
         count = reference.seed_regions()
         tokens.ensure_keys()
         print(f"Tables created from infra/, {count} regions loaded.")
-        server = subprocess.Popen(
+        piped = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+        server = _redacted(subprocess.Popen(
             [os.path.join(os.path.dirname(sys.executable), "chalice"), "local", "--stage", "local", "--no-autoreload",
              "--host", "127.0.0.1", "--port", str(port)],
-            env=os.environ.copy(),
-        )
-        dispatcher = subprocess.Popen([sys.executable, "-m", "devtools.dispatcher"], env=os.environ.copy())
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, **piped,
+        ))
+        dispatcher = _redacted(subprocess.Popen([sys.executable, "-m", "devtools.dispatcher"],
+                                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, **piped))
         try:
             emulator.wait_http(f"http://127.0.0.1:{port}/v1/health", proc=server)
             print(f"Lindung API on http://127.0.0.1:{port}/v1/health  (token: make token ROLE=admin)", flush=True)

@@ -1,33 +1,50 @@
 """Create the tables from infra/ on the emulator's CloudFormation and seed reference data.
 
-The template is deployed as it is, so a table or index missing from infra/ fails here and in
-every test. Re-running is safe: an existing stack is updated, or left alone when unchanged.
+Every infra/*.yaml is deployed as it is, one stack per template, except the deploy-only ones
+(`Metadata.Lindung.DeployOnly`, see devtools/infra.py), so a table, index or queue missing from
+infra/ fails here and in every test. Re-running is safe: an existing stack is updated, or left
+alone when unchanged. A deploy-only resource the local stack needs gets a small stand-in made
+through its service's API (`_stand_ins`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import boto3
 from botocore.exceptions import ClientError
 
 from chalicelib import config
-
-TEMPLATES = ("tables", "queues", "storage")
+from devtools import infra
 
 
 def stack_name(prefix: str, template: str) -> str:
     return f"{prefix}-{template}"
 
 
+def cloudformation_for(tpl: infra.Template):
+    """The CloudFormation that can create this template's resources. Normally the emulator's;
+    when one service is served elsewhere (the LocalStack lane sends DynamoDB to moto with
+    AWS_ENDPOINT_URL_DYNAMODB), a template made only of that service's resources goes to the
+    CloudFormation beside it."""
+    services = {r["Type"].split("::")[1].lower() for r in tpl.resources.values()}
+    if len(services) == 1:
+        endpoint = os.environ.get(f"AWS_ENDPOINT_URL_{services.pop().upper()}")
+        if endpoint:
+            return boto3.client("cloudformation", region_name=config.region(), endpoint_url=endpoint)
+    return boto3.client("cloudformation", region_name=config.region())
+
+
 def deploy(prefix: str | None = None, timeout: float = 120.0) -> None:
     prefix = prefix or config.table_prefix()
-    cfn = boto3.client("cloudformation", region_name=config.region())
-    for template in TEMPLATES:
-        body = (config.PROJECT_DIR / "infra" / f"{template}.yaml").read_text()
-        name = stack_name(prefix, template)
-        params = [{"ParameterKey": "TablePrefix", "ParameterValue": prefix}]
+    for tpl in infra.emulated():
+        cfn = cloudformation_for(tpl)
+        body = tpl.path.read_text()
+        name = stack_name(prefix, tpl.name)
+        params = [{"ParameterKey": "TablePrefix", "ParameterValue": prefix}
+                  ] if "TablePrefix" in (tpl.body.get("Parameters") or {}) else []
         try:
             cfn.create_stack(StackName=name, TemplateBody=body, Parameters=params)
         except ClientError as exc:
@@ -39,12 +56,29 @@ def deploy(prefix: str | None = None, timeout: float = 120.0) -> None:
                 if "No updates" not in str(upd):
                     raise
         _wait(cfn, name, timeout)
+    _stand_ins()
     verify_sender()
 
 
 def verify_sender() -> None:
-    """SES sends only from a verified identity; in AWS the domain is verified by DNS, here by API."""
+    """SES sends only from a verified identity; the configured sender is verified by API here."""
     boto3.client("ses", region_name=config.region()).verify_email_identity(EmailAddress=config.sender_email())
+
+
+def _stand_ins() -> None:
+    """Local stand-ins for deploy-only resources the running code needs."""
+    for tpl in infra.templates():
+        if not tpl.deploy_only:
+            continue
+        for resource in tpl.resources_of_type("AWS::SES::EmailIdentity").values():
+            identity = resource["Properties"]["EmailIdentity"]
+            if isinstance(identity, dict) and "Ref" in identity:
+                identity = tpl.body["Parameters"][identity["Ref"]]["Default"]
+            ses = boto3.client("ses", region_name=config.region())
+            if "@" in identity:
+                ses.verify_email_identity(EmailAddress=identity)
+            else:
+                ses.verify_domain_identity(Domain=identity)
 
 
 def _wait(cfn, name: str, timeout: float) -> None:

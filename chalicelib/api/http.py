@@ -148,6 +148,29 @@ class GzipResponse(Response):
         return response
 
 
+_CHALICE_ERRORS = {
+    "UnsupportedMediaType": ("UNSUPPORTED_MEDIA_TYPE",
+                             "Jenis isi (Content-Type) tidak didukung; kirim application/json"),
+    "MethodNotAllowedError": ("METHOD_NOT_ALLOWED", "Metode HTTP ini tidak tersedia untuk alamat ini"),
+    "BadRequest": ("BAD_REQUEST", "Permintaan tidak dapat diproses"),
+}
+
+
+def contract_errors(response: Any) -> Any:
+    """Chalice answers some requests itself, before any view runs (415 for a Content-Type a route
+    does not accept, 405 for a method it lacks) with `{"Code", "Message"}`: rewrite those into
+    the contract's error shape so every 4xx a client sees looks the same. Found by fuzzing."""
+    if not isinstance(response, Response) or not isinstance(response.body, dict):
+        return response
+    if set(response.body) != {"Code", "Message"}:
+        return response
+    code, message = _CHALICE_ERRORS.get(response.body["Code"], ("REQUEST_REFUSED", "Permintaan ditolak"))
+    if response.status_code >= 500:
+        code, message = "INTERNAL", "Terjadi kesalahan pada server"
+    headers = {**(response.headers or {}), "Content-Type": JSON}
+    return error_response(response.status_code, code, message, headers=headers)
+
+
 def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
@@ -251,8 +274,12 @@ class Router:
         if isinstance(result, Response):
             return result
         reply = result if isinstance(result, Reply) else Reply(result)
-        return Response(body=dump(reply.body), status_code=reply.status or op.status,
-                        headers={"Content-Type": JSON, **reply.headers})
+        status = reply.status or op.status
+        if reply.body is None:
+            # No body at all: Chalice would send the JSON `null` even with a 204, which breaks the
+            # next response on a kept-alive connection (found by the log-capture run).
+            return Response(body="", status_code=status, headers=reply.headers)
+        return Response(body=dump(reply.body), status_code=status, headers={"Content-Type": JSON, **reply.headers})
 
 
 def _throttled(exc: PynamoDBException) -> bool:

@@ -120,6 +120,24 @@ def _foreign_token(**claims):
     return jwt.encode(body, pem, algorithm="RS256", headers={"kid": tokens.KID})
 
 
+def _elevated_viewer() -> str:
+    """A viewer's genuine token with the payload rewritten to admin, signature kept."""
+    import base64
+    import json
+
+    header, payload, signature = tokens.mint("viewer").split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["cognito:groups"] = ["admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+def _unsigned() -> str:
+    now = int(time.time())
+    return jwt.encode({"sub": "x", "iss": "lindung-local", "aud": "lindung-local", "iat": now, "exp": now + 600,
+                       "cognito:groups": ["admin"]}, key=None, algorithm="none", headers={"kid": tokens.KID})
+
+
 @pytest.mark.parametrize(
     ("make_token", "status", "code"),
     [
@@ -133,9 +151,12 @@ def _foreign_token(**claims):
         (lambda: tokens.mint("admin", **{"cognito:groups": ["superuser"]}), 403, "ROLE_MISSING"),
         (lambda: jwt.encode({"sub": "x", "cognito:groups": ["admin"]}, "a-shared-secret-of-at-least-32-bytes!",
                             algorithm="HS256"), 401, "AUTH_INVALID"),
+        (_elevated_viewer, 401, "AUTH_INVALID"),  # payload changed after signing
+        (_unsigned, 401, "AUTH_INVALID"),  # alg "none"
     ],
 )
 def test_bad_tokens_are_refused(api, make_token, status, code):
+    tokens.ensure_keys()  # the local issuer's key exists, as after any `make token` (order-independent)
     r = api.call("GET", "/v1/programmes", make_token())
     assert r.status_code == status, r.data
     assert r.data["error"]["code"] == code

@@ -1,0 +1,139 @@
+"""Property-based fuzzing of every route in /v1/openapi.json, over real HTTP to the local stack.
+
+schemathesis generates valid and invalid requests from the contract itself (so a route added
+by any branch is fuzzed without touching this file). Each response must not be a 5xx, and
+every 4xx must be in the contract's error shape {"error": {"code", "message", "fields"}}.
+Half the cases that have {pid}/{eid}/{nik} in their path get a real programme, enrolment or
+worker, so generated bodies reach the validation and storage code behind the 404.
+FUZZ_EXAMPLES (per operation and mode, default 50) sets the depth; the test fails under 1,000 cases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from devtools import tokens
+from tests.figures import record
+from tests.integration.helpers import PROGRAMME, new_person
+
+pytestmark = pytest.mark.fuzz
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+MIN_CASES = 1000
+RESULTS: Counter = Counter()
+_turn = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(http_stack):
+    base, _ = http_stack
+    admin = {"Authorization": f"Bearer {tokens.mint('admin')}"}
+    programme = requests.post(f"{base}/v1/programmes", headers=admin, timeout=10,
+                              json={**PROGRAMME, "code": "FUZZ-TARGET"}).json()
+    person = new_person()
+    enrolment = requests.post(f"{base}/v1/programmes/{programme['id']}/enrolments", headers=admin,
+                              timeout=10, json=person).json()
+    real = {"pid": programme["id"], "eid": enrolment["id"], "nik": person["nik"]}
+    return base, admin, real
+
+
+@pytest.fixture(scope="module")
+def fuzz_schema(fuzz_target):
+    base, _, _ = fuzz_target
+    return schemathesis.openapi.from_url(f"{base}/v1/openapi.json")
+
+
+def _error_shape(response) -> None:
+    """Every 4xx is {"error": {"code": str, "message": str, "fields": {str: str}}}."""
+    if 400 <= response.status_code < 500:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        assert isinstance(error, dict), f"4xx without an error object: {body!r}"
+        assert isinstance(error.get("code"), str) and error["code"], f"4xx without a code: {body!r}"
+        assert isinstance(error.get("message"), str) and error["message"], f"4xx without a message: {body!r}"
+        fields = error.get("fields")
+        assert isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values()), body
+
+
+def _operations() -> list[tuple[str, str]]:
+    from app import api
+
+    return [(op.path, op.method) for op in api.operations]
+
+
+# schemathesis' own pytest plugin does not run under pytest 9, so hypothesis drives its
+# strategies directly: one test per operation and generation mode.
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
+@pytest.mark.parametrize(("path", "method"), _operations(), ids=lambda v: v)
+def test_no_server_error_and_every_4xx_in_the_error_shape(path, method, mode, fuzz_schema, fuzz_target):
+    base, admin, real = fuzz_target
+    operation = fuzz_schema[path][method.upper()]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def fuzz(case):
+        if next(_turn) % 2 == 0:
+            for name in set(case.path_parameters or {}) & set(real):
+                case.path_parameters[name] = real[name]
+        response = case.call(base_url=base, headers=admin, timeout=15)
+        RESULTS[response.status_code // 100] += 1
+        assert response.status_code < 500, f"{response.status_code} {response.text[:300]}\n{case.as_curl_command()}"
+        _error_shape(response)
+
+    try:
+        fuzz()
+    except Unsatisfiable:
+        pytest.skip(f"{method} {path} has nothing to make invalid")
+
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CONTENT_TYPES = st.one_of(
+    st.sampled_from(["text/plain", "application/xml", "multipart/form-data; boundary=x", "text/csv",
+                     "application/json; charset=latin-1", "application/x-www-form-urlencoded"]),
+    st.from_regex(r"\A[a-z]{1,12}/[a-z0-9.+-]{1,20}\Z"))
+
+
+def _paths() -> list[str]:
+    return sorted({path for path, _ in _operations()})
+
+
+@pytest.mark.parametrize("path", _paths())
+def test_any_method_content_type_and_bytes_get_a_contract_reply(path, fuzz_target):
+    """What the contract does not describe: other methods, other content types, raw bytes."""
+    base, admin, real = fuzz_target
+    concrete = path
+    for name, value in real.items():
+        concrete = concrete.replace("{" + name + "}", value)
+
+    @given(method=st.sampled_from(METHODS), content_type=CONTENT_TYPES, body=st.binary(max_size=300))
+    @settings(max_examples=max(10, EXAMPLES // 2), deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True, database=None)
+    def fuzz(method, content_type, body):
+        response = requests.request(method, base + concrete, data=body, timeout=15,
+                                    headers={**admin, "Content-Type": content_type, "If-Match": "1"})
+        RESULTS[response.status_code // 100] += 1
+        assert response.status_code < 500, f"{method} {concrete} {content_type}: {response.text[:300]}"
+        _error_shape(response)
+
+    fuzz()
+
+
+def test_fuzzing_ran_enough_cases():
+    """Runs after the parametrized tests above (same module, file order)."""
+    total = sum(RESULTS.values())
+    if total:
+        record("fuzz_cases", total)
+        record("fuzz_status_classes", {f"{k}xx": v for k, v in sorted(RESULTS.items())})
+    if total == 0:
+        pytest.skip("the fuzz tests did not run (deselected)")
+    assert total >= MIN_CASES, f"only {total} generated cases; raise FUZZ_EXAMPLES"
