@@ -1,7 +1,7 @@
 """SQS batches with partial-failure reporting (powertools BatchProcessor).
 
 Only messages whose handler raised are reported in `batchItemFailures`; the event source mapping
-redelivers those alone when ReportBatchItemFailures is on (infra/chalice-merge.yaml turns it on,
+redelivers those alone when ReportBatchItemFailures is on (infra/overlays/functions.yaml turns it on,
 Chalice does not). Handlers are idempotent anyway, so a whole redelivered batch is safe too.
 """
 

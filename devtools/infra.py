@@ -102,6 +102,8 @@ def merge(stage: str, directory: Path = INFRA_DIR) -> dict[str, Any]:
     if "TablePrefix" in merged["Parameters"]:
         merged["Parameters"]["TablePrefix"] = {**merged["Parameters"]["TablePrefix"],
                                                "Default": stage_table_prefix(stage)}
+    for name, overlay in (load(directory / "overlays" / "functions.yaml").get("Resources") or {}).items():
+        merged["Resources"][name] = overlay  # Chalice deep-merges these into its own functions
     if "UserPool" in merged["Resources"]:
         merged["Resources"]["APIHandler"] = _api_auth_wiring()
     merged["Resources"]["RestAPI"] = _gateway_error_shape()
