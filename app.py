@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+import json
+
+from chalice import Chalice, Rate
 
 from chalicelib import auth, config
 from chalicelib.api import schemas as s
 from chalicelib.api.http import Call, Reply, Router
 from chalicelib.api.openapi import document
 from chalicelib.observability import logger, metrics
-from chalicelib.services import deps, enrolments, programmes, reference
+from chalicelib.services import deps, enrolments, exports, imports, programmes, reference, summary
 
 VERSION = "0.1.0"
 
 app = Chalice(app_name="lindung")
+app.api.binary_types.append(imports.XLSX)  # XLSX uploads and exports pass API Gateway as binary
 api = Router(app)
 
 
 @app.middleware("all")
 def observe(event, get_response):
     """Correlation id on every log line; metrics flushed once per invocation."""
-    request_context = getattr(event, "context", None) or {}
+    request_context = getattr(event, "context", None)
+    request_context = request_context if isinstance(request_context, dict) else {}  # SQS/schedule: LambdaContext
     headers = getattr(event, "headers", None) or {}
     logger.set_correlation_id(headers.get("x-correlation-id") or request_context.get("requestId"))
     try:
@@ -130,3 +134,56 @@ def enrolment_audit(call: Call, eid: str):
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
     return s.WorkerOut.model_validate(enrolments.worker(call.user, nik))
+
+
+# ---------- imports, exports, summary (admins import; viewers may read summary and export) ----------
+@api.route("/v1/programmes/{pid}/imports", "POST",
+           summary="Import a roster: CSV/XLSX in the body (up to 5 MB), or JSON {s3_key} of an upload",
+           body=s.ImportFromUpload, query=s.ImportQuery,
+           content_types=["application/json", *imports.CONTENT_TYPES],
+           returns=s.ImportAccepted, status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def start_import(call: Call, pid: str):
+    if call.body is not None:
+        return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename)
+    return imports.start_direct(deps.default(), call.user, pid, call.request.raw_body, call.header("Content-Type"),
+                                call.query.filename)
+
+
+@api.route("/v1/programmes/{pid}/imports/upload-url", "POST",
+           summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body=s.UploadUrlIn,
+           returns=s.UploadUrlOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def import_upload_url(call: Call, pid: str):
+    return imports.upload_url(deps.default(), call.user, pid, call.body)
+
+
+@api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
+           returns=s.ImportOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def get_import(call: Call, import_id: str):
+    return s.ImportOut.model_validate(imports.progress(call.user, import_id))
+
+
+@api.route("/v1/programmes/{pid}/export", "GET",
+           summary="Roster for BPJS bulk BPU registration (CSV/XLSX file, or a presigned link when large)",
+           query=s.ExportQuery, returns=s.ExportLink, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           tags=("imports",))
+def export_roster(call: Call, pid: str):
+    return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
+
+
+@api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
+           query=s.SummaryQuery, returns=s.SummaryOut, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           tags=("programmes",))
+def programme_summary(call: Call, pid: str):
+    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))
+
+
+@app.on_sqs_message(queue=config.queue_name("imports"), batch_size=1)
+def process_import(event):
+    """Plan or chunk messages of roster imports; an exception leaves the message for a retry."""
+    for record in event:
+        imports.handle(deps.default(), json.loads(record.body))
+
+
+@app.schedule(Rate(30, unit=Rate.MINUTES))
+def refresh_summaries(event):
+    summary.refresh_running(deps.default())

@@ -62,3 +62,14 @@ def tracing_enabled() -> bool:
 def queue_name(kind: str) -> str:
     """SQS queue of a kind ("reminders", "imports"); the same names infra/queues.yaml creates."""
     return f"{table_prefix()}-{kind}"
+
+
+def imports_bucket() -> str:
+    """Private, encrypted bucket for roster uploads, import chunks, error reports and exports
+    (infra/imports.yaml names it `<prefix>-imports`; a stage may override the name)."""
+    return os.environ.get("LINDUNG_IMPORTS_BUCKET") or f"{table_prefix()}-imports"
+
+
+def regencies() -> list[str]:
+    """Regencies this deployment serves (for schedules that walk them)."""
+    return [r for r in os.environ.get("LINDUNG_REGENCIES", default_regency()).split(",") if r]

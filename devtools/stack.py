@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config
 
-TEMPLATES = ("tables", "queues")
+TEMPLATES = ("tables", "queues", "imports")
 
 
 def stack_name(prefix: str, template: str) -> str:

@@ -45,3 +45,11 @@ def village_changes(r: str, village: str) -> str:
 
 def audit(r: str, entity_type: str, entity_id: str) -> str:
     return f"R#{r}#AUDIT#{entity_type}#{entity_id}"
+
+
+def import_job(r: str, import_id: str) -> str:
+    return f"R#{r}#IMPORT#{import_id}"
+
+
+def summary(r: str, pid: str) -> str:
+    return f"R#{r}#P#{pid}#SUMMARY"
