@@ -86,6 +86,7 @@ def export(deps: Deps, user: User, pid: str, fmt: str, delivery: str) -> Respons
         files.put(key, body, content_type)
         return {"download_url": files.download_url(key, URL_EXPIRES, filename), "format": fmt, "rows": len(table),
                 "expires_in": URL_EXPIRES}
-    return Response(body=body, status_code=200, headers={
+    # text goes back as str; XLSX as bytes, which Chalice base64-encodes (a binary type in app.py)
+    return Response(body=body if fmt == "xlsx" else body.decode("utf-8"), status_code=200, headers={
         "Content-Type": content_type, "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Row-Count": str(len(table))})

@@ -128,7 +128,8 @@ def _check_row(row: Row, rules: Rules, lookup: dict[str, str]) -> ValidRow | lis
 def _coerce(row: Row, lookup: dict[str, str]) -> tuple[dict, dict[str, tuple[str, str]]]:
     """Spreadsheet spellings -> schema values; problems found here are reported per field."""
     v = row.values
-    out: dict = {"name": roster.as_text(v.get("name")), "phone": roster.as_text(v.get("phone")),
+    name = roster.as_text(v.get("name"))
+    out: dict = {"name": " ".join(name.split()) if name else None, "phone": roster.as_text(v.get("phone")),
                  "village_code": roster.as_text(v.get("village_code")),
                  "occupation": roster.as_text(v.get("occupation")),
                  "kpj_number": roster.as_text(v.get("kpj_number"))}
