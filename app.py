@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, CORSConfig, Cron
+import json
+
+from chalice import Chalice, CORSConfig, Cron, Rate
 
 from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
@@ -13,11 +15,14 @@ from chalicelib.services import (
     deps,
     documents,
     enrolments,
+    exports,
+    imports,
     lifecycle,
     officers,
     programmes,
     reference,
     reminders,
+    summary,
     sync,
 )
 
@@ -28,6 +33,7 @@ if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-orig
     app.api.cors = CORSConfig(allow_origin=config.admin_origin(), max_age=600,
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
                               expose_headers=["ETag"])
+app.api.binary_types.append(imports.XLSX)  # XLSX uploads and exports pass API Gateway as binary
 api = Router(app, scope=officers.scoped)
 
 
@@ -293,3 +299,56 @@ def send_reminders(event):
 @app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5, name="lifecycle_worker")
 def lifecycle_worker(event):
     return batch.process(event, lambda message: lifecycle.handle(deps.default(), message))
+
+
+# ---------- imports, exports, summary (admins import; viewers may read summary and export) ----------
+@api.route("/v1/programmes/{pid}/imports", "POST",
+           summary="Import a roster: CSV/XLSX in the body (up to 5 MB), or JSON {s3_key} of an upload",
+           body=s.ImportFromUpload, query=s.ImportQuery,
+           content_types=["application/json", *imports.CONTENT_TYPES],
+           returns=s.ImportAccepted, status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def start_import(call: Call, pid: str):
+    if call.body is not None:
+        return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename)
+    return imports.start_direct(deps.default(), call.user, pid, call.request.raw_body, call.header("Content-Type"),
+                                call.query.filename)
+
+
+@api.route("/v1/programmes/{pid}/imports/upload-url", "POST",
+           summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body=s.UploadUrlIn,
+           returns=s.UploadUrlOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def import_upload_url(call: Call, pid: str):
+    return imports.upload_url(deps.default(), call.user, pid, call.body)
+
+
+@api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
+           returns=s.ImportOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def get_import(call: Call, import_id: str):
+    return s.ImportOut.model_validate(imports.progress(call.user, import_id))
+
+
+@api.route("/v1/programmes/{pid}/export", "GET",
+           summary="Roster for BPJS bulk BPU registration (CSV/XLSX file, or a presigned link when large)",
+           query=s.ExportQuery, returns=s.ExportLink, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           tags=("imports",))
+def export_roster(call: Call, pid: str):
+    return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
+
+
+@api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
+           query=s.SummaryQuery, returns=s.SummaryOut, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           tags=("programmes",))
+def programme_summary(call: Call, pid: str):
+    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))
+
+
+@app.on_sqs_message(queue=config.queue_name("imports"), batch_size=1)
+def process_import(event):
+    """Plan or chunk messages of roster imports; an exception leaves the message for a retry."""
+    for record in event:
+        imports.handle(deps.default(), json.loads(record.body))
+
+
+@app.schedule(Rate(30, unit=Rate.MINUTES))
+def refresh_summaries(event):
+    summary.refresh_running(deps.default())

@@ -118,3 +118,10 @@ def reminder_max_attempts() -> int:
 def reminder_chunk() -> int:
     """Enrolments per SQS message: 10 messages a batch x 25 = 250 SMS per Lambda invocation."""
     return int(os.environ.get("LINDUNG_REMINDER_CHUNK", "25"))
+
+
+
+def imports_bucket() -> str:
+    """Private, encrypted bucket for roster uploads, import chunks, error reports and exports
+    (infra/imports.yaml names it `<prefix>-imports`; a stage may override the name)."""
+    return os.environ.get("LINDUNG_IMPORTS_BUCKET") or f"{table_prefix()}-imports"

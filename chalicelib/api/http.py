@@ -191,6 +191,11 @@ def parse_json(raw: bytes | None) -> Any:
         raise Malformed("BODY_MALFORMED", "Badan permintaan bukan JSON yang valid") from None
 
 
+def is_json(request: Request) -> bool:
+    """Routes that also take files (text/csv, XLSX) validate `body` only for JSON requests."""
+    return (request.headers.get("content-type") or JSON).split(";")[0].strip().lower() == JSON
+
+
 def validate(model: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED") -> Any:
     if not isinstance(data, dict):
         raise Malformed("BODY_MALFORMED", "Badan permintaan harus objek JSON")
@@ -254,7 +259,7 @@ class Router:
                 user = self.scope(auth.verify(request.headers.get("authorization")))
                 auth.require(user, op.roles)
                 logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
-            body = validate(op.body, parse_json(request.raw_body)) if op.body else None
+            body = validate(op.body, parse_json(request.raw_body)) if op.body and is_json(request) else None
             query = validate(op.query, dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             result = fn(Call(user, body, query, request), **params)
         except DomainError as exc:

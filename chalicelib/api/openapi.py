@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api.http import Operation
+from chalicelib.api.http import JSON, Operation
 from chalicelib.api.schemas import ErrorOut
 
 _ERROR_TEXT = {
@@ -57,9 +57,14 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
             params.append({"name": name, "in": "query", "required": info.is_required(), "schema": prop})
     if params:
         doc["parameters"] = params
+    content: dict[str, Any] = {}
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
-            op.content_types[0]: {"schema": _ref(refs, op.body, "validation")}}}
+        content[JSON] = {"schema": _ref(refs, op.body, "validation")}
+    for ct in op.content_types:  # files (text/csv, XLSX) next to or instead of JSON
+        if ct != JSON:
+            content[ct] = {"schema": {"type": "string", "format": "binary"}}
+    if content:
+        doc["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "OK"}
     if op.returns is not None:
         ok["content"] = {"application/json": {"schema": _ref(refs, op.returns, "serialization")}}
@@ -68,7 +73,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     if op.roles is not None:
         doc["security"] = [{"bearer": []}]
         error_codes |= {401, 403}
-    if op.body is not None:
+    if content:
         error_codes |= {400, 415, 422}
     if op.query is not None:
         error_codes |= {400, 422}

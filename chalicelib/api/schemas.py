@@ -607,3 +607,99 @@ class RenewalOut(Out):
 class RenewalList(Out):
     items: list[RenewalOut]
     next_cursor: str | None = None
+
+
+# ---------- imports, exports, summary ----------
+class UploadUrlIn(Strict):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(examples=["roster-desa.xlsx"])
+
+
+class UploadUrlOut(Out):
+    url: str
+    fields: dict[str, str]
+    s3_key: str
+    max_bytes: int
+    expires_in: int
+
+
+class ImportFromUpload(Strict):
+    s3_key: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    filename: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class ImportQuery(Strict):
+    filename: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Name of the uploaded file, shown in the import's progress")
+
+
+class ImportAccepted(Out):
+    import_id: str
+    status: Literal["queued", "running", "done", "failed"]
+
+
+class ImportRowError(Out):
+    row: int = Field(description="Line number in the file (the header is line 1)")
+    field: str = Field(description="Our field name, e.g. birth_date")
+    column: str = Field(description="The column as named in the file, e.g. tanggal_lahir")
+    code: str
+    message: str
+
+
+class ImportOut(Out):
+    import_id: str
+    programme_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    filename: str | None = None
+    format: Literal["csv", "xlsx"] | None = None
+    total: int
+    processed: int
+    accepted: int
+    rejected: int
+    already_enrolled: int
+    errors: list[ImportRowError]
+    error_count: int
+    error_report_url: str | None = None
+    ignored_columns: list[str] = []
+    failure: ErrorBody | None = None
+    created_at: str
+    updated_at: str
+    finished_at: str | None = None
+
+
+class ExportQuery(Strict):
+    format: Literal["csv", "xlsx"] = "csv"
+    delivery: Literal["auto", "inline", "url"] = Field(
+        "auto", description="inline: the file in the response; url: a presigned S3 link (auto: url above 5,000 rows)")
+
+
+class ExportLink(Out):
+    download_url: str
+    format: Literal["csv", "xlsx"]
+    rows: int
+    expires_in: int
+
+
+class SummaryQuery(Strict):
+    refresh: bool = Field(False, description="Recompute from the records now instead of using a recent snapshot")
+
+
+class TargetOut(Out):
+    target: int
+    actual: int
+    percent: float | None = None
+
+
+class SummaryOut(Out):
+    programme_id: str
+    total: int
+    by_category: dict[str, int]
+    by_group: dict[str, int]
+    by_district: dict[str, int]
+    by_village: dict[str, int]
+    by_status: dict[str, int]
+    months: int
+    monthly_contribution_idr: int
+    contribution_idr_total: int
+    targets: dict[str, TargetOut]
+    computed_at: str
+    source: Literal["snapshot", "fresh"]

@@ -88,3 +88,11 @@ def reminder_run(r: str, run_id: str) -> str:
 
 def renewal(r: str, pid: str) -> str:
     return f"R#{r}#RENEW#{pid}"
+
+
+def import_job(r: str, import_id: str) -> str:
+    return f"R#{r}#IMPORT#{import_id}"
+
+
+def summary(r: str, pid: str) -> str:
+    return f"R#{r}#P#{pid}#SUMMARY"

@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -280,6 +281,7 @@ class EnrolmentUniqueModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     eid = UnicodeAttribute()
+    import_id = UnicodeAttribute(null=True)  # set when a roster import claimed the NIK
 
 
 class AuditModel(Model):
@@ -416,3 +418,50 @@ class RenewalModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
+
+
+# ---------- roster imports and summaries (issue 5) ----------
+class ImportJobModel(Model):
+    """A roster import. PK: R#<regency>#IMPORT#<import_id>  SK: JOB
+
+    Counters (accepted, already_enrolled, chunk_rows) only grow by ADD, in the same conditional
+    UpdateItem that adds the chunk's number to `done_chunks`, so a chunk delivered twice is counted once.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    import_id = UnicodeAttribute()
+    regency = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | done | failed
+    s3_key = UnicodeAttribute()
+    filename = UnicodeAttribute(null=True)
+    file_format = UnicodeAttribute(null=True)
+    total = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    accepted = NumberAttribute(default=0)
+    already_enrolled = NumberAttribute(default=0)
+    chunk_rows = NumberAttribute(default=0)
+    chunks = NumberAttribute(default=0)
+    done_chunks = NumberSetAttribute(null=True)
+    error_count = NumberAttribute(default=0)
+    errors = JSONAttribute(null=True)
+    errors_key = UnicodeAttribute(null=True)
+    ignored_columns = ListAttribute(of=UnicodeAttribute, null=True)
+    failure = JSONAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_by_role = UnicodeAttribute()
+
+
+class SummarySnapshotModel(Model):
+    """Programme summary aggregated from the records. PK: R#<regency>#P#<pid>#SUMMARY  SK: SUMMARY"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    computed_at = UnicodeAttribute()
+    counts = JSONAttribute()

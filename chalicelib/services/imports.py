@@ -1,0 +1,267 @@
+"""Roster imports: upload -> plan (parse, validate, split) -> chunks (write in batches) -> done.
+
+Flow. `POST /imports` stores the file in the imports bucket (small files sent in the request) or
+points at a file the browser already put there with a presigned POST (large files), creates the
+job and queues a `plan` message. The SQS worker (`app.process_import`; the local dispatcher feeds
+the same handler) reads the file once, validates every row with the single-enrolment rules,
+records rejected rows and the total, writes the valid rows to S3 as chunks of CHUNK_ROWS and
+queues one message per chunk. Chunks can run in parallel Lambdas.
+
+Uniqueness of a NIK per programme under batch writes. BatchWriteItem cannot be conditional, so:
+1. enrolment ids of imported rows are deterministic per (regency, programme, NIK) (`import_eid`),
+   and so is everything written with them (marker, enrolment, worker, audit key): a retried,
+   redelivered or concurrently duplicated batch (the same file uploaded twice at once) overwrites
+   the same items instead of creating a second enrolment;
+2. before writing, a chunk reads the NIK markers with BatchGetItem (consistent, 100 per call): a
+   marker of another enrolment means "already enrolled" (what `POST /enrolments` answers with 409);
+   a marker this very import wrote means a redelivery, and only the enrolments still missing are
+   written (an enrolment edited since is never overwritten);
+3. the free rows are written with BatchWriteItem (25 per call, unprocessed items retried with
+   backoff): marker, enrolment, worker details, audit event.
+Residual race: a *single* create of the same NIK that commits between a chunk's read (2) and its
+write (3), i.e. within about a second, would leave two enrolments (the single create's
+transaction is conditional, the batch write is not). Closing it needs a conditional write per
+row (TransactWriteItems with 100 conditional Puts would do it at one request per 100 rows in AWS;
+the local emulator copies the whole table once per transaction item, which makes that unusable
+at the seed's scale). Until then an officer enrolling a person at the very second an admin
+imports the same person is the one way to get a duplicate, and `GET /workers/{nik}` shows it.
+Progress counters are added once per chunk (see store.imports).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import asdict
+from datetime import datetime
+
+from chalicelib import aws
+from chalicelib.api.schemas import UploadUrlIn
+from chalicelib.auth import User
+from chalicelib.domain import roster
+from chalicelib.domain.clock import today_wib
+from chalicelib.domain.enrolment import Enrolment
+from chalicelib.domain.errors import Invalid, Malformed, NotFound
+from chalicelib.domain.ids import ulid
+from chalicelib.observability import logger, metrics
+from chalicelib.services import programmes, summary
+from chalicelib.services.deps import Deps
+from chalicelib.services.roster_check import Rules, ValidRow, check
+from chalicelib.store import bulk, files, keys, regions
+from chalicelib.store import enrolments as enrolment_repo
+from chalicelib.store import imports as repo
+from chalicelib.store import programmes as programme_repo
+from chalicelib.store.audit import AuditEntry, audit_model
+from chalicelib.store.models import EnrolmentUniqueModel, ImportJobModel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = ["text/csv", XLSX, "application/vnd.ms-excel", "application/octet-stream", "text/plain"]
+DIRECT_MAX_BYTES = 5 * 1024 * 1024  # below API Gateway's 10 MB and Lambda's 6 MB request limits
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+UPLOAD_EXPIRES = 900
+CHUNK_ROWS = 1000
+ERRORS_KEPT = 1000
+QUEUE = "imports"
+
+
+# ---------- starting an import (HTTP) ----------
+def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_type: str | None,
+                 filename: str | None) -> dict:
+    programmes.get(user, pid)
+    if not body:
+        raise Malformed("BODY_MISSING", "Berkas roster (CSV atau XLSX) wajib dikirim")
+    if len(body) > DIRECT_MAX_BYTES:
+        raise Invalid("FILE_TOO_LARGE", "Berkas lebih dari 5 MB; unggah lewat /imports/upload-url",
+                      {"body": f"maksimal {DIRECT_MAX_BYTES} byte"})
+    fmt = "xlsx" if body[:4] == roster.XLSX_MAGIC else "csv"  # the worker checks the content properly
+    import_id = deps.new_id()
+    key = f"imports/{user.regency}/{pid}/{import_id}/source.{fmt}"
+    files.put(key, body, XLSX if fmt == "xlsx" else "text/csv")
+    return _start(deps, user, pid, import_id, key, filename)
+
+
+def upload_url(deps: Deps, user: User, pid: str, data: UploadUrlIn) -> dict:
+    programmes.get(user, pid)
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in data.filename)[-100:]
+    key = f"uploads/{user.regency}/{pid}/{deps.new_id()}/{safe}"
+    form = files.upload_form(key, UPLOAD_MAX_BYTES, UPLOAD_EXPIRES)
+    return {"url": form["url"], "fields": form["fields"], "s3_key": key, "max_bytes": UPLOAD_MAX_BYTES,
+            "expires_in": UPLOAD_EXPIRES}
+
+
+def start_from_upload(deps: Deps, user: User, pid: str, s3_key: str, filename: str | None) -> dict:
+    programmes.get(user, pid)
+    if not s3_key.startswith(f"uploads/{user.regency}/{pid}/") or ".." in s3_key:
+        raise Invalid("UPLOAD_KEY_INVALID", "s3_key bukan unggahan untuk program ini",
+                      {"s3_key": "harus dari /imports/upload-url program ini"})
+    size = files.size(s3_key)
+    if not size:
+        raise Invalid("UPLOAD_NOT_FOUND", "Berkas belum diunggah ke S3 atau kosong", {"s3_key": "tidak ditemukan"})
+    return _start(deps, user, pid, deps.new_id(), s3_key, filename or s3_key.rsplit("/", 1)[1])
+
+
+def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename: str | None) -> dict:
+    now = deps.now_iso()
+    repo.create(repo.new(user.regency, import_id, programme_id=pid, status="queued", s3_key=key, filename=filename,
+                         created_at=now, updated_at=now, created_by=user.sub, created_by_role=user.role))
+    aws.send_messages(QUEUE, [{"kind": "plan", "regency": user.regency, "import_id": import_id}])
+    logger.info("import queued", extra={"import_id": import_id, "programme_id": pid})
+    return {"import_id": import_id, "status": "queued"}
+
+
+# ---------- progress (HTTP) ----------
+def progress(user: User, import_id: str) -> dict:
+    job = repo.get(user.regency, import_id)
+    if job is None:
+        raise NotFound("IMPORT_NOT_FOUND", "Impor tidak ditemukan")
+    report_url = None
+    if job.errors_key:
+        report_url = files.download_url(job.errors_key, 900, f"kesalahan-impor-{import_id}.csv")
+    return {
+        "import_id": job.import_id, "programme_id": job.programme_id, "status": job.status,
+        "filename": job.filename, "format": job.file_format, "total": int(job.total),
+        "processed": int(job.rejected + job.chunk_rows), "accepted": int(job.accepted),
+        "rejected": int(job.rejected), "already_enrolled": int(job.already_enrolled),
+        "errors": job.errors or [], "error_count": int(job.error_count), "error_report_url": report_url,
+        "ignored_columns": list(job.ignored_columns or []), "failure": job.failure,
+        "created_at": job.created_at, "updated_at": job.updated_at, "finished_at": job.finished_at,
+    }
+
+
+# ---------- the worker (SQS) ----------
+def handle(deps: Deps, message: dict) -> None:
+    """One SQS message; raises to leave it on the queue for a retry (then the DLQ)."""
+    job = repo.get(message["regency"], message["import_id"])
+    if job is None or job.status in {"done", "failed"}:
+        return
+    if message["kind"] == "plan":
+        plan(deps, job)
+    else:
+        run_chunk(deps, job, int(message["chunk"]))
+
+
+def _chunk_key(job: ImportJobModel, n: int) -> str:
+    return f"imports/{job.regency}/{job.programme_id}/{job.import_id}/chunks/{n:05d}.json"
+
+
+def plan(deps: Deps, job: ImportJobModel) -> None:
+    programme = programme_repo.get(job.regency, job.programme_id)
+    if programme is None:
+        repo.fail(job, {"code": "PROGRAMME_NOT_FOUND", "message": "Program tidak ditemukan", "fields": {}},
+                  deps.now_iso())
+        return
+    data = files.get(job.s3_key)
+    try:
+        fmt = roster.detect_format(data, None, job.filename)
+        sheet = roster.read(data, fmt)
+    except roster.FileError as exc:
+        repo.fail(job, {"code": exc.code, "message": exc.message, "fields": {exc.field: exc.message} if exc.field
+                        else {}}, deps.now_iso())
+        logger.info("import failed", extra={"import_id": job.import_id, "code": exc.code})
+        return
+    rules = Rules(job.regency, programme["categories"], regions.village_exists, today_wib(deps.clock))
+    checked = check(sheet, rules)
+    chunks = [checked.valid[i:i + CHUNK_ROWS] for i in range(0, len(checked.valid), CHUNK_ROWS)]
+    for n, rows in enumerate(chunks):
+        files.put(_chunk_key(job, n), json.dumps([asdict(r) for r in rows]).encode(), "application/json")
+    errors = [asdict(e) for e in checked.errors]
+    errors_key = None
+    if errors:
+        errors_key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.csv"
+        files.put(errors_key, error_report(errors), "text/csv; charset=utf-8")
+    if not repo.plan(job, total=checked.total, rejected=checked.rejected, chunks=len(chunks),
+                     errors=errors[:ERRORS_KEPT], error_count=len(errors), errors_key=errors_key,
+                     ignored=sheet.ignored_columns, file_format=fmt, now=deps.now_iso()):
+        return
+    logger.info("import planned", extra={"import_id": job.import_id, "total": checked.total,
+                                         "rejected": checked.rejected, "chunks": len(chunks)})
+    aws.send_messages(QUEUE, [{"kind": "chunk", "regency": job.regency, "import_id": job.import_id, "chunk": n}
+                              for n in range(len(chunks))])
+    _finish(deps, job)
+
+
+def error_report(errors: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["row", "column", "field", "code", "message"], extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(errors)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def import_eid(regency: str, pid: str, nik: str, programme_created_at: str) -> str:
+    """Deterministic per (regency, programme, NIK), still a ULID: the time part is the programme's
+    creation, so imported rows sort before anything enrolled later, and the random part is a hash."""
+    ms = int(datetime.fromisoformat(programme_created_at.replace("Z", "+00:00")).timestamp() * 1000)
+    return ulid(ms, hashlib.sha256(f"{regency}|{pid}|{nik}".encode()).digest()[:10])
+
+
+def run_chunk(deps: Deps, job: ImportJobModel, n: int) -> None:
+    programme = programme_repo.get(job.regency, job.programme_id)
+    if programme is None:
+        raise RuntimeError(f"programme {job.programme_id} of import {job.import_id} is gone")
+    rows = [ValidRow(**{**r, "warnings": tuple(r["warnings"])}) for r in json.loads(files.get(_chunk_key(job, n)))]
+    accepted, already = write_rows(deps, job, programme, rows)
+    if repo.complete_chunk(job, n, len(rows), accepted, already, deps.now_iso()):
+        metrics.add_metric(name="ImportRowsAccepted", unit="Count", value=accepted)
+        logger.info("import chunk done", extra={"import_id": job.import_id, "chunk": n, "accepted": accepted,
+                                                "already_enrolled": already})
+    _finish(deps, job)
+
+
+def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[ValidRow]) -> tuple[int, int]:
+    """Pre-check the NIK markers, then batch-write the free rows. Returns (accepted, already)."""
+    r, pid = job.regency, job.programme_id
+    eids = {row.nik: import_eid(r, pid, row.nik, programme["created_at"]) for row in rows}
+    marker_key = {row.nik: (keys.unique_enrolment(r, pid, row.nik), "UNIQ") for row in rows}
+    existing = bulk.get_all(list(marker_key.values()))
+    free, ours = [], []
+    for row in rows:
+        found = existing.get(marker_key[row.nik])
+        if found is None:
+            free.append(row)
+        elif found["eid"]["S"] == eids[row.nik] and found.get("import_id", {}).get("S") == job.import_id:
+            ours.append(row)  # this import wrote it: SQS delivered the chunk again
+    to_write = list(free)
+    if ours:  # finish what the earlier delivery did not, never rewrite what it did (it may be edited since)
+        stored = bulk.get_all([(keys.enrolment(r, eids[row.nik]), "E") for row in ours])
+        to_write += [row for row in ours if (keys.enrolment(r, eids[row.nik]), "E") not in stored]
+    now = deps.now_iso()
+    bulk.put_all(_items(job, [_enrolment(job, programme, row, eids[row.nik], now) for row in to_write]))
+    accepted = len(free) + len(ours)
+    return accepted, len(rows) - accepted
+
+
+def _enrolment(job: ImportJobModel, programme: dict, row: ValidRow, eid: str, now: str) -> Enrolment:
+    return Enrolment(
+        id=eid, regency=job.regency, programme_id=job.programme_id, nik=row.nik, name=row.name,
+        birth_date=row.birth_date, sex=row.sex, phone=row.phone, village_code=row.village_code,
+        district_code=row.district_code, category=row.category, occupation=row.occupation,
+        kpj_number=row.kpj_number, status=row.status, coverage_start=programme["coverage_start"],
+        coverage_end=programme["coverage_end"], warnings=list(row.warnings), version=1, created_at=now,
+        updated_at=now, created_by=job.created_by, updated_by=job.created_by)
+
+
+_AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation", "kpj_number",
+            "status", "coverage_start", "coverage_end", "warnings")
+
+
+def _items(job: ImportJobModel, enrolments: list[Enrolment]):
+    """NIK marker, enrolment, worker details and audit event per row. The audit key is fixed per import
+    (time of the upload + import id), so a redelivered chunk rewrites the same event."""
+    for e in enrolments:
+        yield EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ", eid=e.id,
+                                   import_id=job.import_id)
+        yield enrolment_repo.to_model(e)
+        yield enrolment_repo._worker_model(e)
+        changes = {k: [None, getattr(e, k)] for k in _AUDITED if getattr(e, k) not in (None, [])}
+        changes["import_id"] = [None, job.import_id]
+        yield audit_model(AuditEntry(job.regency, "enrolment", e.id, "create", job.created_by, job.created_by_role,
+                                     job.created_at, f"import-{job.import_id}", changes))
+
+
+def _finish(deps: Deps, job: ImportJobModel) -> None:
+    if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):
+        logger.info("import done", extra={"import_id": job.import_id})
+        summary.refresh(deps, job.regency, job.programme_id)

@@ -1,0 +1,79 @@
+"""Import jobs: the job item, its progress counters and per-chunk done-markers.
+
+SQS delivers at least once, so every step is safe to repeat:
+- planning SETs values computed from the file (the same file gives the same values);
+- a chunk's counters are ADDed by one UpdateItem that also adds the chunk's number to
+  `done_chunks`, on condition that the number is not there yet: a chunk delivered twice is
+  counted once, without a transaction;
+- the job becomes `done` by a conditional update (only from `running`).
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.store import keys
+from chalicelib.store.models import ImportJobModel
+
+JOB = "JOB"
+
+
+def create(job: ImportJobModel) -> None:
+    job.save(condition=ImportJobModel.pk.does_not_exist())
+
+
+def new(regency: str, import_id: str, **values) -> ImportJobModel:
+    return ImportJobModel(keys.import_job(regency, import_id), JOB, import_id=import_id, regency=regency, **values)
+
+
+def get(regency: str, import_id: str) -> ImportJobModel | None:
+    try:
+        return ImportJobModel.get(keys.import_job(regency, import_id), JOB, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _conditional_update(job: ImportJobModel, actions: list, condition) -> bool:
+    try:
+        job.update(actions=actions, condition=condition)
+        return True
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def plan(job: ImportJobModel, *, total: int, rejected: int, chunks: int, errors: list[dict], error_count: int,
+         errors_key: str | None, ignored: list[str], file_format: str, now: str) -> bool:
+    """Record what the file holds and start running; False if the job already finished."""
+    m = ImportJobModel
+    return _conditional_update(job, [
+        m.status.set("running"), m.total.set(total), m.rejected.set(rejected), m.chunks.set(chunks),
+        m.errors.set(errors), m.error_count.set(error_count), m.errors_key.set(errors_key),
+        m.ignored_columns.set(ignored or None), m.file_format.set(file_format), m.updated_at.set(now),
+    ], m.status.is_in("queued", "running"))
+
+
+def fail(job: ImportJobModel, failure: dict, now: str) -> bool:
+    m = ImportJobModel
+    return _conditional_update(job, [m.status.set("failed"), m.failure.set(failure), m.updated_at.set(now),
+                                     m.finished_at.set(now)], m.status.is_in("queued", "running"))
+
+
+def complete_chunk(job: ImportJobModel, chunk: int, rows: int, accepted: int, already: int, now: str) -> bool:
+    """Count a chunk once; False when an earlier delivery of the same chunk was already counted."""
+    m = ImportJobModel
+    return _conditional_update(job, [
+        m.done_chunks.add({chunk}), m.chunk_rows.add(rows), m.accepted.add(accepted),
+        m.already_enrolled.add(already), m.updated_at.set(now),
+    ], ~m.done_chunks.contains(chunk))
+
+
+def finish_if_complete(regency: str, import_id: str, now: str) -> bool:
+    """Mark the job done when every row is accounted for; True only for the call that did it."""
+    job = get(regency, import_id)
+    if job is None or job.status != "running" or job.rejected + job.chunk_rows < job.total:
+        return False
+    m = ImportJobModel
+    return _conditional_update(job, [m.status.set("done"), m.finished_at.set(now), m.updated_at.set(now)],
+                               m.status == "running")
