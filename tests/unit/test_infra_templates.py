@@ -147,6 +147,8 @@ def test_policies_are_least_privilege_and_name_real_resources(stage):
     queues = {_sub(r["Properties"]["QueueName"], prefix) for r in resources if r["Type"] == "AWS::SQS::Queue"}
     buckets = {_sub(r["Properties"]["BucketName"], prefix) for r in resources
                if r["Type"] == "AWS::S3::Bucket" and "BucketName" in r.get("Properties", {})}
+    sender_identity = next(t.body["Parameters"]["SenderIdentity"]["Default"] for t in infra.templates()
+                           if "SenderIdentity" in (t.body.get("Parameters") or {}))
     for fn, policy in _policies(stage).items():
         for st in policy["Statement"]:
             assert st["Effect"] == "Allow"
@@ -154,7 +156,9 @@ def test_policies_are_least_privilege_and_name_real_resources(stage):
             arns = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
             assert not any(a == "*" or a.endswith(":*") for a in actions), f"{fn}: wildcard action in {st}"
             if arns == ["*"]:
-                assert all(a.startswith("xray:") for a in actions), f"{fn}: Resource * only for X-Ray, not {actions}"
+                # X-Ray has no resources; SMS to a phone number has no ARN (sns:Publish alone, no topics)
+                assert all(a.startswith("xray:") for a in actions) or actions == ["sns:Publish"], (
+                    f"{fn}: Resource * only for X-Ray or SMS, not {actions}")
                 continue
             for arn in arns:
                 service = arn.split(":")[2]
@@ -166,5 +170,7 @@ def test_policies_are_least_privilege_and_name_real_resources(stage):
                     assert arn.split(":::")[1].split("/")[0] in buckets, arn
                 elif service == "logs":
                     assert f"/aws/lambda/{prefix}-" in arn, arn
+                elif service == "ses":
+                    assert arn.split(":identity/")[1] == sender_identity, f"{fn}: {arn} is not the SES sender"
                 else:
                     assert prefix in arn, f"{fn}: {arn} does not name a resource of stage {stage}"
