@@ -7,7 +7,7 @@ ROLE ?= admin
 VILLAGES ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test token install lint unit integration clean
+.PHONY: run test token install lint unit integration clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $$(./devtools/pick-python.sh)"; $$(./devtools/pick-python.sh) -m venv $(VENV); }
@@ -36,3 +36,6 @@ test: $(STAMP) lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
