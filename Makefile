@@ -10,7 +10,7 @@ ADMIN_STAMP := admin/vendor/.installed
 # The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
 PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack
+.PHONY: run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
@@ -101,3 +101,7 @@ test-py311:
 
 clean:
 	rm -rf $(VENV) .venv-py311 .pytest_cache .ruff_cache admin/node_modules admin/vendor test-artifacts build
+
+# Benchmarks at the seed's scale on the emulator, printed as ratios from one run (about 20 min).
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,276 @@
+"""`make bench`: the issue-5 benchmarks, measured in one run on the emulator, printed as ratios.
+
+1. import rows/s of the real import (26,775 rows, POST -> SQS worker via the dispatcher -> done)
+   vs a naive loop (same validation, one PutItem per row) on a 2,000-row sample;
+2. DynamoDB requests of the reminder sweep's due-date Query (index by_coverage_end) with the same
+   number due in a table of ~27k and of 100k enrolments (requests counted by a botocore hook;
+   `--sweep module:function` points it at the real sweep, called as function(regency, as_of));
+3. cold-start import time of app.py vs a module importing only chalice, boto3 and pynamodb
+   (fresh subprocesses, median of --runs);
+4. Lambda package size from `chalice package --stage dev` (downloads manylinux wheels).
+moto is started by the bench unless AWS_ENDPOINT_URL is set. Nothing here is asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("LINDUNG_TABLE_PREFIX", f"lindung-bench-{uuid.uuid4().hex[:6]}")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("AUTH_JWKS_FILE", str(Path(tempfile.mkdtemp()) / "jwks.json"))
+os.environ.setdefault("AUTH_PRIVATE_KEY_FILE", str(Path(os.environ["AUTH_JWKS_FILE"]).parent / "jwt-key.pem"))
+
+REGENCY = "16.03"
+DUE_DAY = "2025-12-31"
+
+
+class RequestCounter:
+    """Counts DynamoDB API calls made by PynamoDB's client and the boto3 clients, by operation."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+
+    def __call__(self, model=None, **_) -> None:
+        name = model.name if model is not None else "?"
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def attach(self) -> RequestCounter:
+        from chalicelib import aws
+        from chalicelib.store.models import EnrolmentModel
+
+        for client in (aws.client("dynamodb"), EnrolmentModel._get_connection().connection.client):
+            client.meta.events.register("before-call.dynamodb", self)
+        return self
+
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _user():
+    from chalicelib.auth import User
+
+    return User(sub="bench-admin", role="admin", regency=REGENCY)
+
+
+def _programme(code: str) -> dict:
+    from chalicelib.api.schemas import ProgrammeIn
+    from chalicelib.services import deps, programmes
+
+    return programmes.create(deps.default(), _user(), ProgrammeIn(
+        code=code, name="Pekerja Rentan Muara Enim Okt-Des 2025", coverage_start="2025-10-01",
+        coverage_end=DUE_DAY, monthly_contribution_idr=16800, targets={"pekerja_desa": 24651, "petani_sawit": 2124}))
+
+
+def bench_import(people: list[dict], sample: int) -> dict:
+    from bench.roster import to_csv
+    from chalicelib import config
+    from chalicelib.domain.clock import today_wib
+    from chalicelib.domain.roster import read
+    from chalicelib.services import deps, imports
+    from chalicelib.services.roster_check import Rules, check
+    from chalicelib.store import enrolments, regions
+    from devtools.dispatcher import Dispatcher
+
+    # naive: the same parse and validation, then one PutItem per row
+    naive_programme = _programme("NAIVE-1")
+    started = time.perf_counter()
+    rules = Rules(REGENCY, naive_programme["categories"], regions.village_exists, today_wib(deps.default().clock))
+    checked = check(read(to_csv(people[:sample]), "csv"), rules)
+    for row in checked.valid:
+        enrolments.to_model(imports._enrolment(_FakeJob(naive_programme["id"]), naive_programme, row,
+                                               deps.default().new_id(), deps.default().now_iso())).save()
+    naive_s = time.perf_counter() - started
+    naive_rate = len(checked.valid) / naive_s
+
+    import app as app_module
+
+    programme = _programme("IMPORT-1")
+    dispatcher = Dispatcher(app_module)
+    counter = RequestCounter().attach()
+    body = to_csv(people)
+    started = time.perf_counter()
+    job = imports.start_direct(deps.default(), _user(), programme["id"], body, "text/csv", "roster.csv")
+    dispatcher.drain(config.queue_name("imports"))
+    elapsed = time.perf_counter() - started
+    progress = imports.progress(_user(), job["import_id"])
+    assert progress["status"] == "done" and progress["accepted"] == len(people), progress
+    rate = len(people) / elapsed
+    return {"naive_rows": len(checked.valid), "naive_s": naive_s, "naive_rate": naive_rate, "rows": len(people),
+            "import_s": elapsed, "rate": rate, "ratio": rate / naive_rate, "requests": counter.total(),
+            "calls": dict(counter.calls), "bytes": len(body)}
+
+
+class _FakeJob:
+    def __init__(self, pid: str) -> None:
+        self.regency, self.programme_id, self.created_by, self.import_id = REGENCY, pid, "bench", "naive"
+
+
+def default_sweep(regency: str, as_of: date) -> int:
+    """The Query the reminder sweep runs per due date: live enrolments whose cover ends that day."""
+    from chalicelib.store import keys
+    from chalicelib.store.models import EnrolmentModel
+
+    return sum(1 for _ in EnrolmentModel.by_coverage_end.query(keys.coverage_end(regency, as_of.isoformat())))
+
+
+def _fill(count: int, due: bool, programme: dict, start: int) -> None:
+    """Live enrolments: `due` ones end on DUE_DAY, the others on days spread over 2026."""
+    from chalicelib.domain.enrolment import Enrolment, district_of
+    from chalicelib.store import bulk, enrolments
+    from devtools.people import person
+
+    def items():
+        for i in range(start, start + count):
+            p = person(i, "16.03.01.2011", "linmas")
+            end = DUE_DAY if due else (date(2026, 1, 1) + timedelta(days=i % 365)).isoformat()
+            yield enrolments.to_model(Enrolment(
+                id=f"BENCH{i:010d}", regency=REGENCY, programme_id=programme["id"], nik=p["nik"], name=p["name"],
+                birth_date=p["birth_date"], sex=p["sex"], village_code=p["village_code"],
+                district_code=district_of(p["village_code"]), category="linmas", status="active",
+                coverage_start="2025-10-01", coverage_end=end, version=1, created_at="2025-10-01T00:00:00.000Z",
+                updated_at="2025-10-01T00:00:00.000Z", created_by="bench", updated_by="bench",
+                kpj_number="12345678901"))
+
+    bulk.put_all(items())
+
+
+def _count_enrolments() -> int:
+    from chalicelib import aws, config
+
+    client, total, kwargs = aws.client("dynamodb"), 0, {}
+    while True:
+        page = client.scan(TableName=config.main_table(), Select="COUNT", FilterExpression="sk = :e",
+                           ExpressionAttributeValues={":e": {"S": "E"}}, **kwargs)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def bench_sweep(sweep_spec: str | None, due: int, big: int) -> dict:
+    module, _, name = (sweep_spec or "bench.run:default_sweep").partition(":")
+    sweep = getattr(importlib.import_module(module), name)
+    programme = _programme("SWEEP-1")
+    _fill(due, True, programme, 1_000_000)
+    results = {}
+    for label, target in (("small", None), ("big", big)):
+        have = _count_enrolments()
+        if target and have < target:
+            _fill(target - have, False, programme, 2_000_000)
+        enrolments = _count_enrolments()
+        counter = RequestCounter().attach()
+        found = sweep(REGENCY, date.fromisoformat(DUE_DAY))
+        results[label] = {"enrolments": enrolments, "requests": counter.total(), "found": found,
+                          "calls": dict(counter.calls)}
+    results["ratio"] = results["big"]["requests"] / max(1, results["small"]["requests"])
+    return results
+
+
+def _import_seconds(code: str, runs: int) -> float:
+    script = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                             env=os.environ.copy())
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def bench_cold_start(runs: int) -> dict:
+    _import_seconds("import app", 1)  # write .pyc once, as the deployed package has them warm on disk
+    floor = _import_seconds("import bench.floor_app", runs)
+    app = _import_seconds("import app", runs)
+    return {"floor_ms": floor * 1000, "app_ms": app * 1000, "ratio": app / floor, "runs": runs}
+
+
+def bench_package() -> dict:
+    out = Path(tempfile.mkdtemp(prefix="lindung-package-"))
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "dev", str(out)], cwd=ROOT,
+                   check=True, capture_output=True)
+    zip_path = out / "deployment.zip"
+    with zipfile.ZipFile(zip_path) as z:
+        unzipped = sum(i.file_size for i in z.infolist())
+    return {"zip_mb": zip_path.stat().st_size / 1e6, "unzipped_mb": unzipped / 1e6,
+            "seconds": time.perf_counter() - started}
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} cores{mem}, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--naive-sample", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=None, help="import only the first N generated rows")
+    parser.add_argument("--due", type=int, default=2000)
+    parser.add_argument("--big", type=int, default=100_000)
+    parser.add_argument("--sweep", default=None, help="module:function(regency, as_of) to measure instead")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip", action="append", default=[], choices=["import", "sweep", "cold", "package"])
+    args = parser.parse_args()
+
+    from devtools import emulator, stack
+
+    print(f"machine: {machine()}")
+    with emulator.emulator(emulator.free_port()) as endpoint:
+        from chalicelib.services import reference
+        from devtools import tokens
+
+        stack.deploy()
+        reference.seed_regions()
+        tokens.ensure_keys()
+        print(f"emulator: {endpoint}")
+        if "import" not in args.skip:
+            from bench.roster import generate
+
+            people = generate()[: args.rows]
+            r = bench_import(people, args.naive_sample)
+            print(f"import: {r['rows']:,} rows ({r['bytes'] / 1e6:.1f} MB CSV) in {r['import_s']:.1f} s = "
+                  f"{r['rate']:,.0f} rows/s, {r['requests'] / r['rows']:.3f} DynamoDB requests/row "
+                  f"({r['requests']:,}: {r['calls']})")
+            print(f"naive:  {r['naive_rows']:,} rows, one PutItem each, in {r['naive_s']:.1f} s = "
+                  f"{r['naive_rate']:,.0f} rows/s (1 request/row)")
+            print(f"IMPORT RATIO {r['ratio']:.1f}x  (goal >= 10x)")
+        if "sweep" not in args.skip:
+            s = bench_sweep(args.sweep, args.due, args.big)
+            for label in ("small", "big"):
+                x = s[label]
+                print(f"sweep: {x['enrolments']:,} enrolments, {x['found']:,} due on {DUE_DAY}: "
+                      f"{x['requests']} DynamoDB requests {x['calls']}")
+            print(f"SWEEP RATIO {s['ratio']:.2f}x  (goal <= 1.2x)")
+    if "cold" not in args.skip:
+        c = bench_cold_start(args.runs)
+        print(f"cold start: import app {c['app_ms']:.0f} ms vs floor (chalice+boto3+pynamodb) {c['floor_ms']:.0f} ms, "
+              f"median of {c['runs']}")
+        print(f"COLD START RATIO {c['ratio']:.2f}x  (goal <= 1.5x)")
+    if "package" not in args.skip:
+        p = bench_package()
+        print(f"package: deployment.zip {p['zip_mb']:.1f} MB ({p['unzipped_mb']:.1f} MB unzipped), "
+              f"built in {p['seconds']:.0f} s")
+        print(f"PACKAGE {p['zip_mb']:.1f} MB  (goal <= 15 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
