@@ -148,12 +148,18 @@ def test_grid_filters_searches_pages_and_changes_status_in_bulk(ui, api, program
     assert {e["status"] for e in listed} == {"submitted"}
 
     page.click("button:text('Atur ulang')")
+    page.wait_for_function("document.querySelectorAll('#grid .tabulator-row').length === 30")
     target = api("GET", f"/v1/programmes/{programme['id']}/enrolments?limit=1").json()["items"][0]
-    page.fill('#filters [name="q"]', target["name"].split()[0])
+    word = target["name"].split()[0]
+    page.fill('#filters [name="q"]', word)
     page.click("#apply-filters")
-    page.wait_for_function("document.querySelectorAll('#grid .tabulator-row').length < 30")
+    # Wait for the search's own rows (not whatever the grid showed before the reply came).
+    page.wait_for_function("""w => {
+        const cells = [...document.querySelectorAll('#grid .tabulator-cell[tabulator-field=name]')];
+        return cells.length > 0 && cells.length < 30 && cells.every(c => c.innerText.toLowerCase().includes(w));
+    }""", arg=word.lower())
     names = page.locator("#grid .tabulator-cell[tabulator-field=name]").all_inner_texts()
-    assert names and all(target["name"].split()[0].lower() in n.lower() for n in names)
+    assert names and all(word.lower() in n.lower() for n in names)
     ui.shot("04-enrolments-search")
 
 
