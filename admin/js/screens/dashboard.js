@@ -3,19 +3,24 @@
 // served from a snapshot at most 5 minutes old; "Perbarui" asks for a fresh count).
 import { categoryLabel, ctx, districtName, districts } from '../context.js';
 import * as bulk from '../endpoints/bulk.js';
+import * as reminders from '../endpoints/reminders.js';
 import { enumLabel, number, t } from '../i18n.js';
 import { errorBox, h } from '../ui.js';
 
 const charts = [];
 const LIVE = ['submitted', 'active'];
-const EXPIRING_DAYS = 45;  // the default first reminder: from then on, members are "expiring soon"
 
 export async function render(main, params = {}) {
   charts.splice(0).forEach((c) => c.destroy());
   const p = ctx.programme;
   await districts();
   let s;
-  try { s = await bulk.summary(p.id, params.refresh); } catch (e) { main.replaceChildren(errorBox(e)); return; }
+  let rules;
+  try {
+    [s, rules] = await Promise.all([bulk.summary(p.id, params.refresh), reminders.rules(p.id)]);
+  } catch (e) { main.replaceChildren(errorBox(e)); return; }
+  // "Expiring soon": live members once the programme's first reminder (e.g. H-45) is due.
+  const reminderWindow = Math.max(0, ...rules.rules.map((r) => r.days_before));
 
   // Targets are set per group (pekerja_desa) or per ungrouped category; a target on a category
   // inside a group would count its members twice in the total, so the total uses the top level.
@@ -25,7 +30,7 @@ export async function render(main, params = {}) {
   const reached = topTargets.reduce((n, [, v]) => n + v.actual, 0);
   const live = LIVE.reduce((n, k) => n + (s.by_status?.[k] || 0), 0);
   const daysLeft = Math.ceil((Date.parse(p.coverage_end) - Date.now()) / 86400e3);
-  const expiring = daysLeft >= 0 && daysLeft <= EXPIRING_DAYS ? live : 0;
+  const expiring = daysLeft >= 0 && daysLeft <= reminderWindow ? live : 0;
   const kpi = (id, l, v, cls = '') => h('div', { class: `kpi ${cls}`, 'data-kpi': id }, h('div', { class: 'v' }, v), h('div', { class: 'l' }, l));
   // The canvases are this render's own: a render that finished after the user moved on draws
   // into its detached view, never into the current one.
@@ -47,7 +52,7 @@ export async function render(main, params = {}) {
       h('div', { class: 'card' }, h('h2', {}, t('dash.byStatus')), canvas.status)),
     h('p', { class: 'muted', id: 'summary-notes' },
       t('dash.contributionNote', number(s.monthly_contribution_idr), s.months), ' · ',
-      `${t('dash.expiring')}: ${t('dash.expiringNote', p.coverage_end, EXPIRING_DAYS)}`));
+      `${t('dash.expiring')}: ${t('dash.expiringNote', p.coverage_end, reminderWindow)}`));
 
   const Chart = window.Chart;
   // Enrolled vs target per target key (group or category), then categories without a target.
