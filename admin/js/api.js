@@ -18,9 +18,6 @@ export class ApiError extends Error {
     this.fields = err?.fields || {};
     this.extra = err || {};
     this.path = path;
-    // A route the server does not have yet: API Gateway (and chalice local) answer 403/404
-    // "Missing Authentication Token" without our error object; 405 for an unknown method.
-    this.routeMissing = !err && [403, 404, 405].includes(status);
   }
 }
 
@@ -30,7 +27,7 @@ export function url(path, query) {
   return `${config.api_base || ''}${path}${qs}`;
 }
 
-/** request('GET', '/v1/me') -> {data, headers}; throws ApiError with the API's message and fields. */
+/** request('GET', '/v1/me') -> {data, headers, status}; throws ApiError with the API's message and fields. */
 export async function request(method, path, { query, json, body, contentType, headers = {}, auth = true } = {}) {
   const h = { ...headers };
   if (auth && session.token) h.Authorization = `Bearer ${session.token}`;
@@ -49,7 +46,7 @@ export async function request(method, path, { query, json, body, contentType, he
     if (res.status === 401 && auth) window.dispatchEvent(new CustomEvent('lindung:unauthenticated'));
     throw new ApiError(res.status, data, path);
   }
-  return { data, headers: res.headers };
+  return { data, headers: res.headers, status: res.status };
 }
 
 export const get = async (path, query) => (await request('GET', path, { query })).data;

@@ -15,7 +15,8 @@ function configure() {
     error_maximum_incl: 'maksimal {{0}}', error_type: 'tipe tidak sesuai', error_minItems: 'minimal {{0}} isian',
     button_add_row_title: 'Tambah {{0}}', button_delete_row_title: 'Hapus', button_delete_last_title: 'Hapus terakhir',
     button_delete_all_title: 'Hapus semua', button_move_up_title: 'Naik', button_move_down_title: 'Turun', button_collapse: 'Tutup',
-    button_expand: 'Buka', error_date: 'tanggal harus berformat YYYY-MM-DD',
+    button_expand: 'Buka', error_date: 'tanggal harus berformat YYYY-MM-DD', button_delete_row_title_short: 'Hapus',
+    button_add: 'Tambah', button_copy_row_title_short: 'Salin',
   };
 }
 
@@ -66,9 +67,16 @@ export function schemaForm(holder, schema, { value = {}, enums = {}, omit = [], 
     /** Show the API's {field: message} on the fields. */
     showServerErrors(fields = {}) {
       holder.querySelectorAll('.server-error').forEach((n) => n.remove());
-      for (const [field, message] of Object.entries(fields)) {
-        const name = field.split('.')[0];
-        const control = holder.querySelector(`[data-schemapath="root.${name}"]`);
+      for (const [field, message] of Object.entries(fields || {})) {
+        // The most specific control the field names: templates.sms, else templates, ...
+        const parts = field.split('.');
+        let control = null;
+        let name = field;
+        while (parts.length && !control) {
+          name = parts.join('.');
+          control = holder.querySelector(`[data-schemapath="root.${name}"]`);
+          parts.pop();
+        }
         if (control) control.append(h('div', { class: 'errmsg server-error', 'data-error-for': name }, message));
       }
     },
@@ -92,11 +100,13 @@ function fieldSchema(name, prop, required, choices, readonly) {
     s.options = { enum_titles: [...(required ? [] : [t('none')]), ...prop.enum.map((v) => enumLabel(name, v))] };
   } else if (prop.type === 'array' && prop.items?.enum) {
     s.format = 'checkbox'; s.uniqueItems = true;
-    s.items = { ...prop.items, type: 'string' };
+    s.items = { ...prop.items, type: 'string', options: { enum_titles: prop.items.enum.map((v) => enumLabel(name, v)) } };
   } else if (prop.type === 'array' && prop.items?.type === 'object') {
     s.format = 'table';
     s.items = { ...prop.items, title: label(name, prop), properties: Object.fromEntries(
       Object.entries(prop.items.properties || {}).map(([k, v]) => [k, { ...v, title: label(k, v) }])) };
+  } else if (prop.type === 'object' && prop.properties) {
+    s.properties = Object.fromEntries(Object.entries(prop.properties).map(([k, v]) => [k, { ...v, title: label(k, v) }]));
   } else if (prop.type === 'object' && prop.additionalProperties && !prop.properties) {
     s.options = { ...(s.options || {}), hidden: false };
   } else if (!prop.type && !prop.enum) {

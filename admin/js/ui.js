@@ -31,10 +31,6 @@ export function errorBox(err, labelOf = (f) => f) {
     fields.length ? h('ul', {}, fields.map(([f, m]) => h('li', { 'data-field': f }, h('b', {}, labelOf(f)), ': ', m))) : null);
 }
 
-export function missingBox(err) {
-  return h('div', { class: 'alert info', 'data-missing': err.path }, t('missing', err.path));
-}
-
 export function download(filename, blob) {
   const a = h('a', { href: URL.createObjectURL(blob), download: filename });
   document.body.append(a); a.click(); a.remove();

@@ -2,11 +2,11 @@
 // If-Match, so a stale edit is refused with a clear message), its audit and reminder history.
 import { get, post, request } from '../api.js';
 import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
-import * as pending from '../endpoints/pending.js';
+import * as reminders from '../endpoints/reminders.js';
 import { changes, schemaForm } from '../form.js';
 import { enumLabel, label, t } from '../i18n.js';
 import { requestSchema, responseSchema } from '../schema.js';
-import { errorBox, flash, h, missingBox } from '../ui.js';
+import { errorBox, flash, h } from '../ui.js';
 
 export async function render(main, { id }) {
   await Promise.all([districts(), villages()]);
@@ -89,12 +89,19 @@ async function loadAudit(box, id) {
   } catch (e) { box.replaceChildren(errorBox(e)); }
 }
 
-async function loadReminders(box, id) {
+/** Reminders sent (or tried) for this enrolment, newest first: rule (H-45 …), channel, outcome. */
+async function loadReminders(box, id, cursor = null, rows = []) {
   try {
-    const data = await pending.enrolmentReminders(id);
-    const items = data.items || [];
-    const keys = [...new Set(items.flatMap((i) => Object.keys(i)))];
-    box.replaceChildren(items.length ? h('table', { class: 'plain' }, h('tr', {}, keys.map((k) => h('th', {}, label(k)))),
-      items.map((i) => h('tr', {}, keys.map((k) => h('td', {}, typeof i[k] === 'object' ? JSON.stringify(i[k]) : i[k] ?? ''))))) : h('p', { class: 'muted' }, '—'));
-  } catch (e) { box.replaceChildren(e.routeMissing ? missingBox(e) : errorBox(e)); }
+    const data = await reminders.history(id, cursor);
+    rows.push(...data.items);
+    const when = (v) => (v ? new Date(v).toLocaleString() : '—');
+    const more = data.next_cursor ? h('button', { id: 'reminders-more', onclick: () => loadReminders(box, id, data.next_cursor, rows) }, t('enrol.more')) : null;
+    box.replaceChildren(rows.length ? h('table', { class: 'plain' },
+      h('tr', {}, ['rule_id', 'channel', 'status', 'recipient', 'sent_at', 'attempts'].map((k) => h('th', {}, t(`rh.${k}`)))),
+      rows.map((r) => h('tr', { 'data-status': r.status, 'data-channel': r.channel },
+        h('td', {}, r.rule_id.replace(/^h(\d+)$/, 'H-$1'), h('br'), h('small', { class: 'muted' }, r.coverage_end)),
+        h('td', {}, t(`rh.channel.${r.channel}`)),
+        h('td', {}, t(`rh.status.${r.status}`), r.last_error ? h('div', { class: 'muted' }, r.last_error) : null),
+        h('td', {}, r.recipient || '—'), h('td', {}, when(r.sent_at || r.claimed_at)), h('td', {}, r.attempts)))) : h('p', { class: 'muted', id: 'reminders-none' }, t('enrol.noReminders')), ...(more ? [more] : []));
+  } catch (e) { box.replaceChildren(errorBox(e)); }
 }

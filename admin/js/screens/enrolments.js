@@ -4,10 +4,10 @@
 import { TabulatorFull as Tabulator } from '../../vendor/tabulator.mjs';
 import { get, request } from '../api.js';
 import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
-import * as pending from '../endpoints/pending.js';
+import * as files from '../endpoints/bulk.js';
 import { currentLang, enumLabel, label, t } from '../i18n.js';
 import { listItemSchema, queryParams } from '../schema.js';
-import { download, errorBox, flash, h, missingBox } from '../ui.js';
+import { download, errorBox, h } from '../ui.js';
 
 const LIST = '/v1/programmes/{pid}/enrolments';
 /** Shown on demand only; any other field, including one added to the API later, is a column. */
@@ -53,7 +53,7 @@ export async function render(main) {
   const bulkStatus = h('select', { id: 'bulk-status' }, statuses.map((s) => h('option', { value: s }, enumLabel('status', s))));
   const bulk = h('button', { id: 'bulk-apply', onclick: () => bulkChange(bulkStatus.value) }, t('grid.bulkApply'));
   const canWrite = ctx.me.role !== 'viewer';
-  const exportBtn = (format) => h('button', { 'data-export': format, onclick: () => exportAs(format) }, `${t('grid.export')} ${format.toUpperCase()}`);
+  const exportBtn = (format) => h('button', { 'data-export': format, title: t('grid.exportAll'), onclick: () => exportAs(format) }, `${t('grid.export')} ${format.toUpperCase()}`);
 
   main.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', { style: 'margin:0;flex:1' }, `${t('grid.title')} — ${ctx.programme.code}`),
@@ -121,13 +121,18 @@ export async function render(main) {
     }
   }
 
+  /** The whole roster (the export takes no filters): the branch's bulk registration file. */
   async function exportAs(format) {
     message.replaceChildren();
+    const button = main.querySelector(`[data-export=${format}]`);
+    button.disabled = true;
     try {
-      download(`${ctx.programme.code}.${format}`, await pending.exportFile(pid, format, state.filters));
+      const file = await files.exportFile(pid, format);
+      if (file.url) window.location.assign(file.url);  // large roster: a presigned S3 link
+      else download(file.filename || `peserta-${ctx.programme.code}.${format}`, file.blob);
     } catch (e) {
-      message.replaceChildren(e.routeMissing ? missingBox(e) : errorBox(e));
-    }
+      message.replaceChildren(errorBox(e));
+    } finally { button.disabled = false; }
   }
 }
 
@@ -139,7 +144,7 @@ function column(name, prop) {
   else if (name === 'category') col.formatter = (cell) => escape(categoryLabel(cell.getValue()));
   else if (prop.enum) col.formatter = (cell) => escape(cell.getValue() ? enumLabel(name, cell.getValue()) : '');
   else if (prop.type === 'array') col.formatter = (cell) => escape((cell.getValue() || []).join(', '));
-  else if (prop.type === 'object') col.formatter = (cell) => escape(JSON.stringify(cell.getValue() ?? ''));
+  else if (prop.type === 'object') col.formatter = (cell) => escape(Object.keys(cell.getValue() || {}).join(', '));  // e.g. documents: ktp, consent
   return col;
 }
 
