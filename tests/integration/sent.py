@@ -14,6 +14,7 @@ from __future__ import annotations
 import email
 import os
 from email.message import Message
+from email.utils import getaddresses
 
 import requests
 
@@ -47,12 +48,14 @@ def raw_emails(endpoint: str) -> list[dict]:
 
 
 def _destinations(m: dict) -> list[str]:
+    """LocalStack keeps no Destinations for SendRawEmail: the message's own To/Cc headers then."""
     dest = m.get("Destination")
     if isinstance(dest, dict):
         return [a for field in ("ToAddresses", "CcAddresses", "BccAddresses") for a in dest.get(field, [])]
     if isinstance(dest, list):
         return list(dest)
-    return []
+    headers = email.message_from_string(m["RawData"])
+    return [addr for _, addr in getaddresses(headers.get_all("To", []) + headers.get_all("Cc", []))]
 
 
 def _moto(endpoint: str) -> dict:
