@@ -105,8 +105,8 @@ def test_a_sweep_an_import_with_bad_rows_and_a_sync_log_no_nik_and_no_phone(http
     # cover that ends in 7 days, so the sweep of today (real clock, as `make run` has) is due
     end: date = today_wib(lambda: datetime.now(UTC)) + timedelta(days=7)
     p = s.post(f"{base}/v1/programmes", headers=admin, timeout=10, json={
-        **PROGRAMME, "code": f"LOGS-{uuid.uuid4().hex[:6].upper()}", "coverage_start": (end - timedelta(days=90)).isoformat(),
-        "coverage_end": end.isoformat()}).json()
+        **PROGRAMME, "code": f"LOGS-{uuid.uuid4().hex[:6].upper()}",
+        "coverage_start": (end - timedelta(days=90)).isoformat(), "coverage_end": end.isoformat()}).json()
     pid = p["id"]
     r = s.put(f"{base}/v1/programmes/{pid}/reminder-rules", headers=admin, timeout=10, json={
         "quiet_hours": None, "admin_emails": ["dpmd@muaraenim.example"],
