@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from botocore.awsrequest import AWSResponse
 
@@ -63,5 +64,96 @@ def failing(client, operation: str, times: int, code: str = "ThrottlingException
     client.meta.events.register(event, answer)
     try:
         yield fault
+    finally:
+        client.meta.events.unregister(event, answer)
+
+
+def _params(request) -> dict:
+    """The request's parameters, for either protocol: JSON (DynamoDB) or query (SNS, SES)."""
+    body = request.body or b""
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode()
+    if body[:1] == b"{":
+        return json.loads(body)
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+
+
+@dataclass
+class Rule:
+    """Fail requests whose parameters satisfy `match`: the first `times` of them (None = all)."""
+
+    match: Callable[[dict], bool]
+    code: str = "Throttling"
+    status: int = 400
+    times: int | None = None
+    injected: int = 0
+
+
+@contextlib.contextmanager
+def failing_when(client, operation: str, rules: list[Rule],
+                 message: str = "injected by tests/faults.py") -> Iterator[list[Rule]]:
+    """Like `failing`, but per request: each attempt is checked against `rules` (first match wins),
+    so one sweep can see some sends throttled, others refused, the rest go through. Every retry
+    botocore makes is a new attempt and is checked again."""
+    service = client.meta.service_model.endpoint_prefix
+
+    def answer(request, **_):
+        params = _params(request)
+        for rule in rules:
+            if rule.match(params) and (rule.times is None or rule.injected < rule.times):
+                rule.injected += 1
+                body, content_type = _error_body(service, rule.code, message)
+                return AWSResponse(request.url, rule.status, {"Content-Type": content_type,
+                                                              "x-amzn-RequestId": "fault"}, _Raw(body))
+        return None
+
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, answer)
+    try:
+        yield rules
+    finally:
+        client.meta.events.unregister(event, answer)
+
+
+@dataclass
+class Partial:
+    calls: int = 0
+    written: int = 0
+    returned_unprocessed: int = 0
+
+
+@contextlib.contextmanager
+def partial_batch_writes(client, keep: int, times: int) -> Iterator[Partial]:
+    """The next `times` BatchWriteItem calls write only their first `keep` requests (through a
+    separate client, to the same emulator) and hand the rest back as UnprocessedItems, the way
+    DynamoDB answers when a partition is over its throughput: a 200 that did part of the work."""
+    import boto3
+
+    side = boto3.client("dynamodb", endpoint_url=client.meta.endpoint_url, region_name=client.meta.region_name)
+    state = Partial()
+
+    def answer(request, **_):
+        if state.calls >= times:
+            return None
+        state.calls += 1
+        params = _params(request)
+        done, unprocessed = {}, {}
+        for table, requests in params["RequestItems"].items():
+            done[table], rest = requests[:keep], requests[keep:]
+            if rest:
+                unprocessed[table] = rest
+                state.returned_unprocessed += len(rest)
+        side.batch_write_item(RequestItems={t: r for t, r in done.items() if r})
+        state.written += sum(len(r) for r in done.values())
+        body = json.dumps({"UnprocessedItems": unprocessed}).encode()
+        return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.0",
+                                              "x-amzn-RequestId": "fault-partial"}, _Raw(body))
+
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.BatchWriteItem"
+    client.meta.events.register(event, answer)
+    try:
+        yield state
     finally:
         client.meta.events.unregister(event, answer)

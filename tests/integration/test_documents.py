@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.sent import on_localstack
 
 JPEG = b"\xff\xd8\xff\xe0" + b"KTP-photo-bytes" * 100 + b"\xff\xd9"
 
@@ -83,14 +84,21 @@ def test_upload_limits(api, admin, enrolment, body, change, status, code):
 
 
 def test_an_object_that_breaks_the_rules_is_refused_and_deleted(api, admin, enrolment):
-    """S3 enforces the POST policy; the emulator does not, so the API checks again after upload."""
+    """S3 enforces the POST policy; moto does not (LocalStack does), so the API checks again after upload."""
     from chalicelib import config
     from chalicelib.store import blobs
 
     eid = enrolment["id"]
-    slot = upload(api, admin, eid, declared=10)  # sends more than it declared
+    slot = api.call("POST", f"/v1/enrolments/{eid}/documents", admin,
+                    {"kind": "ktp", "content_type": "image/jpeg", "size": 10}).data
+    sent = requests.post(slot["url"], data=slot["fields"], files={"file": ("f", JPEG, "image/jpeg")}, timeout=10)
     r = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin, {"document_id": slot["document_id"]})
-    assert r.status_code == 200  # within 5 MB: the size is the object's, as stored
+    if on_localstack():  # it sends more than it declared: refused by the bucket, as in AWS
+        assert sent.status_code == 400 and "EntityTooLarge" in sent.text
+        assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_NOT_UPLOADED"
+    else:
+        assert sent.status_code in (200, 201, 204), sent.text
+        assert r.status_code == 200  # within 5 MB: the size is the object's, as stored
     sneaky = api.call("POST", f"/v1/enrolments/{eid}/documents", admin,
                       {"kind": "consent", "content_type": "application/pdf", "size": 10}).data
     key = sneaky["fields"]["key"]
@@ -124,3 +132,36 @@ def test_document_scope(api, admin, tokens_for, enrolment):
         if down.status_code == 403:
             assert "url" not in (down.data or {}) and down.data["error"]["code"] in {"VILLAGE_FORBIDDEN",
                                                                                    "ROLE_FORBIDDEN"}
+
+
+def test_documents_are_not_readable_without_authorisation(api, admin, tokens_for, enrolment):
+    """No token, a bad or expired one: 401; an officer of another village or a viewer: 403. A
+    presigned URL is only ever in the answer to an authorised caller, and an enrolment's record
+    names its documents without any link or storage key."""
+    eid = enrolment["id"]
+    slot = upload(api, admin, eid)
+    assert api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin,
+                    {"document_id": slot["document_id"]}).status_code == 200
+    good = tokens_for("officer", [VILLAGE_A])
+    forged = good[:-6] + ("AAAAAA" if not good.endswith("AAAAAA") else "BBBBBB")
+    refused = {
+        "no token": (None, 401),
+        "forged signature": (forged, 401),
+        "expired": (tokens_for("officer", [VILLAGE_A], ttl=-60), 401),
+        "officer elsewhere": (tokens_for("officer", [VILLAGE_B]), 403),
+        "viewer": (tokens_for("viewer"), 403),
+    }
+    new_slot = {"kind": "consent", "content_type": "application/pdf", "size": 10}
+    for who, (token, status) in refused.items():
+        calls = [api.call("GET", f"/v1/enrolments/{eid}/documents/ktp", token),
+                 api.call("POST", f"/v1/enrolments/{eid}/documents", token, new_slot),
+                 api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", token, {"document_id": slot["document_id"]})]
+        assert [c.status_code for c in calls] == [status] * 3, who
+        for c in calls:
+            assert set(c.data) == {"error"} and "url" not in json.dumps(c.data), who
+    for token in (admin, good, tokens_for("viewer")):
+        record = api.call("GET", f"/v1/enrolments/{eid}", token)
+        if record.status_code == 200:
+            docs = json.dumps(record.data.get("documents"))
+            assert "http" not in docs and "X-Amz" not in docs and slot["fields"]["key"] not in docs
+    assert "url" in api.call("GET", f"/v1/enrolments/{eid}/documents/ktp", good).data

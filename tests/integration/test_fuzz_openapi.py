@@ -3,8 +3,9 @@
 schemathesis generates valid and invalid requests from the contract itself (so a route added
 by any branch is fuzzed without touching this file). Each response must not be a 5xx, and
 every 4xx must be in the contract's error shape {"error": {"code", "message", "fields"}}.
-Half the cases that have {pid}/{eid}/{nik} in their path get a real programme, enrolment or
-worker, so generated bodies reach the validation and storage code behind the 404.
+Half the cases with {pid}/{eid}/{nik}/{import_id}/{run_id}/{kind}/{sub} in their path get a real
+programme, enrolment, worker, import, reminder run, document kind or officer, so generated
+bodies reach the validation and storage code behind the 404.
 FUZZ_EXAMPLES (per operation and mode, default 50) sets the depth; the test fails under 1,000 cases.
 """
 
@@ -42,7 +43,15 @@ def fuzz_target(http_stack):
     person = new_person()
     enrolment = requests.post(f"{base}/v1/programmes/{programme['id']}/enrolments", headers=admin,
                               timeout=10, json=person).json()
-    real = {"pid": programme["id"], "eid": enrolment["id"], "nik": person["nik"]}
+    roster = ("nik,name,birth_date,sex,phone,village_code,category\n"
+              + ",".join(new_person()[k] for k in ("nik", "name", "birth_date", "sex", "phone", "village_code",
+                                                    "category")) + "\n").encode()
+    started = requests.post(f"{base}/v1/programmes/{programme['id']}/imports", data=roster, timeout=30,
+                            headers={**admin, "Content-Type": "text/csv"}).json()
+    run = requests.post(f"{base}/v1/reminders/run", headers=admin, timeout=30,
+                        json={"programme_id": programme["id"], "as_of": "2025-11-16"}).json()
+    real = {"pid": programme["id"], "eid": enrolment["id"], "nik": person["nik"], "kind": "ktp",
+            "import_id": started["import_id"], "run_id": run["run_id"], "sub": "local-officer-fuzz"}
     return base, admin, real
 
 

@@ -40,7 +40,7 @@ def test_sent_mail_and_sms_can_be_read_back(aws_endpoint):
         Source=f"lindung@{sender}", Destination={"ToAddresses": ["kades@example.org"]},
         Message={"Subject": {"Data": "Uji lane"}, "Body": {"Text": {"Data": "Pengingat uji"}}})
     mail = requests.get(f"{localstack}/_aws/ses", timeout=5).json()["messages"]
-    assert any(m["Subject"] == "Uji lane" for m in mail)
+    assert any(m.get("Subject") == "Uji lane" for m in mail)
     boto3.client("sns").publish(PhoneNumber="+6281300000001", Message="Pengingat uji lane")
     sms = requests.get(f"{localstack}/_aws/sns/sms-messages", params={"region": config.region()},
                        timeout=5).json()["sms_messages"]

@@ -72,3 +72,108 @@ def test_a_full_run_logs_no_nik_and_no_phone(http_stack):
     record("log_lines_scanned_for_personal_data", logs.count("\n"))
     assert not leaks, f"{len(leaks)} NIK/phone values in the logs, e.g. " + "; ".join(
         line[:200] for line in logs.splitlines() if any(x in line for x in leaks[:3]))[:2000]
+
+
+def _wait(get, done, timeout=90.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = get()
+        if done(got):
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"not done within {timeout:.0f}s: {got}")
+
+
+def test_a_sweep_an_import_with_bad_rows_and_a_sync_log_no_nik_and_no_phone(http_stack, aws_endpoint):
+    """The background paths too: the reminder sweep (SMS texts, the village digest with WhatsApp
+    links, through the local dispatcher), an import whose bad rows carry NIKs and phone numbers,
+    and an offline device's sync with a rejected and a conflicting operation."""
+    import csv
+    import io
+    import uuid
+    from datetime import UTC, date, datetime, timedelta
+
+    from chalicelib.domain.clock import today_wib
+    from tests.integration.sent import sms_to
+
+    base, log_path = http_stack
+    admin = {"Authorization": f"Bearer {tokens.mint('admin')}"}
+    officer = {"Authorization": f"Bearer {tokens.mint('officer', [VILLAGE_A])}"}
+    s = requests.Session()
+    # cover that ends in 7 days, so the sweep of today (real clock, as `make run` has) is due
+    end: date = today_wib(lambda: datetime.now(UTC)) + timedelta(days=7)
+    p = s.post(f"{base}/v1/programmes", headers=admin, timeout=10, json={
+        **PROGRAMME, "code": f"LOGS-{uuid.uuid4().hex[:6].upper()}",
+        "coverage_start": (end - timedelta(days=90)).isoformat(), "coverage_end": end.isoformat()}).json()
+    pid = p["id"]
+    r = s.put(f"{base}/v1/programmes/{pid}/reminder-rules", headers=admin, timeout=10, json={
+        "quiet_hours": None, "admin_emails": ["dpmd@muaraenim.example"],
+        "village_contacts": {VILLAGE_A: {"name": "Bu Rina", "phone": "081211112222", "emails": ["ops@desa.example"]}}})
+    assert r.status_code == 200, r.text
+    secrets: set[str] = set(_spellings_of_phone("081211112222"))
+
+    people = [new_person(VILLAGE_A, status="active", kpj_number=f"2511{i:07d}") for i in range(3)]
+    for person in people:
+        secrets.add(person["nik"])
+        secrets |= _spellings_of_phone(person["phone"])
+        assert s.post(f"{base}/v1/programmes/{pid}/enrolments", headers=admin, json=person,
+                      timeout=10).status_code == 201
+    run = s.post(f"{base}/v1/reminders/run", headers=admin, json={"programme_id": pid}, timeout=30).json()
+    assert run["would_send"]["sms"] == 3 and run["would_send"]["email"] == 2, run
+    _wait(lambda: s.get(f"{base}/v1/reminders/runs/{run['run_id']}", headers=admin, timeout=10).json(),
+          lambda g: g.get("status") == "done")
+    e164 = ["+62" + x["phone"][1:] if x["phone"].startswith("0") else x["phone"] for x in people]
+    assert len(sms_to(aws_endpoint, e164)) == 3, "the sweep really sent"
+
+    # an import with bad rows: a malformed NIK, a bad phone, the same NIK twice
+    rows = [new_person(VILLAGE_A) for _ in range(4)]
+    bad_nik = rows[0]["nik"][:6] + "99" + rows[0]["nik"][8:]
+    rows[1] = {**rows[1], "phone": "0899" + rows[1]["phone"][4:] + "12345"}
+    rows[0] = {**rows[0], "nik": bad_nik}
+    rows.append({**rows[2], "name": "Kembar"})
+    for row in rows:
+        secrets.add(row["nik"])
+        secrets |= _spellings_of_phone(row["phone"])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["nik", "name", "birth_date", "sex", "phone", "village_code", "category"])
+    writer.writerows([x["nik"], x["name"], x["birth_date"], x["sex"], x["phone"], x["village_code"], x["category"]]
+                     for x in rows)
+    started = s.post(f"{base}/v1/programmes/{pid}/imports?filename=roster.csv", data=out.getvalue().encode(),
+                     headers={**admin, "Content-Type": "text/csv"}, timeout=30)
+    assert started.status_code == 202, started.text
+    job = _wait(lambda: s.get(f"{base}/v1/imports/{started.json()['import_id']}", headers=admin, timeout=10).json(),
+                lambda g: g["status"] in {"done", "failed"})
+    assert (job["status"], job["accepted"], job["rejected"]) == ("done", 2, 3), job
+
+    # a device syncs: one create, one rejected (bad NIK and phone), one stale update
+    fresh, broken = new_person(VILLAGE_A), new_person(VILLAGE_A, phone="0812345")
+    broken["nik"] = broken["nik"][:8] + "13" + broken["nik"][10:]  # month 13
+    for x in (fresh, broken):
+        secrets.add(x["nik"])
+        secrets |= _spellings_of_phone(x["phone"])
+
+    def op(kind, **kw):
+        return {"op_id": str(uuid.uuid4()), "op": kind, "type": "enrolment", "programme_id": pid, **kw}
+
+    pushed = s.post(f"{base}/v1/sync", headers=officer, timeout=30, json={"operations": [
+        op("create", data=fresh), op("create", data=broken)]}).json()
+    statuses = [x["status"] for x in pushed["results"]]
+    assert statuses == ["applied", "rejected"], pushed
+    eid = pushed["results"][0]["id"]
+    stale = s.post(f"{base}/v1/sync", headers=officer, timeout=30, json={"operations": [
+        op("update", id=eid, version=1, data={"phone": "081355556666"}),
+        op("update", id=eid, version=1, data={"phone": "081377779999"})]}).json()
+    secrets |= _spellings_of_phone("081355556666") | _spellings_of_phone("081377779999")
+    assert [x["status"] for x in stale.get("results", [])] == ["applied", "conflict"], stale
+    assert s.get(f"{base}/v1/sync", headers=officer, timeout=30).status_code == 200
+
+    logs = log_path.read_text()
+    for marker in ("reminder sweep planned", "import planned"):
+        assert marker in logs, f"{marker!r} not in the captured logs"
+    leaks = sorted(secret for secret in secrets if re.search(rf"(?<!\d){re.escape(secret)}(?!\d)", logs))
+    record("log_lines_scanned_for_personal_data_background", {"lines": logs.count("\n"), "secrets": len(secrets)})
+    assert not leaks, f"{len(leaks)} NIK/phone values in the logs, e.g. " + "; ".join(
+        line[:300] for line in logs.splitlines() if any(x in line for x in leaks[:3]))[:3000]
