@@ -106,7 +106,7 @@ class Dispatcher:
 
     def drain(self, queue: str | None = None, max_batches: int = 10_000, release_failed: bool = True) -> int:
         """Process until the queue(s) are empty; for tests and one-off local runs."""
-        total = 0
+        total, empty_rounds = 0, 0
         for _ in range(max_batches):
             handled = 0
             for name in [queue] if queue else list(self.queues):
@@ -116,9 +116,24 @@ class Dispatcher:
                     logging.getLogger(__name__).exception("batch from %s failed; it stays queued", name)
                     handled += 1
             total += handled
+            empty_rounds = empty_rounds + 1 if handled == 0 else 0
             if handled == 0:
-                return total
+                # a short poll can come back empty while messages wait; in-flight ones (a crashed
+                # batch kept invisible) are given up on after ~2 s, as their timeout is the test's to choose
+                if empty_rounds > 20 or not self._pending([queue] if queue else list(self.queues)):
+                    return total
+                time.sleep(0.1)
         return total
+
+    def _pending(self, queues: list[str]) -> int:
+        """Messages still queued or in flight (an empty receive alone does not prove emptiness)."""
+        sqs, pending = aws.client("sqs"), 0
+        for name in queues:
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            pending += int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return pending
 
     def fire_schedules(self, now: datetime) -> list[str]:
         fired = []
