@@ -58,6 +58,7 @@ def test_runtime_provided_packages_are_gone_and_the_rest_stays(slimmed) -> None:
     assert {"app.py", "chalicelib", "chalice", "pynamodb", "pydantic", "pydantic_core", "aws_lambda_powertools",
             "jwt", "cryptography", "openpyxl"} <= tops
     assert "botocore" in result["removed"] and result["after_bytes"] < result["before_bytes"]
+    assert f"__pycache__/app.{sys.implementation.cache_tag}.pyc" in z.namelist()  # precompiled: /var/task is read-only
 
 
 def test_the_slim_artifact_imports_and_answers_with_only_the_runtime_packages(slimmed, tmp_path) -> None:
