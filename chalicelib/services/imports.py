@@ -25,7 +25,8 @@ row (TransactWriteItems with 100 conditional Puts would do it at one request per
 the local emulator copies the whole table once per transaction item, which makes that unusable
 at the seed's scale). Until then an officer enrolling a person at the very second an admin
 imports the same person is the one way to get a duplicate, and `GET /workers/{nik}` shows it.
-Progress counters are added once per chunk (see store.imports).
+Progress counters are added once per chunk (see store.imports). When the last one is in, the
+job is `done` and a `summary` message refreshes the programme's summary snapshot.
 """
 
 from __future__ import annotations
@@ -134,6 +135,9 @@ def progress(user: User, import_id: str) -> dict:
 def handle(deps: Deps, message: dict) -> None:
     """One SQS message; raises to leave it on the queue for a retry (then the DLQ)."""
     job = repo.get(message["regency"], message["import_id"])
+    if job is not None and message["kind"] == "summary":
+        summary.refresh(deps, job.regency, job.programme_id)
+        return
     if job is None or job.status in {"done", "failed"}:
         return
     if message["kind"] == "plan":
@@ -262,6 +266,9 @@ def _items(job: ImportJobModel, enrolments: list[Enrolment]):
 
 
 def _finish(deps: Deps, job: ImportJobModel) -> None:
+    """The chunk that completes the import marks it done and queues the summary refresh: a Query
+    over the whole programme, so it gets its own message (and retries, and time limit) instead of
+    running inside the last chunk's invocation."""
     if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):
         logger.info("import done", extra={"import_id": job.import_id})
-        summary.refresh(deps, job.regency, job.programme_id)
+        aws.send_messages(QUEUE, [{"kind": "summary", "regency": job.regency, "import_id": job.import_id}])
