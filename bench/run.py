@@ -108,12 +108,12 @@ def bench_import(people: list[dict], sample: int) -> dict:
     job = imports.start_direct(deps.default(), _user(), programme["id"], body, "text/csv", "roster.csv")
     # POST to `done`: the clock stops when the job says done (every row written, counters in);
     # the summary refresh the last chunk queues is timed on its own, after.
-    while imports.progress(_user(), job["import_id"])["status"] not in {"done", "failed"}:
+    while imports.progress(deps.default(), _user(), job["import_id"])["status"] not in {"done", "failed"}:
         if not dispatcher.poll(queue, release_failed=True):
             time.sleep(0.05)
     elapsed = time.perf_counter() - started
     calls, requests = dict(counter.calls), counter.total()  # (the status checks' client is not counted)
-    progress = imports.progress(_user(), job["import_id"])
+    progress = imports.progress(deps.default(), _user(), job["import_id"])
     assert progress["status"] == "done" and progress["accepted"] == len(people), progress
     started = time.perf_counter()
     dispatcher.drain(queue)

@@ -65,6 +65,10 @@ UPLOAD_EXPIRES = 900
 CHUNK_ROWS = 1000
 ERRORS_KEPT = 1000
 QUEUE = "imports"
+# A message leaves the imports queue for its DLQ after maxReceiveCount (3) receives, each with a
+# VisibilityTimeout (900 s) that covers the worker's 900 s Lambda timeout (infra/queues.yaml): a
+# job with no progress for longer than that, plus a margin, has a message in the DLQ (or lost).
+STALLED_AFTER_SECONDS = 3 * 900 + 15 * 60
 
 
 # ---------- starting an import (HTTP) ----------
@@ -113,10 +117,11 @@ def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename:
 
 
 # ---------- progress (HTTP) ----------
-def progress(user: User, import_id: str) -> dict:
+def progress(deps: Deps, user: User, import_id: str) -> dict:
     job = repo.get(user.regency, import_id)
     if job is None:
         raise NotFound("IMPORT_NOT_FOUND", "Impor tidak ditemukan")
+    job = _fail_if_stalled(deps, job)
     report_url = None
     if job.errors_key:
         report_url = files.download_url(job.errors_key, 900, f"kesalahan-impor-{import_id}.csv")
@@ -129,6 +134,26 @@ def progress(user: User, import_id: str) -> dict:
         "ignored_columns": list(job.ignored_columns or []), "failure": job.failure,
         "created_at": job.created_at, "updated_at": job.updated_at, "finished_at": job.finished_at,
     }
+
+
+def _fail_if_stalled(deps: Deps, job: ImportJobModel) -> ImportJobModel:
+    """An import whose plan or chunk message ended in the DLQ would say queued/running forever:
+    once it has made no progress for STALLED_AFTER_SECONDS it is failed with IMPORT_STALLED
+    (conditionally: a chunk finishing at that moment wins). Rows already accepted stay; importing
+    the same file again writes the rest (the ones already in count as already_enrolled). A message
+    that arrives afterwards finds the job failed and does nothing (handle)."""
+    if job.status not in {"queued", "running"}:
+        return job
+    idle = (deps.clock() - datetime.fromisoformat(job.updated_at.replace("Z", "+00:00"))).total_seconds()
+    if idle <= STALLED_AFTER_SECONDS:
+        return job
+    failure = {"code": "IMPORT_STALLED", "fields": {},
+               "message": f"Impor berhenti: tidak ada kemajuan selama {int(idle // 60)} menit (pesan antrean "
+                          "gagal diproses). Baris yang sudah diterima tetap tersimpan; impor ulang berkas yang "
+                          "sama untuk menyelesaikan sisanya."}
+    if repo.fail_stalled(job, failure, deps.now_iso()):
+        logger.warning("import stalled", extra={"import_id": job.import_id, "idle_seconds": int(idle)})
+    return repo.get(job.regency, job.import_id) or job
 
 
 # ---------- the worker (SQS) ----------
