@@ -298,10 +298,12 @@ def main() -> int:
             print(f"SWEEP RATIO {s['ratio']:.2f}x  (goal <= 1.2x)")
     if "cold" not in args.skip:
         c = bench_cold_start(args.runs)
-        print(f"cold start: import app {c['app_ms']:.0f} ms vs floor (chalice+boto3+pynamodb) {c['floor_ms']:.0f} ms, "
-              f"median of {c['runs']} alternating runs (CPU time {c['app_cpu_ms']:.0f} vs {c['floor_cpu_ms']:.0f} ms "
-              f"= {c['cpu_ratio']:.2f}x)")
-        print(f"COLD START RATIO {c['ratio']:.2f}x  (goal <= 1.5x)")
+        print(f"cold start: import app {c['app_cpu_ms']:.0f} ms vs floor (chalice+boto3+pynamodb) "
+              f"{c['floor_cpu_ms']:.0f} ms of CPU time, median of {c['runs']} alternating runs (wall clock "
+              f"{c['app_ms']:.0f} vs {c['floor_ms']:.0f} ms = {c['ratio']:.2f}x)")
+        # CPU time: on a shared machine the wall clock adds other jobs' time to both sides and
+        # pulls the ratio towards 1 (a loaded run printed 1.48x wall for 1.86x CPU)
+        print(f"COLD START RATIO {c['cpu_ratio']:.2f}x  (goal <= 1.5x)")
     if "package" not in args.skip:
         p = bench_package()
         print(f"package: deployment.zip {p['zip_mb']:.1f} MB ({p['unzipped_mb']:.1f} MB unzipped; "
