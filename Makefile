@@ -80,6 +80,7 @@ package: $(STAMP) lint
 	$(PY) -m devtools.infra merge --stage $(STAGE) --out build/infra-$(STAGE).json
 	rm -rf build/$(STAGE)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-3} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/infra-$(STAGE).json build/$(STAGE)
+	$(PY) -m devtools.package slim build/$(STAGE)/deployment.zip  # boto3/botocore & co. come with the Lambda runtime
 	@echo "artifact: build/$(STAGE)/sam.json + deployment.zip"
 
 deploy: package

@@ -324,7 +324,7 @@ def import_upload_url(call: Call, pid: str):
 @api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
            returns=s.ImportOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def get_import(call: Call, import_id: str):
-    return s.ImportOut.model_validate(imports.progress(call.user, import_id))
+    return s.ImportOut.model_validate(imports.progress(deps.default(), call.user, import_id))
 
 
 @api.route("/v1/programmes/{pid}/export", "GET",

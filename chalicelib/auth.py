@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
-
-import jwt
+from typing import TYPE_CHECKING
 
 from chalicelib import config
 from chalicelib.domain.errors import Forbidden, Unauthenticated
+
+if TYPE_CHECKING:
+    import jwt
 
 ROLES = ("admin", "officer", "viewer")
 READERS = frozenset(ROLES)
@@ -41,12 +43,21 @@ class User:
 
 
 @cache
+def _jwt():
+    """PyJWT and cryptography (~60 ms of cold start), loaded on the first token to verify: the
+    schedule and SQS functions import this app too and never verify one."""
+    import jwt
+
+    return jwt
+
+
+@cache
 def _remote_jwks(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+    return _jwt().PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
 def _local_jwks(path: str, mtime: float) -> jwt.PyJWKSet:
-    return jwt.PyJWKSet.from_dict(json.loads(open(path, encoding="utf-8").read()))
+    return _jwt().PyJWKSet.from_dict(json.loads(open(path, encoding="utf-8").read()))
 
 
 _local_cache: dict[tuple[str, float], jwt.PyJWKSet] = {}
@@ -64,7 +75,7 @@ def _signing_key(token: str):
     if stamp not in _local_cache:
         _local_cache.clear()
         _local_cache[stamp] = _local_jwks(*stamp)
-    kid = jwt.get_unverified_header(token).get("kid")
+    kid = _jwt().get_unverified_header(token).get("kid")
     for key in _local_cache[stamp].keys:
         if key.key_id == kid:
             return key.key
@@ -76,6 +87,7 @@ def verify(authorization: str | None) -> User:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthenticated("AUTH_MISSING", "Header Authorization: Bearer <token> wajib ada")
     token = authorization[len("Bearer "):].strip()
+    jwt = _jwt()
     try:
         claims = jwt.decode(
             token,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from chalice.app import SQSEvent
 
 
 def process(event: SQSEvent, handle: Callable[[dict], object]) -> dict:
+    # imported here: powertools' batch utility pulls asyncio (~40 ms of cold start) and only the
+    # SQS functions use it; the API function imports this module too and never calls it
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event.to_dict(),
                                     record_handler=lambda record: handle(json.loads(record.body)),

@@ -29,12 +29,15 @@ DocumentType = Literal["image/jpeg", "image/png", "application/pdf"]
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 
+# defer_build: pydantic builds a model's validator and serializer on its first use instead of
+# at class creation. With about 60 models that is most of app.py's import time, and one Lambda
+# invocation uses two or three of them (schedule and SQS functions none).
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 # ---------- errors and pages ----------

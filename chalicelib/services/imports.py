@@ -25,7 +25,8 @@ row (TransactWriteItems with 100 conditional Puts would do it at one request per
 the local emulator copies the whole table once per transaction item, which makes that unusable
 at the seed's scale). Until then an officer enrolling a person at the very second an admin
 imports the same person is the one way to get a duplicate, and `GET /workers/{nik}` shows it.
-Progress counters are added once per chunk (see store.imports).
+Progress counters are added once per chunk (see store.imports). When the last one is in, the
+job is `done` and a `summary` message refreshes the programme's summary snapshot.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ UPLOAD_EXPIRES = 900
 CHUNK_ROWS = 1000
 ERRORS_KEPT = 1000
 QUEUE = "imports"
+# A message leaves the imports queue for its DLQ after maxReceiveCount (3) receives, each with a
+# VisibilityTimeout (900 s) that covers the worker's 900 s Lambda timeout (infra/queues.yaml): a
+# job with no progress for longer than that, plus a margin, has a message in the DLQ (or lost).
+STALLED_AFTER_SECONDS = 3 * 900 + 15 * 60
 
 
 # ---------- starting an import (HTTP) ----------
@@ -112,10 +117,11 @@ def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename:
 
 
 # ---------- progress (HTTP) ----------
-def progress(user: User, import_id: str) -> dict:
+def progress(deps: Deps, user: User, import_id: str) -> dict:
     job = repo.get(user.regency, import_id)
     if job is None:
         raise NotFound("IMPORT_NOT_FOUND", "Impor tidak ditemukan")
+    job = _fail_if_stalled(deps, job)
     report_url = None
     if job.errors_key:
         report_url = files.download_url(job.errors_key, 900, f"kesalahan-impor-{import_id}.csv")
@@ -130,10 +136,33 @@ def progress(user: User, import_id: str) -> dict:
     }
 
 
+def _fail_if_stalled(deps: Deps, job: ImportJobModel) -> ImportJobModel:
+    """An import whose plan or chunk message ended in the DLQ would say queued/running forever:
+    once it has made no progress for STALLED_AFTER_SECONDS it is failed with IMPORT_STALLED
+    (conditionally: a chunk finishing at that moment wins). Rows already accepted stay; importing
+    the same file again writes the rest (the ones already in count as already_enrolled). A message
+    that arrives afterwards finds the job failed and does nothing (handle)."""
+    if job.status not in {"queued", "running"}:
+        return job
+    idle = (deps.clock() - datetime.fromisoformat(job.updated_at.replace("Z", "+00:00"))).total_seconds()
+    if idle <= STALLED_AFTER_SECONDS:
+        return job
+    failure = {"code": "IMPORT_STALLED", "fields": {},
+               "message": f"Impor berhenti: tidak ada kemajuan selama {int(idle // 60)} menit (pesan antrean "
+                          "gagal diproses). Baris yang sudah diterima tetap tersimpan; impor ulang berkas yang "
+                          "sama untuk menyelesaikan sisanya."}
+    if repo.fail_stalled(job, failure, deps.now_iso()):
+        logger.warning("import stalled", extra={"import_id": job.import_id, "idle_seconds": int(idle)})
+    return repo.get(job.regency, job.import_id) or job
+
+
 # ---------- the worker (SQS) ----------
 def handle(deps: Deps, message: dict) -> None:
     """One SQS message; raises to leave it on the queue for a retry (then the DLQ)."""
     job = repo.get(message["regency"], message["import_id"])
+    if job is not None and message["kind"] == "summary":
+        summary.refresh(deps, job.regency, job.programme_id)
+        return
     if job is None or job.status in {"done", "failed"}:
         return
     if message["kind"] == "plan":
@@ -262,6 +291,9 @@ def _items(job: ImportJobModel, enrolments: list[Enrolment]):
 
 
 def _finish(deps: Deps, job: ImportJobModel) -> None:
+    """The chunk that completes the import marks it done and queues the summary refresh: a Query
+    over the whole programme, so it gets its own message (and retries, and time limit) instead of
+    running inside the last chunk's invocation."""
     if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):
         logger.info("import done", extra={"import_id": job.import_id})
-        summary.refresh(deps, job.regency, job.programme_id)
+        aws.send_messages(QUEUE, [{"kind": "summary", "regency": job.regency, "import_id": job.import_id}])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.models import Model
 
@@ -17,6 +18,7 @@ from chalicelib import aws, config
 
 WRITE_BATCH = 25
 GET_BATCH = 100
+WRITERS = 8  # BatchWriteItem calls in flight at once (boto3 clients are thread-safe)
 _ATTEMPTS = 8
 
 
@@ -29,18 +31,17 @@ def _key(item: dict) -> tuple[str, str]:
     return item["pk"]["S"], item["sk"]["S"]
 
 
-def put_all(models: Iterable[Model]) -> int:
-    """BatchWriteItem in 25s; unprocessed items are retried with backoff, never dropped."""
+def put_all(models: Iterable[Model], writers: int = WRITERS) -> int:
+    """BatchWriteItem in 25s, up to `writers` calls at once; unprocessed items are retried with
+    backoff, never dropped; the first batch that still fails raises once the others are done."""
     client, table = aws.client("dynamodb"), config.main_table()
-    written, batch = 0, []
-    for model in models:
-        batch.append({"PutRequest": {"Item": model.serialize()}})
-        if len(batch) == WRITE_BATCH:
-            written += _write(client, table, batch)
-            batch = []
-    if batch:
-        written += _write(client, table, batch)
-    return written
+    items = [{"PutRequest": {"Item": model.serialize()}} for model in models]
+    batches = [items[i:i + WRITE_BATCH] for i in range(0, len(items), WRITE_BATCH)]
+    if writers <= 1 or len(batches) <= 1:
+        return sum(_write(client, table, batch) for batch in batches)
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="batch-write") as pool:
+        futures = [pool.submit(_write, client, table, batch) for batch in batches]
+        return sum(f.result() for f in futures)
 
 
 def _write(client, table: str, batch: list[dict]) -> int:

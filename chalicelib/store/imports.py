@@ -60,6 +60,14 @@ def fail(job: ImportJobModel, failure: dict, now: str) -> bool:
                                      m.finished_at.set(now)], m.status.is_in("queued", "running"))
 
 
+def fail_stalled(job: ImportJobModel, failure: dict, now: str) -> bool:
+    """Fail a job that made no progress, only if it still has not (no chunk completed since it was read)."""
+    m = ImportJobModel
+    return _conditional_update(job, [m.status.set("failed"), m.failure.set(failure), m.updated_at.set(now),
+                                     m.finished_at.set(now)],
+                               m.status.is_in("queued", "running") & (m.updated_at == job.updated_at))
+
+
 def complete_chunk(job: ImportJobModel, chunk: int, rows: int, accepted: int, already: int, now: str) -> bool:
     """Count a chunk once; False when an earlier delivery of the same chunk was already counted."""
     m = ImportJobModel

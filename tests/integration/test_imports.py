@@ -126,6 +126,38 @@ def test_chunk_delivered_again_counts_once_and_writes_nothing(api, admin, dispat
     assert len(_all_enrolments(api, admin, pid)) == 12
 
 
+def test_an_import_whose_message_ends_in_the_dlq_is_failed_as_stalled(api, admin, dispatcher):
+    from datetime import timedelta
+
+    from chalicelib import aws
+    from chalicelib.services import deps, imports
+
+    pid = new_programme(api, admin)["id"]
+    r = api.call("POST", f"/v1/programmes/{pid}/imports?filename=roster.csv", admin, raw=_csv(_people(3)),
+                 headers={"Content-Type": "text/csv"})
+    import_id = r.data["import_id"]
+    source = f"imports/16.03/{pid}/{import_id}/source.csv"
+    aws.client("s3").delete_object(Bucket=config.imports_bucket(), Key=source)  # the plan cannot read its file
+    for _ in range(3):  # maxReceiveCount receives, each failing; then SQS moves it to the DLQ
+        dispatcher.drain(config.queue_name("imports"))
+    sqs = aws.client("sqs")
+    dlq = sqs.get_queue_url(QueueName=config.queue_name("imports") + "-dlq")["QueueUrl"]
+    in_dlq = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["import_id"] for m in in_dlq] == [import_id]
+    assert api.call("GET", f"/v1/imports/{import_id}", admin).data["status"] == "queued"
+
+    started = deps.default().clock()
+    with deps.override(clock=lambda: started + timedelta(seconds=imports.STALLED_AFTER_SECONDS - 60)):
+        assert api.call("GET", f"/v1/imports/{import_id}", admin).data["status"] == "queued"  # not yet
+    with deps.override(clock=lambda: started + timedelta(seconds=imports.STALLED_AFTER_SECONDS + 60)):
+        stalled = api.call("GET", f"/v1/imports/{import_id}", admin).data
+    assert stalled["status"] == "failed" and stalled["failure"]["code"] == "IMPORT_STALLED", stalled
+    assert stalled["finished_at"]
+    # the message redriven from the DLQ later finds the job failed and changes nothing
+    imports.handle(deps.default(), json.loads(in_dlq[0]["Body"]))
+    assert api.call("GET", f"/v1/imports/{import_id}", admin).data == stalled
+
+
 def test_xlsx_import(api, admin, dispatcher):
     from datetime import date
 
