@@ -82,9 +82,10 @@ def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn, eid: str | None =
     return enrolment
 
 
-def get(user: User, eid: str) -> Enrolment:
+def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:
+    """The enrolment if the caller may see it; its history stays readable after a soft delete."""
     enrolment = repo.get(user.regency, eid)
-    if enrolment is None or enrolment.deleted:
+    if enrolment is None or (enrolment.deleted and not include_deleted):
         raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
     if not user.can_see_village(enrolment.village_code):
         raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
@@ -194,11 +195,7 @@ def _villages_to_walk(user: User, query: EnrolmentQuery) -> list[str | None]:
 
 
 def audit_page(user: User, eid: str, limit: int, cursor: str | None) -> dict:
-    enrolment = repo.get(user.regency, eid)
-    if enrolment is None:
-        raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
-    if not user.can_see_village(enrolment.village_code):
-        raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+    get(user, eid, include_deleted=True)
     scope = f"audit|{user.regency}|{eid}"
     items, last = take(audit_repo.query(user.regency, "enrolment", eid, cursors.decode(cursor, scope), limit), limit)
     return {"items": [{"at": a.at, "action": a.action, "actor": a.actor, "actor_role": a.actor_role,

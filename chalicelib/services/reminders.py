@@ -28,7 +28,7 @@ from chalicelib.domain.lifecycle import LIVE
 from chalicelib.domain.phone import masked
 from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
 from chalicelib.observability import logger, metrics
-from chalicelib.services import programmes
+from chalicelib.services import enrolments, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
@@ -437,11 +437,7 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
 
 # ---------- reads ----------
 def history(user: User, eid: str, limit: int, cursor: str | None) -> dict:
-    enrolment = enrolment_repo.get(user.regency, eid)
-    if enrolment is None:
-        raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
-    if not user.can_see_village(enrolment.village_code):
-        raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+    enrolments.get(user, eid, include_deleted=True)
     scope = f"reminders|{user.regency}|{eid}"
     items, last = take(repo.history(user.regency, eid, cursors.decode(cursor, scope), limit), limit)
     return {"items": [{"rule_id": m.rule_id, "channel": m.channel, "coverage_end": m.coverage_end,
