@@ -61,7 +61,7 @@ def openapi(call: Call):
 @api.route("/v1/regions", "GET", summary="Kecamatan of a regency, or villages of a kecamatan",
            query=s.RegionQuery, returns=s.RegionList, tags=("reference",))
 def list_regions(call: Call):
-    return reference.list_regions(call.query.parent, call.query.limit, call.query.cursor)
+    return s.RegionList.model_validate(reference.list_regions(call.query.parent, call.query.limit, call.query.cursor))
 
 
 @api.route("/v1/me", "GET", summary="The caller's role and villages", returns=s.MeOut, tags=("auth",))
