@@ -33,6 +33,22 @@ class Fault:
     passed: int = 0
 
 
+def _error_response(request, service: str, code: str, status: int, message: str) -> AWSResponse:
+    body, content_type = _error_body(service, code, message)
+    return AWSResponse(request.url, status, {"Content-Type": content_type, "x-amzn-RequestId": "fault"}, _Raw(body))
+
+
+@contextlib.contextmanager
+def _answering(client, operation: str, answer: Callable) -> Iterator[None]:
+    """Register `answer` before each send of `operation` on `client` (None lets the send go out)."""
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, answer)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, answer)
+
+
 def _error_body(service: str, code: str, message: str) -> tuple[bytes, str]:
     if service == "dynamodb":
         return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}).encode(), \
@@ -49,7 +65,6 @@ def failing(client, operation: str, times: int, code: str = "ThrottlingException
     """The next `times` sends of `operation` on `client` fail with `code`; later ones go through."""
     fault = Fault(times)
     service = client.meta.service_model.endpoint_prefix
-    body, content_type = _error_body(service, code, message)
 
     def answer(request, **_):
         if fault.remaining <= 0:
@@ -57,15 +72,10 @@ def failing(client, operation: str, times: int, code: str = "ThrottlingException
             return None
         fault.remaining -= 1
         fault.injected += 1
-        return AWSResponse(request.url, status, {"Content-Type": content_type, "x-amzn-RequestId": "fault"},
-                           _Raw(body))
+        return _error_response(request, service, code, status, message)
 
-    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
-    client.meta.events.register(event, answer)
-    try:
+    with _answering(client, operation, answer):
         yield fault
-    finally:
-        client.meta.events.unregister(event, answer)
 
 
 def _params(request) -> dict:
@@ -104,17 +114,11 @@ def failing_when(client, operation: str, rules: list[Rule],
         for rule in rules:
             if rule.match(params) and (rule.times is None or rule.injected < rule.times):
                 rule.injected += 1
-                body, content_type = _error_body(service, rule.code, message)
-                return AWSResponse(request.url, rule.status, {"Content-Type": content_type,
-                                                              "x-amzn-RequestId": "fault"}, _Raw(body))
+                return _error_response(request, service, rule.code, rule.status, message)
         return None
 
-    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
-    client.meta.events.register(event, answer)
-    try:
+    with _answering(client, operation, answer):
         yield rules
-    finally:
-        client.meta.events.unregister(event, answer)
 
 
 @dataclass
@@ -151,9 +155,5 @@ def partial_batch_writes(client, keep: int, times: int) -> Iterator[Partial]:
         return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.0",
                                               "x-amzn-RequestId": "fault-partial"}, _Raw(body))
 
-    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.BatchWriteItem"
-    client.meta.events.register(event, answer)
-    try:
+    with _answering(client, "BatchWriteItem", answer):
         yield state
-    finally:
-        client.meta.events.unregister(event, answer)
