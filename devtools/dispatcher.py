@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -147,26 +149,40 @@ class Dispatcher:
                 fired.append(cfg.name)
         return fired
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, stop: threading.Event | None = None) -> None:
+        """Poll and fire schedules until `stop` is set. A stop waits for the current long poll and
+        batch to finish: a consumer killed mid-poll leaves the emulator holding that receive open,
+        and whatever arrives meanwhile is taken in flight by nobody until its visibility timeout."""
+        stop = stop or threading.Event()
         last_minute = None
-        while True:
+        while not stop.is_set():
             now = datetime.now(UTC).replace(second=0, microsecond=0)
             if now != last_minute:
                 last_minute = now
                 for name in self.fire_schedules(now):
                     print(f"dispatcher: fired schedule {name} at {now:%H:%M} UTC", flush=True)
             for queue in self.queues:
+                if stop.is_set():
+                    break
                 try:
                     self.poll(queue, wait_seconds=1)
                 except Exception as exc:  # keep serving; the message stays for a retry
                     print(f"dispatcher: {queue} batch failed: {type(exc).__name__}: {exc}", flush=True)
             if not self.queues:
-                time.sleep(1)
+                stop.wait(1)
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__).parse_args()
-    Dispatcher().serve_forever()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--app", default="app", help="module holding the Chalice `app` (default: app)")
+    args = parser.parse_args()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole group; make run sends SIGTERM
+        signal.signal(sig, lambda *_: stop.set())
+    dispatcher = Dispatcher(args.app)
+    print(f"dispatcher: polling {', '.join(dispatcher.queues) or 'no queues'}", flush=True)
+    dispatcher.serve_forever(stop)
+    print("dispatcher: stopped", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ handlers exactly as Lambda's event sources do, including partial batch failures.
 
 from __future__ import annotations
 
+import time
 import types
 from datetime import UTC, datetime
 
@@ -61,3 +62,35 @@ def test_schedule_expressions():
     assert not schedule_due(Cron(0, 1, "?", "*", "MON-FRI", "*"), at)
     assert schedule_due(Cron("0/15", "*", "*", "*", "?", "*"), at)
     assert schedule_due(Rate(5, Rate.MINUTES), at)
+
+
+def test_a_stopped_dispatcher_leaves_no_receive_open_behind(aws_endpoint):
+    """Regression (flaky CI): a dispatcher killed mid long-poll left moto holding that receive, which
+    took up to 10 messages sent just after into flight for nobody; they stayed invisible for the
+    queue's visibility timeout. Stopping now waits for the poll to return."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import uuid
+
+    sqs = aws.client("sqs")
+    name = f"dispatch-probe-{uuid.uuid4().hex[:8]}"
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
+    probe = "tests.integration.dispatch_probe_app"
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.dispatcher", "--app", probe],
+                            env={**os.environ, "DISPATCH_PROBE_QUEUE": name, "PYTHONUNBUFFERED": "1"},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout.readline().startswith("dispatcher: polling")
+        time.sleep(0.3)  # inside a 1 s long poll
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)])
+        time.sleep(1.5)  # past any receive the dispatcher could have left open
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("10", "0")
+        assert proc.returncode == 0, proc.stdout.read()  # a clean stop, not a KeyboardInterrupt traceback
+    finally:
+        proc.kill()
+        sqs.delete_queue(QueueUrl=url)
