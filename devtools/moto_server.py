@@ -16,7 +16,16 @@
    same dict and applies the same limit (405,000 bytes, the same ItemSizeTooLarge) to the whole
    item once: the total is at least any partial sum, so it rejects exactly what moto rejected.
    Later updates of a stored item still go through moto's own check.
-3. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
+3. A transaction backs up the items it touches, not the whole table. moto's TransactWriteItems
+   deep-copies the entire table once per item of the transaction so it can roll back: O(table)
+   per write. With ~100,000 items (the benchmark's table after an import) a 3-item transaction
+   took longer than PynamoDB's read timeout, the client retried a transaction that then
+   committed, and the retry met its own write (PROGRAMME_CODE_TAKEN in `make bench`); it also
+   made conditional claims in imports unusable locally. `_transact_write_items` keeps a copy of
+   each touched item (or notes its absence), lets moto run the transaction with the table copy
+   turned into a reference, and on any failure puts exactly those items back, which is the
+   same outcome as restoring the table, because DynamoDB calls are serialised (1.).
+4. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
    exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
    instance ever created (seconds per call, growing through a test session).
    `GET /moto-api/lindung/sent.json` returns just those, from the same objects.
@@ -24,13 +33,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
+from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 import moto.server as moto_server
 from moto.dynamodb.exceptions import ItemSizeTooLarge
-from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import DynamoDBBackend, dynamo_type
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
@@ -54,6 +67,67 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     self.attrs = LimitedSizeDict()
     for key, value in values.items():
         dict.__setitem__(self.attrs, key, value)
+
+
+class _TablesByReference:
+    """Stands in for the `copy` module inside moto.dynamodb.models: a Table "copy" is the table
+    itself (the transaction's backup is kept per item instead); anything else is copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+_transact_write_items = DynamoDBBackend.transact_write_items
+_Touched = list[tuple[Table, DynamoType, DynamoType | None, Item | None]]
+
+
+def _touched(backend: DynamoDBBackend, transact_items: list[dict]) -> _Touched:
+    """(table, hash, range, copy of the stored item or None) for every item a transaction names."""
+    touched: _Touched = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table = backend.tables.get(op.get("TableName", ""))
+            if table is None:
+                continue  # moto answers ResourceNotFound before it writes anything
+            key = op.get("Item") if op_type == "Put" else op.get("Key")
+            if not key or table.hash_key_attr not in key:
+                continue  # refused by moto's own validation
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in (key or {}) else None
+            stored = table.get_item(hash_value, range_value) if range_value or not table.has_range_key else None
+            touched.append((table, hash_value, range_value, copy.deepcopy(stored)))
+    return touched
+
+
+def _restore(touched: _Touched) -> None:
+    for table, hash_value, range_value, stored in reversed(touched):
+        if range_value is None:
+            if stored is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = stored
+        elif stored is None:
+            table.items[hash_value].pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = stored
+
+
+def _transact_write_items_by_item(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    touched = _touched(self, transact_items)
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        _restore(touched)
+        raise
+
+
+def install() -> None:
+    """Apply the DynamoDB adjustments (1., 2., 3.) to this process's moto."""
+    DynamoHandler.call_action = _serialised
+    dynamo_type.Item.__init__ = _item_init
+    dynamodb_models.copy = _TablesByReference()
+    DynamoDBBackend.transact_write_items = _transact_write_items_by_item
 
 
 def sent() -> dict:
@@ -80,8 +154,7 @@ class _WithSentLog(moto_server.DomainDispatcherApplication):
 
 
 def main() -> None:
-    DynamoHandler.call_action = _serialised
-    dynamo_type.Item.__init__ = _item_init
+    install()
     moto_server.DomainDispatcherApplication = _WithSentLog
     moto_server.main()
 
