@@ -33,8 +33,9 @@ class Fault:
     passed: int = 0
 
 
-def _error_response(request, service: str, code: str, status: int, message: str) -> AWSResponse:
-    body, content_type = _error_body(service, code, message)
+def _error_response(request, service: str, code: str, status: int, message: str,
+                    extra: dict | None = None) -> AWSResponse:
+    body, content_type = _error_body(service, code, message, extra)
     return AWSResponse(request.url, status, {"Content-Type": content_type, "x-amzn-RequestId": "fault"}, _Raw(body))
 
 
@@ -49,10 +50,10 @@ def _answering(client, operation: str, answer: Callable) -> Iterator[None]:
         client.meta.events.unregister(event, answer)
 
 
-def _error_body(service: str, code: str, message: str) -> tuple[bytes, str]:
-    if service == "dynamodb":
-        return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}).encode(), \
-            "application/x-amz-json-1.0"
+def _error_body(service: str, code: str, message: str, extra: dict | None = None) -> tuple[bytes, str]:
+    if service == "dynamodb":  # `extra`: more error fields, e.g. a cancelled transaction's CancellationReasons
+        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message, **(extra or {})}
+        return json.dumps(body).encode(), "application/x-amz-json-1.0"
     # query-protocol services (SNS, SES, SQS's legacy errors)
     xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
            "<RequestId>fault</RequestId></ErrorResponse>")
@@ -61,7 +62,7 @@ def _error_body(service: str, code: str, message: str) -> tuple[bytes, str]:
 
 @contextlib.contextmanager
 def failing(client, operation: str, times: int, code: str = "ThrottlingException", status: int = 400,
-            message: str = "injected by tests/faults.py") -> Iterator[Fault]:
+            message: str = "injected by tests/faults.py", extra: dict | None = None) -> Iterator[Fault]:
     """The next `times` sends of `operation` on `client` fail with `code`; later ones go through."""
     fault = Fault(times)
     service = client.meta.service_model.endpoint_prefix
@@ -72,7 +73,7 @@ def failing(client, operation: str, times: int, code: str = "ThrottlingException
             return None
         fault.remaining -= 1
         fault.injected += 1
-        return _error_response(request, service, code, status, message)
+        return _error_response(request, service, code, status, message, extra)
 
     with _answering(client, operation, answer):
         yield fault

@@ -12,19 +12,18 @@ Uniqueness of a NIK per programme under batch writes. BatchWriteItem cannot be c
    and so is everything written with them (marker, enrolment, worker, audit key): a retried,
    redelivered or concurrently duplicated batch (the same file uploaded twice at once) overwrites
    the same items instead of creating a second enrolment;
-2. before writing, a chunk reads the NIK markers with BatchGetItem (consistent, 100 per call): a
-   marker of another enrolment means "already enrolled" (what `POST /enrolments` answers with 409);
-   a marker this very import wrote means a redelivery, and only the enrolments still missing are
-   written (an enrolment edited since is never overwritten);
-3. the free rows are written with BatchWriteItem (25 per call, unprocessed items retried with
-   backoff): marker, enrolment, worker details, audit event.
-Residual race: a *single* create of the same NIK that commits between a chunk's read (2) and its
-write (3), i.e. within about a second, would leave two enrolments (the single create's
-transaction is conditional, the batch write is not). Closing it needs a conditional write per
-row (TransactWriteItems with 100 conditional Puts would do it at one request per 100 rows in AWS;
-the local emulator copies the whole table once per transaction item, which makes that unusable
-at the seed's scale). Until then an officer enrolling a person at the very second an admin
-imports the same person is the one way to get a duplicate, and `GET /workers/{nik}` shows it.
+2. a chunk reads the NIK markers with BatchGetItem (consistent, 100 per call): a marker of another
+   enrolment means "already enrolled" (what `POST /enrolments` answers with 409); a marker this
+   very import wrote means a redelivery, and only the enrolments still missing are written (an
+   enrolment edited since is never overwritten);
+3. the free rows' markers are *claimed*: conditional Puts (`attribute_not_exists`) in
+   TransactWriteItems of 100 (`bulk.put_new`), the same condition the single create's
+   transaction carries, so whichever commits first owns the NIK. A single create or sync
+   operation that slipped in after the read (2) makes its row "already enrolled" here; it can
+   never leave two enrolments for one NIK;
+4. only rows whose marker this import holds are written, with BatchWriteItem (25 per call,
+   unprocessed items retried with backoff): enrolment, worker details, audit event. A crash
+   between 3 and 4 leaves markers of this import, which the redelivered chunk treats as in 2.
 Progress counters are added once per chunk (see store.imports). When the last one is in, the
 job is `done` and a `summary` message refreshes the programme's summary snapshot.
 """
@@ -240,25 +239,31 @@ def run_chunk(deps: Deps, job: ImportJobModel, n: int) -> None:
 
 
 def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[ValidRow]) -> tuple[int, int]:
-    """Pre-check the NIK markers, then batch-write the free rows. Returns (accepted, already)."""
+    """Read the NIK markers, claim the free ones, batch-write the rows this import holds.
+    Returns (accepted, already)."""
     r, pid = job.regency, job.programme_id
     eids = {row.nik: import_eid(r, pid, row.nik, programme["created_at"]) for row in rows}
     marker_key = {row.nik: (keys.unique_enrolment(r, pid, row.nik), "UNIQ") for row in rows}
+
+    def ours(marker: dict, row: ValidRow) -> bool:
+        return marker["eid"]["S"] == eids[row.nik] and marker.get("import_id", {}).get("S") == job.import_id
+
     existing = bulk.get_all(list(marker_key.values()))
-    free, ours = [], []
-    for row in rows:
-        found = existing.get(marker_key[row.nik])
-        if found is None:
-            free.append(row)
-        elif found["eid"]["S"] == eids[row.nik] and found.get("import_id", {}).get("S") == job.import_id:
-            ours.append(row)  # this import wrote it: SQS delivered the chunk again
-    to_write = list(free)
-    if ours:  # finish what the earlier delivery did not, never rewrite what it did (it may be edited since)
-        stored = bulk.get_all([(keys.enrolment(r, eids[row.nik]), "E") for row in ours])
-        to_write += [row for row in ours if (keys.enrolment(r, eids[row.nik]), "E") not in stored]
+    free = [row for row in rows if marker_key[row.nik] not in existing]
+    mine = [row for row in rows if marker_key[row.nik] in existing and ours(existing[marker_key[row.nik]], row)]
+    taken = bulk.put_new(EnrolmentUniqueModel(*marker_key[row.nik], eid=eids[row.nik], import_id=job.import_id)
+                         for row in free)
+    if taken:  # claimed since the read: by a create (already enrolled) or a twin delivery of this chunk
+        now_there = bulk.get_all(list(taken))
+        mine += [row for row in free if marker_key[row.nik] in taken and ours(now_there[marker_key[row.nik]], row)]
+    claimed = [row for row in free if marker_key[row.nik] not in taken]
+    to_write = list(claimed)
+    if mine:  # finish what the earlier delivery did not, never rewrite what it did (it may be edited since)
+        stored = bulk.get_all([(keys.enrolment(r, eids[row.nik]), "E") for row in mine])
+        to_write += [row for row in mine if (keys.enrolment(r, eids[row.nik]), "E") not in stored]
     now = deps.now_iso()
     bulk.put_all(_items(job, [_enrolment(job, programme, row, eids[row.nik], now) for row in to_write]))
-    accepted = len(free) + len(ours)
+    accepted = len(claimed) + len(mine)
     return accepted, len(rows) - accepted
 
 
@@ -277,11 +282,9 @@ _AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "catego
 
 
 def _items(job: ImportJobModel, enrolments: list[Enrolment]):
-    """NIK marker, enrolment, worker details and audit event per row. The audit key is fixed per import
-    (time of the upload + import id), so a redelivered chunk rewrites the same event."""
+    """Enrolment, worker details and audit event per row (the NIK marker is claimed before). The audit
+    key is fixed per import (time of the upload + import id), so a redelivered chunk rewrites the same event."""
     for e in enrolments:
-        yield EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ", eid=e.id,
-                                   import_id=job.import_id)
         yield enrolment_repo.to_model(e)
         yield enrolment_repo._worker_model(e)
         changes = {k: [None, getattr(e, k)] for k in _AUDITED if getattr(e, k) not in (None, [])}

@@ -1,4 +1,5 @@
-"""Bulk primitives for imports: BatchGetItem and BatchWriteItem with retries and backoff.
+"""Bulk primitives for imports: BatchGetItem, BatchWriteItem, and conditional puts in
+transactions of 100 (for the items whose key must be claimed), with retries and backoff.
 
 Items are PynamoDB models serialised to DynamoDB JSON, sent with the plain boto3 client so the
 batching, retry and backoff are visible here (and countable by the benchmarks). BatchWriteItem
@@ -18,6 +19,7 @@ from chalicelib import aws, config
 
 WRITE_BATCH = 25
 GET_BATCH = 100
+CLAIM_BATCH = 100  # TransactWriteItems' limit
 WRITERS = 8  # BatchWriteItem calls in flight at once (boto3 clients are thread-safe)
 _ATTEMPTS = 8
 
@@ -52,6 +54,39 @@ def _write(client, table: str, batch: list[dict]) -> int:
             return len(batch)
         _pause(attempt)
     raise RuntimeError(f"BatchWriteItem left {len(pending)} items unprocessed after {_ATTEMPTS} attempts")
+
+
+def put_new(models: Iterable[Model]) -> set[tuple[str, str]]:
+    """Put each item only if its key is free: TransactWriteItems of up to 100 Puts, each with
+    `attribute_not_exists(pk)`. Returns the (pk, sk) keys found taken; those items are not written.
+
+    A transaction writes all or nothing: when some keys are taken it is cancelled with a reason
+    per item, the taken ones are dropped and the rest sent again. Conflicts with another
+    transaction on the same item are retried with backoff.
+    """
+    client, table = aws.client("dynamodb"), config.main_table()
+    items = [model.serialize() for model in models]
+    taken: set[tuple[str, str]] = set()
+    for start in range(0, len(items), CLAIM_BATCH):
+        pending, attempt = items[start:start + CLAIM_BATCH], 0
+        while pending:
+            try:
+                client.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+                    for item in pending])
+                break
+            except client.exceptions.TransactionCanceledException as exc:
+                codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                lost = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+                if lost:  # progress: drop what is taken, send the rest straight away
+                    taken |= {_key(pending[i]) for i in lost}
+                    pending = [item for i, item in enumerate(pending) if i not in lost]
+                    continue
+                if attempt + 1 >= _ATTEMPTS:
+                    raise
+                _pause(attempt)  # TransactionConflict / throttling of an item
+                attempt += 1
+    return taken
 
 
 def get_all(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict]:

@@ -1,8 +1,9 @@
 """DynamoDB throttling during a roster import, injected at botocore's wire (tests/faults.py):
 BatchWriteItem calls that fail with ProvisionedThroughputExceededException (botocore retries
 them), BatchWriteItem calls that succeed only in part and hand the rest back as UnprocessedItems
-(chalicelib/store/bulk.py retries those with backoff), and throttled BatchGetItem reads of the
-NIK markers. The final counts are exact; nothing is lost and nothing is written twice."""
+(chalicelib/store/bulk.py retries those with backoff), throttled BatchGetItem reads of the
+NIK markers, and marker claims (TransactWriteItems) throttled or cancelled by a conflicting
+transaction (retried with backoff). The final counts are exact; nothing is lost and nothing is written twice."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tests.figures import record
 from tests.integration.helpers import new_programme
 from tests.integration.test_imports import _all_enrolments, _csv, _import, _people, dispatcher  # noqa: F401
 
-ROWS = 120  # x 4 items (marker, enrolment, worker, audit) = 480 puts = 20 BatchWriteItem calls of 25
+ROWS = 120  # 2 marker claims (100 + 19) + 3 items (enrolment, worker, audit) x 119 = 15 BatchWriteItem calls
+CONFLICT = {"CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "injected"}]}
 
 
 def test_throttled_and_partial_batch_writes_during_an_import_lose_nothing_and_double_nothing(
@@ -25,9 +27,13 @@ def test_throttled_and_partial_batch_writes_during_an_import_lose_nothing_and_do
     ddb = aws.client("dynamodb")
     with failing(ddb, "BatchWriteItem", times=3, code="ProvisionedThroughputExceededException") as throttled_writes, \
             failing(ddb, "BatchGetItem", times=2, code="ProvisionedThroughputExceededException") as throttled_reads, \
+            failing(ddb, "TransactWriteItems", times=1, code="ThrottlingException") as throttled_claims, \
+            failing(ddb, "TransactWriteItems", times=2, code="TransactionCanceledException",
+                    extra=CONFLICT) as conflicting_claims, \
             partial_batch_writes(ddb, keep=10, times=8) as partial:
         job = _import(api, admin, dispatcher, pid, _csv(people))
     assert (throttled_writes.injected, throttled_reads.injected) == (3, 2)
+    assert (throttled_claims.injected, conflicting_claims.injected) == (1, 2)
     assert partial.calls == 8 and partial.returned_unprocessed >= 15, "8 calls each did only their first 10 puts"
     assert job["status"] == "done", job
     assert (job["total"], job["processed"], job["accepted"], job["rejected"], job["already_enrolled"]) == \
@@ -48,6 +54,7 @@ def test_throttled_and_partial_batch_writes_during_an_import_lose_nothing_and_do
     assert len(_all_enrolments(api, admin, pid)) == ROWS - 1
     record("dynamodb_throttle_during_import", {
         "rows": ROWS, "throttled_batch_writes": throttled_writes.injected,
-        "throttled_batch_gets": throttled_reads.injected, "partial_batch_writes": partial.calls,
+        "throttled_batch_gets": throttled_reads.injected, "throttled_claims": throttled_claims.injected,
+        "conflicting_claims": conflicting_claims.injected, "partial_batch_writes": partial.calls,
         "items_handed_back_unprocessed": partial.returned_unprocessed, "accepted": job["accepted"],
         "rejected": job["rejected"], "lost": 0, "duplicates": 0})

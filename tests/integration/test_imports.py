@@ -126,6 +126,36 @@ def test_chunk_delivered_again_counts_once_and_writes_nothing(api, admin, dispat
     assert len(_all_enrolments(api, admin, pid)) == 12
 
 
+def test_a_create_between_the_marker_read_and_the_write_keeps_its_nik(api, admin, dispatcher, monkeypatch):
+    """Regression: a single create (or sync operation) committing after a chunk read the NIK markers
+    and before it wrote them was overwritten, leaving two enrolments for one NIK. Markers are now
+    claimed with conditions: the create keeps the NIK, the import reports the row as enrolled."""
+    from chalicelib.store import bulk, keys
+
+    pid = new_programme(api, admin)["id"]
+    people = _people(6)
+    racer = people[2]
+    marker = (keys.unique_enrolment("16.03", pid, racer["nik"]), "UNIQ")
+    read, created = bulk.get_all, []
+
+    def read_then_someone_enrols(wanted):
+        found = read(wanted)
+        if marker in wanted and not created:  # the officer's create lands right after the chunk's read
+            created.append(api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, racer))
+        return found
+
+    monkeypatch.setattr(bulk, "get_all", read_then_someone_enrols)
+    job = _import(api, admin, dispatcher, pid, _csv(people))
+    assert created and created[0].status_code == 201
+    assert (job["status"], job["accepted"], job["already_enrolled"]) == ("done", 5, 1)
+    enrolled = _all_enrolments(api, admin, pid)
+    assert sorted(e["nik"] for e in enrolled) == sorted(p["nik"] for p in people)
+    worker = api.call("GET", f"/v1/workers/{racer['nik']}", admin).data
+    assert [e["id"] for e in worker["enrolments"]] == [created[0].data["id"]]
+    dup = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, people[0])
+    assert dup.status_code == 409 and dup.data["error"]["existing_id"] in {e["id"] for e in enrolled}
+
+
 def test_an_import_whose_message_ends_in_the_dlq_is_failed_as_stalled(api, admin, dispatcher):
     from datetime import timedelta
 
