@@ -8,7 +8,7 @@ from chalice import Chalice, CORSConfig, Cron, Rate
 
 from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
-from chalicelib.api import schemas as s
+from chalicelib.api import schemas as s  # executed on first use (chalicelib/api/__init__.py)
 from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
 from chalicelib.services import (
@@ -47,7 +47,7 @@ def contract_error_shape(event, get_response):
 
 
 # ---------- public ----------
-@api.route("/v1/health", "GET", summary="Liveness", returns=s.HealthOut, roles=None, tags=("meta",))
+@api.route("/v1/health", "GET", summary="Liveness", returns="HealthOut", roles=None, tags=("meta",))
 def health(call: Call):
     return {"status": "ok", "stage": config.stage(), "version": VERSION}
 
@@ -59,38 +59,38 @@ def openapi(call: Call):
 
 # ---------- reference and identity ----------
 @api.route("/v1/regions", "GET", summary="Kecamatan of a regency, or villages of a kecamatan",
-           query=s.RegionQuery, returns=s.RegionList, tags=("reference",))
+           query="RegionQuery", returns="RegionList", tags=("reference",))
 def list_regions(call: Call):
     return s.RegionList.model_validate(reference.list_regions(call.query.parent, call.query.limit, call.query.cursor))
 
 
-@api.route("/v1/me", "GET", summary="The caller's role and villages", returns=s.MeOut, tags=("auth",))
+@api.route("/v1/me", "GET", summary="The caller's role and villages", returns="MeOut", tags=("auth",))
 def me(call: Call):
     u = call.user
     return s.MeOut(sub=u.sub, role=u.role, regency=u.regency, villages=sorted(u.villages), name=u.name)
 
 
 # ---------- programmes ----------
-@api.route("/v1/programmes", "POST", summary="Create a programme", body=s.ProgrammeIn,
-           returns=s.ProgrammeOut, status=201, roles=auth.ADMINS, errors=(409,), tags=("programmes",))
+@api.route("/v1/programmes", "POST", summary="Create a programme", body="ProgrammeIn",
+           returns="ProgrammeOut", status=201, roles=auth.ADMINS, errors=(409,), tags=("programmes",))
 def create_programme(call: Call):
     return s.ProgrammeOut.model_validate(programmes.create(deps.default(), call.user, call.body))
 
 
-@api.route("/v1/programmes", "GET", summary="Programmes of the caller's regency", query=s.PageQuery,
-           returns=s.ProgrammeList, tags=("programmes",))
+@api.route("/v1/programmes", "GET", summary="Programmes of the caller's regency", query="PageQuery",
+           returns="ProgrammeList", tags=("programmes",))
 def list_programmes(call: Call):
     return s.ProgrammeList.model_validate(programmes.list_page(call.user, call.query.limit, call.query.cursor))
 
 
-@api.route("/v1/programmes/{pid}", "GET", summary="One programme", returns=s.ProgrammeOut, errors=(404,),
+@api.route("/v1/programmes/{pid}", "GET", summary="One programme", returns="ProgrammeOut", errors=(404,),
            tags=("programmes",))
 def get_programme(call: Call, pid: str):
     return s.ProgrammeOut.model_validate(programmes.get(call.user, pid))
 
 
 @api.route("/v1/programmes/{pid}", "PATCH", summary="Change a programme (If-Match optional)",
-           body=s.ProgrammePatch, returns=s.ProgrammeOut, roles=auth.ADMINS, errors=(404, 409),
+           body="ProgrammePatch", returns="ProgrammeOut", roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def patch_programme(call: Call, pid: str):
     if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
@@ -98,20 +98,20 @@ def patch_programme(call: Call, pid: str):
 
 
 # ---------- enrolments ----------
-@api.route("/v1/programmes/{pid}/enrolments", "POST", summary="Enrol a worker", body=s.EnrolmentIn,
-           returns=s.EnrolmentOut, status=201, roles=auth.WRITERS, errors=(404, 409), tags=("enrolments",))
+@api.route("/v1/programmes/{pid}/enrolments", "POST", summary="Enrol a worker", body="EnrolmentIn",
+           returns="EnrolmentOut", status=201, roles=auth.WRITERS, errors=(404, 409), tags=("enrolments",))
 def create_enrolment(call: Call, pid: str):
     enrolment = enrolments.enrol(deps.default(), call.user, pid, call.body)
     return Reply(s.EnrolmentOut.model_validate(enrolment), headers={"ETag": str(enrolment.version)})
 
 
 @api.route("/v1/programmes/{pid}/enrolments", "GET", summary="Enrolments of a programme, filtered",
-           query=s.EnrolmentQuery, returns=s.EnrolmentList, errors=(404,), tags=("enrolments",))
+           query="EnrolmentQuery", returns="EnrolmentList", errors=(404,), tags=("enrolments",))
 def list_enrolments(call: Call, pid: str):
     return s.EnrolmentList.model_validate(enrolments.list_page(call.user, pid, call.query))
 
 
-@api.route("/v1/enrolments/{eid}", "GET", summary="One enrolment", returns=s.EnrolmentOut, errors=(404,),
+@api.route("/v1/enrolments/{eid}", "GET", summary="One enrolment", returns="EnrolmentOut", errors=(404,),
            tags=("enrolments",))
 def get_enrolment(call: Call, eid: str):
     enrolment = enrolments.get(call.user, eid)
@@ -119,7 +119,7 @@ def get_enrolment(call: Call, eid: str):
 
 
 @api.route("/v1/enrolments/{eid}", "PATCH", summary="Correct an enrolment (If-Match: <version> required)",
-           body=s.EnrolmentPatch, returns=s.EnrolmentOut, roles=auth.WRITERS, errors=(404, 409),
+           body="EnrolmentPatch", returns="EnrolmentOut", roles=auth.WRITERS, errors=(404, 409),
            tags=("enrolments",))
 def patch_enrolment(call: Call, eid: str):
     if_match = enrolments.parse_if_match(call.header("If-Match"), required=True)
@@ -136,12 +136,12 @@ def delete_enrolment(call: Call, eid: str):
 
 
 @api.route("/v1/enrolments/{eid}/audit", "GET", summary="Who changed what, newest first",
-           query=s.PageQuery, returns=s.AuditList, errors=(404,), tags=("enrolments",))
+           query="PageQuery", returns="AuditList", errors=(404,), tags=("enrolments",))
 def enrolment_audit(call: Call, eid: str):
     return s.AuditList.model_validate(enrolments.audit_page(call.user, eid, call.query.limit, call.query.cursor))
 
 
-@api.route("/v1/workers/{nik}", "GET", summary="A worker with all enrolments", returns=s.WorkerOut,
+@api.route("/v1/workers/{nik}", "GET", summary="A worker with all enrolments", returns="WorkerOut",
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
     return s.WorkerOut.model_validate(enrolments.worker(call.user, nik))
@@ -150,7 +150,7 @@ def get_worker(call: Call, nik: str):
 # ---------- local stage only: the web admin's files and a login form for `make token` ----------
 if local_stage.is_local():
     @api.route("/v1/local/login", "POST", summary="Local stage only: mint a token (make token as JSON)",
-               body=s.LocalLoginIn, returns=s.LocalLoginOut, roles=None, tags=("auth",))
+               body="LocalLoginIn", returns="LocalLoginOut", roles=None, tags=("auth",))
     def local_login(call: Call):
         return s.LocalLoginOut.model_validate(local_stage.login(call.body.role, call.body.villages))
 
@@ -173,14 +173,14 @@ if local_stage.is_local():
 
 # ---------- documents ----------
 @api.route("/v1/enrolments/{eid}/documents", "POST", summary="Presigned upload for a KTP photo or consent form",
-           body=s.DocumentUploadIn, returns=s.DocumentUploadOut, status=201, roles=auth.WRITERS,
+           body="DocumentUploadIn", returns="DocumentUploadOut", status=201, roles=auth.WRITERS,
            errors=(404,), tags=("documents",))
 def request_document_upload(call: Call, eid: str):
     return s.DocumentUploadOut.model_validate(documents.request_upload(deps.default(), call.user, eid, call.body))
 
 
 @api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
-           body=s.DocumentConfirmIn, returns=s.DocumentOut, roles=auth.WRITERS, errors=(404, 409),
+           body="DocumentConfirmIn", returns="DocumentOut", roles=auth.WRITERS, errors=(404, 409),
            tags=("documents",))
 def confirm_document(call: Call, eid: str, kind: str):
     doc = documents.confirm(deps.default(), call.user, eid, kind, call.body)
@@ -188,26 +188,26 @@ def confirm_document(call: Call, eid: str, kind: str):
 
 
 @api.route("/v1/enrolments/{eid}/documents/{kind}", "GET", summary="Presigned download of a document",
-           returns=s.DocumentOut, roles=auth.WRITERS, errors=(404,), tags=("documents",))
+           returns="DocumentOut", roles=auth.WRITERS, errors=(404,), tags=("documents",))
 def get_document(call: Call, eid: str, kind: str):
     return s.DocumentOut.model_validate(documents.download(call.user, eid, kind))
 
 
 # ---------- field officers: assignments and offline sync ----------
 @api.route("/v1/officers/{sub}/villages", "GET", summary="An officer's assigned villages",
-           returns=s.OfficerVillagesOut, roles=auth.ADMINS, tags=("officers",))
+           returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
 def get_officer_villages(call: Call, sub: str):
     return s.OfficerVillagesOut.model_validate(officers.get(call.user, sub))
 
 
 @api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
-           body=s.OfficerVillagesIn, returns=s.OfficerVillagesOut, roles=auth.ADMINS, tags=("officers",))
+           body="OfficerVillagesIn", returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
 def put_officer_villages(call: Call, sub: str):
     return s.OfficerVillagesOut.model_validate(officers.assign(deps.default(), call.user, sub, call.body))
 
 
 @api.route("/v1/sync", "POST", summary="Apply a batch of queued operations (idempotent per op_id)",
-           body=s.SyncIn, returns=s.SyncOut, roles=auth.WRITERS, tags=("sync",))
+           body="SyncIn", returns="SyncOut", roles=auth.WRITERS, tags=("sync",))
 def sync_push(call: Call):
     context = app.lambda_context
     time_left = getattr(context, "get_remaining_time_in_millis", None)
@@ -215,21 +215,21 @@ def sync_push(call: Call):
 
 
 @api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
-           query=s.SyncQuery, returns=s.ChangesOut, errors=(403,), tags=("sync",))
+           query="SyncQuery", returns="ChangesOut", errors=(403,), tags=("sync",))
 def sync_pull(call: Call):
     return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))
 
 
 # ---------- reminders (issue 4) ----------
 @api.route("/v1/programmes/{pid}/reminder-rules", "GET", summary="Reminder rules of a programme (defaults if unset)",
-           returns=s.ReminderRulesOut, errors=(404,), tags=("reminders",))
+           returns="ReminderRulesOut", errors=(404,), tags=("reminders",))
 def get_reminder_rules(call: Call, pid: str):
     return s.ReminderRulesOut.model_validate(reminders.get_rules(call.user, pid))
 
 
 @api.route("/v1/programmes/{pid}/reminder-rules", "PUT",
            summary="Replace reminder rules: offsets, channels, audience, quiet hours, templates (If-Match optional)",
-           body=s.ReminderRulesIn, returns=s.ReminderRulesOut, roles=auth.ADMINS, errors=(404, 409),
+           body="ReminderRulesIn", returns="ReminderRulesOut", roles=auth.ADMINS, errors=(404, 409),
            tags=("reminders",))
 def put_reminder_rules(call: Call, pid: str):
     if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
@@ -238,14 +238,14 @@ def put_reminder_rules(call: Call, pid: str):
 
 @api.route("/v1/programmes/{pid}/reminder-rules/preview", "POST",
            summary="Render the SMS, WhatsApp and digest texts for one enrolment or a sample worker",
-           body=s.ReminderPreviewIn, returns=s.ReminderPreviewOut, errors=(404,), tags=("reminders",))
+           body="ReminderPreviewIn", returns="ReminderPreviewOut", errors=(404,), tags=("reminders",))
 def preview_reminder(call: Call, pid: str):
     return s.ReminderPreviewOut.model_validate(reminders.preview(deps.default(), call.user, pid, call.body))
 
 
 @api.route("/v1/reminders/run", "POST",
            summary="Run the reminder sweep now (dry_run: what would be sent, per channel, and its cost)",
-           body=s.ReminderRunIn, returns=s.ReminderRunOut, roles=auth.ADMINS, tags=("reminders",))
+           body="ReminderRunIn", returns="ReminderRunOut", roles=auth.ADMINS, tags=("reminders",))
 def run_reminders(call: Call):
     b = call.body
     return s.ReminderRunOut.model_validate(reminders.run(deps.default(), call.user.regency, b.as_of,
@@ -253,20 +253,20 @@ def run_reminders(call: Call):
 
 
 @api.route("/v1/reminders/runs/{run_id}", "GET", summary="Progress of a reminder run: sent, skipped, failed",
-           returns=s.ReminderRunOut, roles=auth.ADMINS, errors=(404,), tags=("reminders",))
+           returns="ReminderRunOut", roles=auth.ADMINS, errors=(404,), tags=("reminders",))
 def get_reminder_run(call: Call, run_id: str):
     return s.ReminderRunOut.model_validate(reminders.get_run(call.user, run_id))
 
 
 @api.route("/v1/enrolments/{eid}/reminders", "GET", summary="Reminders sent (or tried) for an enrolment",
-           query=s.PageQuery, returns=s.ReminderList, errors=(404,), tags=("reminders",))
+           query="PageQuery", returns="ReminderList", errors=(404,), tags=("reminders",))
 def enrolment_reminders(call: Call, eid: str):
     return s.ReminderList.model_validate(reminders.history(call.user, eid, call.query.limit, call.query.cursor))
 
 
 @api.route("/v1/programmes/{pid}/renew", "POST",
            summary="Create the next period's programme once and carry live enrolments over in the background",
-           body=s.RenewIn, returns=s.RenewalOut, status=202, roles=auth.ADMINS, errors=(404, 409),
+           body="RenewIn", returns="RenewalOut", status=202, roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def renew_programme(call: Call, pid: str):
     renewal, created = lifecycle.renew(deps.default(), call.user, pid, call.body)
@@ -274,7 +274,7 @@ def renew_programme(call: Call, pid: str):
 
 
 @api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
-           returns=s.RenewalList, errors=(404,), tags=("programmes",))
+           returns="RenewalList", errors=(404,), tags=("programmes",))
 def list_renewals(call: Call, pid: str):
     return s.RenewalList.model_validate(lifecycle.renewals(call.user, pid))
 
@@ -304,9 +304,9 @@ def lifecycle_worker(event):
 # ---------- imports, exports, summary (admins import; viewers may read summary and export) ----------
 @api.route("/v1/programmes/{pid}/imports", "POST",
            summary="Import a roster: CSV/XLSX in the body (up to 5 MB), or JSON {s3_key} of an upload",
-           body=s.ImportFromUpload, query=s.ImportQuery,
+           body="ImportFromUpload", query="ImportQuery",
            content_types=["application/json", *imports.CONTENT_TYPES],
-           returns=s.ImportAccepted, status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+           returns="ImportAccepted", status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def start_import(call: Call, pid: str):
     if call.body is not None:
         return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename)
@@ -315,28 +315,28 @@ def start_import(call: Call, pid: str):
 
 
 @api.route("/v1/programmes/{pid}/imports/upload-url", "POST",
-           summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body=s.UploadUrlIn,
-           returns=s.UploadUrlOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+           summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body="UploadUrlIn",
+           returns="UploadUrlOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def import_upload_url(call: Call, pid: str):
     return imports.upload_url(deps.default(), call.user, pid, call.body)
 
 
 @api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
-           returns=s.ImportOut, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+           returns="ImportOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def get_import(call: Call, import_id: str):
     return s.ImportOut.model_validate(imports.progress(deps.default(), call.user, import_id))
 
 
 @api.route("/v1/programmes/{pid}/export", "GET",
            summary="Roster for BPJS bulk BPU registration (CSV/XLSX file, or a presigned link when large)",
-           query=s.ExportQuery, returns=s.ExportLink, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           query="ExportQuery", returns="ExportLink", roles=auth.ADMINS | {"viewer"}, errors=(404,),
            tags=("imports",))
 def export_roster(call: Call, pid: str):
     return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
 
 
 @api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
-           query=s.SummaryQuery, returns=s.SummaryOut, roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(404,),
            tags=("programmes",))
 def programme_summary(call: Call, pid: str):
     return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))

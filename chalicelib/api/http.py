@@ -23,16 +23,21 @@ import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import auth
+from chalicelib.api import schemas
 from chalicelib.domain.errors import DomainError, Invalid, Malformed
 from chalicelib.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    Schema = type[BaseModel] | str  # a model, or its name in chalicelib.api.schemas
 
 JSON = "application/json"
 GZIP_MIN_BYTES = 1024
@@ -67,14 +72,22 @@ class Operation:
     method: str
     name: str
     summary: str
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    returns: type[BaseModel] | None
+    body: Schema | None
+    query: Schema | None
+    returns: Schema | None
     status: int
     roles: frozenset[str] | None
     content_types: list[str]
     errors: tuple[int, ...]
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def model(self, which: str) -> type[BaseModel] | None:
+        """The body/query/returns model, loading chalicelib.api.schemas on first use."""
+        return model(getattr(self, which))
+
+
+def model(ref: Schema | None) -> type[BaseModel] | None:
+    return getattr(schemas, ref) if isinstance(ref, str) else ref
 
 
 @dataclass
@@ -196,17 +209,21 @@ def is_json(request: Request) -> bool:
     return (request.headers.get("content-type") or JSON).split(";")[0].strip().lower() == JSON
 
 
-def validate(model: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED") -> Any:
+def validate(schema: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED") -> Any:
+    from pydantic import ValidationError
+
     if not isinstance(data, dict):
         raise Malformed("BODY_MALFORMED", "Badan permintaan harus objek JSON")
     try:
-        return model.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as exc:
         raise Invalid(code, "Data tidak valid, periksa kolom yang ditandai", validation_fields(exc)) from None
 
 
 def dump(value: Any) -> Any:
     """Compact JSON (no nulls, which matters on 2G), except the contract's explicit null cursor."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         data = value.model_dump(mode="json", exclude_none=True)
         if "next_cursor" in type(value).model_fields:
@@ -221,12 +238,13 @@ class Router:
         self.scope = scope or (lambda user: user)
         self.operations: list[Operation] = []
 
-    def route(self, path: str, method: str, *, summary: str, body: type[BaseModel] | None = None,
-              query: type[BaseModel] | None = None, returns: type[BaseModel] | None = None,
+    def route(self, path: str, method: str, *, summary: str, body: Schema | None = None,
+              query: Schema | None = None, returns: Schema | None = None,
               status: int = 200, roles: frozenset[str] | None = auth.READERS,
               content_types: list[str] | None = None, errors: tuple[int, ...] = (),
               tags: tuple[str, ...] = ()) -> Callable:
-        """Register a route. roles=None makes it public (health, openapi)."""
+        """Register a route. roles=None makes it public (health, openapi). Schemas may be given by
+        name (see chalicelib/api/__init__.py): they are resolved at the first request."""
 
         def decorator(fn: Callable) -> Callable:
             op = Operation(path, method, fn.__name__, summary, body, query, returns, status, roles,
@@ -259,8 +277,8 @@ class Router:
                 user = self.scope(auth.verify(request.headers.get("authorization")))
                 auth.require(user, op.roles)
                 logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
-            body = validate(op.body, parse_json(request.raw_body)) if op.body and is_json(request) else None
-            query = validate(op.query, dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
+            body = validate(op.model("body"), parse_json(request.raw_body)) if op.body and is_json(request) else None
+            query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             result = fn(Call(user, body, query, request), **params)
         except DomainError as exc:
             metrics.add_metric(name="ClientErrors", unit="Count", value=1)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
-
+from chalicelib.api import schemas
 from chalicelib.api.http import JSON, Operation
-from chalicelib.api.schemas import ErrorOut
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _ERROR_TEXT = {
     400: "Malformed request", 401: "Missing or invalid token", 403: "Role or village not allowed",
@@ -19,10 +19,13 @@ _ERROR_TEXT = {
 
 
 def document(operations: list[Operation], version: str) -> dict[str, Any]:
-    models: set[type[BaseModel]] = {ErrorOut}
+    from pydantic.json_schema import models_json_schema
+
+    models: set[type[BaseModel]] = {schemas.ErrorOut}
     for op in operations:
-        models.update(m for m in (op.body, op.returns) if m is not None)
-    keyed = sorted(((m, "validation" if m in {op.body for op in operations} else "serialization")
+        models.update(m for m in (op.model("body"), op.model("returns")) if m is not None)
+    bodies = {op.model("body") for op in operations}
+    keyed = sorted(((m, "validation" if m in bodies else "serialization")
                     for m in models), key=lambda pair: pair[0].__name__)
     refs, schema = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     components = schema.get("$defs", {})
@@ -51,15 +54,16 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     doc: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": list(op.tags)}
     params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
               for p in re.findall(r"{(\w+)}", op.path)]
-    if op.query is not None:
-        for name, info in op.query.model_fields.items():
-            prop = op.query.model_json_schema()["properties"][name]
+    query = op.model("query")
+    if query is not None:
+        for name, info in query.model_fields.items():
+            prop = query.model_json_schema()["properties"][name]
             params.append({"name": name, "in": "query", "required": info.is_required(), "schema": prop})
     if params:
         doc["parameters"] = params
     content: dict[str, Any] = {}
     if op.body is not None:
-        content[JSON] = {"schema": _ref(refs, op.body, "validation")}
+        content[JSON] = {"schema": _ref(refs, op.model("body"), "validation")}
     for ct in op.content_types:  # files (text/csv, XLSX) next to or instead of JSON
         if ct != JSON:
             content[ct] = {"schema": {"type": "string", "format": "binary"}}
@@ -67,7 +71,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         doc["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "OK"}
     if op.returns is not None:
-        ok["content"] = {"application/json": {"schema": _ref(refs, op.returns, "serialization")}}
+        ok["content"] = {"application/json": {"schema": _ref(refs, op.model("returns"), "serialization")}}
     doc["responses"] = {str(op.status): ok}
     error_codes = set(op.errors) | {500}
     if op.roles is not None:
@@ -77,7 +81,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         error_codes |= {400, 415, 422}
     if op.query is not None:
         error_codes |= {400, 422}
-    error_schema = _ref(refs, ErrorOut, "serialization")
+    error_schema = _ref(refs, schemas.ErrorOut, "serialization")
     for code in sorted(error_codes):
         doc["responses"][str(code)] = {"description": _ERROR_TEXT.get(code, "Server error"),
                                        "content": {"application/json": {"schema": error_schema}}}

@@ -11,8 +11,7 @@ from dataclasses import replace as evolve
 
 from pynamodb.models import Model
 
-from chalicelib.api import cursors
-from chalicelib.api.schemas import EnrolmentIn, EnrolmentPatch, EnrolmentQuery
+from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import (
@@ -57,7 +56,7 @@ def _audit(deps: Deps, user: User, eid: str, action: str, at: str, changes: dict
     return AuditEntry(user.regency, "enrolment", eid, action, user.sub, user.role, at, deps.new_id(), changes)
 
 
-def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn, eid: str | None = None,
+def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str | None = None,
           receipt: Receipt = None) -> Enrolment:
     """`eid` lets an offline device name the record it creates, so it can queue edits to it."""
     programme = programmes.get(user, pid)
@@ -104,7 +103,7 @@ def parse_if_match(value: str | None, required: bool) -> int | None:
         raise Invalid("IF_MATCH_INVALID", "If-Match harus nomor versi", {"If-Match": "harus angka"}) from None
 
 
-def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int,
+def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_match: int,
           receipt: Receipt = None) -> Enrolment:
     current = get(user, eid)
     if current.version != if_match:
@@ -157,7 +156,7 @@ def attach_document(deps: Deps, user: User, eid: str, kind: str, meta: dict, att
     raise AssertionError("unreachable")
 
 
-def list_page(user: User, pid: str, query: EnrolmentQuery) -> dict:
+def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
     programmes.get(user, pid)
     filters = {"village_code": query.village_code, "district_code": query.district_code,
                "category": query.category, "status": query.status}
@@ -179,7 +178,7 @@ def list_page(user: User, pid: str, query: EnrolmentQuery) -> dict:
     return {"items": items, "next_cursor": cursors.encode(next_state, scope)}
 
 
-def _villages_to_walk(user: User, query: EnrolmentQuery) -> list[str | None]:
+def _villages_to_walk(user: User, query: schemas.EnrolmentQuery) -> list[str | None]:
     """[None] means one query over the whole programme; officers walk their villages in order."""
     if user.role != "officer":
         return [query.village_code]

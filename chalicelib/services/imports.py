@@ -38,7 +38,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from chalicelib import aws
-from chalicelib.api.schemas import UploadUrlIn
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import roster
 from chalicelib.domain.clock import today_wib
@@ -86,7 +86,7 @@ def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_t
     return _start(deps, user, pid, import_id, key, filename)
 
 
-def upload_url(deps: Deps, user: User, pid: str, data: UploadUrlIn) -> dict:
+def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> dict:
     programmes.get(user, pid)
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in data.filename)[-100:]
     key = f"uploads/{user.regency}/{pid}/{deps.new_id()}/{safe}"

@@ -15,7 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws, config
-from chalicelib.api.schemas import RenewIn
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
@@ -102,7 +102,7 @@ def _renewal_out(r: RenewalModel, programme: dict) -> dict:
             "pages": int(r.pages), "created_at": r.created_at, "updated_at": r.updated_at}
 
 
-def renew(deps: Deps, user: User, pid: str, body: RenewIn) -> tuple[dict, bool]:
+def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict, bool]:
     """Create the next period's programme once and queue the carry-over; (renewal, created?)."""
     old = programmes.get(user, pid)
     if body.coverage_start.isoformat() <= old["coverage_end"]:
@@ -150,7 +150,7 @@ def renew(deps: Deps, user: User, pid: str, body: RenewIn) -> tuple[dict, bool]:
     return _renewal_out(renewal, new), True
 
 
-def _next_name(name: str, body: RenewIn) -> str:
+def _next_name(name: str, body: schemas.RenewIn) -> str:
     return f"{name} (perpanjangan {body.coverage_start:%m/%Y}-{body.coverage_end:%m/%Y})"[:200]
 
 

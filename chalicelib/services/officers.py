@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.api.schemas import OfficerVillagesIn
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Invalid
 from chalicelib.services.deps import Deps
@@ -41,7 +41,7 @@ def get(user: User, sub: str) -> dict:
             "version": int(stored.version), "updated_at": stored.updated_at, "updated_by": stored.updated_by}
 
 
-def assign(deps: Deps, user: User, sub: str, data: OfficerVillagesIn) -> dict:
+def assign(deps: Deps, user: User, sub: str, data: schemas.OfficerVillagesIn) -> dict:
     villages = sorted(set(data.villages))
     unknown = [v for v in villages if not v.startswith(user.regency + ".") or not regions.village_exists(v)]
     if unknown:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import cursors
-from chalicelib.api.schemas import ProgrammeIn, ProgrammePatch
+from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.domain.programme import target_keys
@@ -19,7 +18,7 @@ def _audit(deps: Deps, user: User, pid: str, action: str, now: str, changes: dic
     return AuditEntry(user.regency, "programme", pid, action, user.sub, user.role, now, deps.new_id(), changes)
 
 
-def create(deps: Deps, user: User, data: ProgrammeIn) -> dict:
+def create(deps: Deps, user: User, data: schemas.ProgrammeIn) -> dict:
     now = deps.now_iso()
     values = data.model_dump(mode="json")
     programme = {**values, "id": deps.new_id(), "regency": user.regency, "version": 1, "created_at": now,
@@ -42,7 +41,7 @@ def list_page(user: User, limit: int, cursor: str | None) -> dict:
     return {"items": [repo.to_dict(m) for m in items], "next_cursor": cursors.encode(last, scope)}
 
 
-def patch(deps: Deps, user: User, pid: str, data: ProgrammePatch, if_match: int | None) -> dict:
+def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_match: int | None) -> dict:
     current = get(user, pid)
     changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
     nulls = sorted(k for k, v in changes.items() if v is None and k not in {"funder", "legal_basis"})

@@ -18,8 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib import aws, config, notify
-from chalicelib.api import cursors
-from chalicelib.api.schemas import ReminderPreviewIn, ReminderRulesIn
+from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain import reminders as dr
 from chalicelib.domain.clock import iso, today_wib
@@ -44,7 +43,7 @@ ALL_VILLAGES = "ALL"
 # ---------- rules as data ----------
 def ruleset(doc: dict | None) -> dr.RuleSet:
     """The domain's RuleSet from a stored (or default) rules document."""
-    data = ReminderRulesIn.model_validate(doc or {})
+    data = schemas.ReminderRulesIn.model_validate(doc or {})
     qh = data.quiet_hours
     return dr.RuleSet(
         rules=tuple(dr.Rule(r.days_before, tuple(r.channels)) for r in data.rules),
@@ -61,7 +60,7 @@ def ruleset(doc: dict | None) -> dr.RuleSet:
 
 def _rules_out(pid: str, model) -> dict:
     doc = model.doc if model else {}
-    data = ReminderRulesIn.model_validate(doc)
+    data = schemas.ReminderRulesIn.model_validate(doc)
     rs = ruleset(doc)
     out = data.model_dump(mode="json")
     out.update(programme_id=pid, templates=rs.templates, version=int(model.version) if model else 0,
@@ -81,7 +80,7 @@ def _check_templates(templates: dict[str, str]) -> None:
         raise Invalid("TEMPLATE_INVALID", "Template pesan tidak valid", problems)
 
 
-def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match: int | None) -> dict:
+def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, if_match: int | None) -> dict:
     programmes.get(user, pid)
     _check_templates(body.templates.model_dump(exclude_none=True))
     unknown = sorted(v for v in body.village_contacts if not v.startswith(user.regency + ".")
@@ -101,7 +100,7 @@ def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match:
 _SAMPLE = {"name": "Siti Aminah", "village_code": None, "phone": "+6281200000000"}
 
 
-def preview(deps: Deps, user: User, pid: str, body: ReminderPreviewIn) -> dict:
+def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -> dict:
     """Render the (stored or proposed) templates for one enrolment or a sample worker."""
     programme = programmes.get(user, pid)
     stored = repo.get_rules(user.regency, pid)

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from pydantic import ValidationError
-
-from chalicelib.api.schemas import EnrolmentIn
+from chalicelib.api import schemas
 from chalicelib.domain import roster
 from chalicelib.domain.enrolment import check_person, check_status, district_of, normalise_phone
 from chalicelib.domain.errors import Invalid
@@ -97,9 +95,11 @@ def _error(row: Row, field_name: str, code: str, message: str) -> RowError:
 
 
 def _check_row(row: Row, rules: Rules, lookup: dict[str, str]) -> ValidRow | list[RowError]:
+    from pydantic import ValidationError  # not at import: see chalicelib/api/__init__.py
+
     values, problems = _coerce(row, lookup)
     try:
-        data = EnrolmentIn.model_validate({k: v for k, v in values.items() if v is not None})
+        data = schemas.EnrolmentIn.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "nik"

@@ -41,19 +41,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from chalicelib import config
-from chalicelib.api import cursors
-from chalicelib.api.schemas import (
-    EnrolmentChange,
-    EnrolmentIn,
-    EnrolmentPatch,
-    ProgrammeChange,
-    SyncIn,
-    SyncOperation,
-    SyncQuery,
-)
+from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
@@ -71,13 +60,13 @@ _PROGRAMMES = "P"  # the cursor's label for the regency-wide partition
 
 
 # ---------- push ----------
-def fingerprint(op: SyncOperation) -> str:
+def fingerprint(op: schemas.SyncOperation) -> str:
     """What the op says, without its id: the same op_id with different content is refused."""
     body = json.dumps(op.model_dump(mode="json", exclude={"op_id"}), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
-def push(deps: Deps, user: User, batch: SyncIn, time_left_ms: Callable[[], int] | None = None) -> dict:
+def push(deps: Deps, user: User, batch: schemas.SyncIn, time_left_ms: Callable[[], int] | None = None) -> dict:
     stored = receipts.get_many(user.regency, user.sub, [op.op_id for op in batch.operations])
     results = []
     for op in batch.operations:
@@ -104,7 +93,7 @@ def _replayed(receipt, fp: str) -> dict:
     return receipts.as_result(receipt)
 
 
-def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
+def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
     """Apply one operation once; returns its result (recorded unless `failed`)."""
     now = deps.now_iso()
     expires = int(deps.clock().timestamp()) + config.op_receipt_days() * 86400
@@ -134,16 +123,16 @@ def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
     return _stored_or_failed(user, op)
 
 
-def _run(deps: Deps, user: User, op: SyncOperation, receipt_for) -> Enrolment:
+def _run(deps: Deps, user: User, op: schemas.SyncOperation, receipt_for) -> Enrolment:
     if op.op == "create":
-        data = _validated(EnrolmentIn, op.data)
+        data = _validated(schemas.EnrolmentIn, op.data)
         return enrolments.enrol(deps, user, op.programme_id, data, eid=op.id, receipt=receipt_for)
     if op.id is None:
         raise Invalid("VALIDATION_FAILED", "Operasi ini wajib menyebut id data", {"id": "wajib diisi"})
     if op.op == "update":
         if op.version is None:
             raise Invalid("VALIDATION_FAILED", "Perubahan wajib menyebut versi data", {"version": "wajib diisi"})
-        return enrolments.patch(deps, user, op.id, _validated(EnrolmentPatch, op.data), op.version,
+        return enrolments.patch(deps, user, op.id, _validated(schemas.EnrolmentPatch, op.data), op.version,
                                 receipt=receipt_for)
     if op.data:
         raise Invalid("VALIDATION_FAILED", "Penghapusan tidak membawa data", {"data": "harus kosong"})
@@ -151,6 +140,8 @@ def _run(deps: Deps, user: User, op: SyncOperation, receipt_for) -> Enrolment:
 
 
 def _validated(model, data: dict):
+    from pydantic import ValidationError  # not at import: see chalicelib/api/__init__.py
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -160,11 +151,11 @@ def _validated(model, data: dict):
                       validation_fields(exc)) from None
 
 
-def _applied(op: SyncOperation, e: Enrolment) -> dict:
+def _applied(op: schemas.SyncOperation, e: Enrolment) -> dict:
     return {"op_id": op.op_id, "status": "applied", "id": e.id, "version": e.version}
 
 
-def _conflict(op: SyncOperation, exc: Conflict) -> dict:
+def _conflict(op: schemas.SyncOperation, exc: Conflict) -> dict:
     error = _error(exc.code, exc.message, exc.fields)
     if exc.code == "ENROLMENT_DUPLICATE":
         return {"op_id": op.op_id, "status": "duplicate", "id": exc.extra.get("existing_id"), "error": error}
@@ -176,7 +167,7 @@ def _conflict(op: SyncOperation, exc: Conflict) -> dict:
     return {"op_id": op.op_id, "status": "rejected", "error": error}
 
 
-def _stored_or_failed(user: User, op: SyncOperation) -> dict:
+def _stored_or_failed(user: User, op: schemas.SyncOperation) -> dict:
     """After a race or an error: if a receipt made it, that is the answer; else retry later."""
     try:
         found = receipts.get(user.regency, user.sub, op.op_id)
@@ -187,7 +178,7 @@ def _stored_or_failed(user: User, op: SyncOperation) -> dict:
     return _failed(op, "TEMPORARY_FAILURE", "Operasi belum diproses karena gangguan sementara; kirim ulang")
 
 
-def _failed(op: SyncOperation, code: str, message: str) -> dict:
+def _failed(op: schemas.SyncOperation, code: str, message: str) -> dict:
     return {"op_id": op.op_id, "status": "failed", "error": _error(code, message, {})}
 
 
@@ -214,7 +205,7 @@ def feed_villages(user: User, requested: str | None) -> list[str]:
     return asked
 
 
-def pull(deps: Deps, user: User, query: SyncQuery) -> dict:
+def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
     villages = feed_villages(user, query.villages)
     scope = f"sync|{user.regency}|{user.sub}"
     state = cursors.decode(query.since, scope) or {}
@@ -262,13 +253,13 @@ def _changes_since(regency: str, label: str, position: str | None, page_size: in
 def _to_change(label: str, m) -> Any:
     if label == _PROGRAMMES:
         if m.sk.startswith("PROG#"):
-            return ProgrammeChange.model_validate(programme_repo.to_dict(m))
+            return schemas.ProgrammeChange.model_validate(programme_repo.to_dict(m))
         return None  # reminder rules (another feature) plug in here, by their SK prefix
     if m.sk.startswith("MOVED#"):
-        return EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, moved_out=True)
+        return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, moved_out=True)
     if m.deleted:
-        return EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, deleted=True)
-    return EnrolmentChange.model_validate(enrolment_repo.from_model(m))
+        return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, deleted=True)
+    return schemas.EnrolmentChange.model_validate(enrolment_repo.from_model(m))
 
 
 def _is_tombstone(change: Any) -> bool:
