@@ -17,6 +17,15 @@ def stage() -> str:
     return os.environ.get("LINDUNG_STAGE", "local")
 
 
+def gzip_in_app() -> bool:
+    """Who gzips responses. In AWS (LINDUNG_COMPRESSION=api-gateway) the REST API does it
+    (`minimum_compression_size` in .chalice/config.json): a body the function gzips itself reaches
+    the client as base64 text unless the request's Accept matches a binary media type. `chalice
+    local` has no API Gateway, so the local stage (LINDUNG_COMPRESSION=app, the default) gzips
+    in the function, with the same threshold."""
+    return os.environ.get("LINDUNG_COMPRESSION", "app") == "app"
+
+
 def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3"
 

@@ -29,7 +29,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import auth
+from chalicelib import auth, config
 from chalicelib.api import schemas
 from chalicelib.domain.errors import DomainError, Invalid, Malformed
 from chalicelib.observability import logger, metrics
@@ -254,7 +254,8 @@ class Router:
             @functools.wraps(fn)
             def view(**params: str) -> Response:
                 response = self._handle(op, fn, params)
-                return encode(response, self.app.current_request.headers.get("accept-encoding"))
+                accept = self.app.current_request.headers.get("accept-encoding") if config.gzip_in_app() else None
+                return encode(response, accept)
 
             self.app.route(path, methods=[method], content_types=op.content_types, name=fn.__name__)(view)
             return fn

@@ -61,6 +61,14 @@ def test_runtime_provided_packages_are_gone_and_the_rest_stays(slimmed) -> None:
     assert f"__pycache__/app.{sys.implementation.cache_tag}.pyc" in z.namelist()  # precompiled: /var/task is read-only
 
 
+def test_the_rest_api_gzips_and_the_functions_do_not(slimmed) -> None:
+    sam = json.loads((slimmed[0].parent / "sam.json").read_text())
+    assert sam["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
+    functions = [r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions and all(f["Properties"]["Environment"]["Variables"]["LINDUNG_COMPRESSION"] == "api-gateway"
+                             for f in functions)
+
+
 def test_the_slim_artifact_imports_and_answers_with_only_the_runtime_packages(slimmed, tmp_path) -> None:
     zip_path, _ = slimmed
     task = tmp_path / "task"  # what Lambda extracts to /var/task

@@ -328,3 +328,18 @@ def test_sync_responses_are_gzipped_when_asked(client, api, admin, tokens_for, p
     refused = client.http.get("/v1/sync?limit=500", headers={**headers, "Accept-Encoding": "gzip;q=0"})
     assert "Content-Encoding" not in refused.headers
 
+
+
+def test_behind_api_gateway_the_function_leaves_gzip_to_the_rest_api(client, api, tokens_for, programme, monkeypatch):
+    """In AWS a body the function gzips itself would reach the client as base64 text (API Gateway
+    decodes only for Accepts that match a binary media type): the REST API compresses there."""
+    _, token = officer(tokens_for, [VILLAGE_A])
+    push(api, token, [create_op(programme["id"], new_person(village=VILLAGE_A)) for _ in range(10)])
+    from chalicelib import config
+
+    # (the test client sets the local stage's environment on every request, so the switch itself)
+    monkeypatch.setattr(config, "gzip_in_app", lambda: False)
+    reply = client.http.get("/v1/sync?limit=500", headers={"Authorization": f"Bearer {token}",
+                                                           "Accept-Encoding": "gzip"})
+    assert reply.status_code == 200 and "Content-Encoding" not in reply.headers
+    assert len(json.loads(reply.body)["changes"]) >= 10

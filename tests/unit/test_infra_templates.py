@@ -174,3 +174,25 @@ def test_policies_are_least_privilege_and_name_real_resources(stage):
                     assert arn.split(":identity/")[1] == sender_identity, f"{fn}: {arn} is not the SES sender"
                 else:
                     assert prefix in arn, f"{fn}: {arn} does not name a resource of stage {stage}"
+
+
+def test_compression_is_the_rest_apis_in_aws_and_the_functions_locally():
+    """chalicelib.config.gzip_in_app: deployed stages let API Gateway gzip (same threshold)."""
+    from chalicelib.api.http import GZIP_MIN_BYTES
+
+    stages = json.loads((infra.INFRA_DIR.parent / ".chalice" / "config.json").read_text())["stages"]
+    assert stages["local"]["environment_variables"]["LINDUNG_COMPRESSION"] == "app"
+    for stage in DEPLOYED_STAGES:
+        assert stages[stage]["environment_variables"]["LINDUNG_COMPRESSION"] == "api-gateway"
+        assert stages[stage]["minimum_compression_size"] == GZIP_MIN_BYTES
+
+
+@pytest.mark.parametrize(("value", "in_app"), [(None, True), ("app", True), ("api-gateway", False)])
+def test_gzip_in_app_follows_lindung_compression(monkeypatch, value, in_app):
+    from chalicelib import config
+
+    if value is None:
+        monkeypatch.delenv("LINDUNG_COMPRESSION", raising=False)
+    else:
+        monkeypatch.setenv("LINDUNG_COMPRESSION", value)
+    assert config.gzip_in_app() is in_app
