@@ -19,6 +19,7 @@ const ROUTES = [
   [/^#\/renew$/, 'renew'],
 ];
 const NAV = ['dashboard', 'enrolments', 'imports', 'reminders', 'programmes', 'renew'];
+const ADMIN_ONLY = new Set(['imports', 'renew']);  // the API answers 403 to anyone else
 
 async function boot() {
   setLang(currentLang());
@@ -47,7 +48,8 @@ export async function signedIn() {
 function chrome() {
   const hash = location.hash || '#/dashboard';
   const nav = document.getElementById('nav');
-  nav.replaceChildren(...(ctx.me ? NAV.map((n) => h('a', { href: `#/${n}`, class: hash.startsWith(`#/${n}`) ? 'active' : '', 'data-nav': n }, t(`nav.${n}`))) : []));
+  const mine = NAV.filter((n) => ctx.me?.role === 'admin' || !ADMIN_ONLY.has(n));
+  nav.replaceChildren(...(ctx.me ? mine.map((n) => h('a', { href: `#/${n}`, class: hash.startsWith(`#/${n}`) ? 'active' : '', 'data-nav': n }, t(`nav.${n}`))) : []));
   const picker = document.getElementById('programme-picker');
   picker.hidden = !ctx.me || !ctx.programmes.length;
   picker.replaceChildren(...ctx.programmes.map((p) => h('option', { value: p.id, selected: p.id === ctx.programme?.id }, `${p.code} — ${p.name}`)));

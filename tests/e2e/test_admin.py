@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -389,6 +390,36 @@ def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programm
     ui.shot("09-reminder-history")
 
 
+def test_quiet_hours_can_be_switched_off_and_on(ui, api, programme):
+    login(ui)
+    use(ui, programme)
+    goto(ui, "#/reminders")
+    page = ui.page
+    page.wait_for_selector("#save-rules")
+    switch = page.locator('#rules input[name="root[quiet_hours_on]"]')
+    assert switch.is_checked() and page.is_enabled('[name="root[quiet_hours][start]"]')
+    switch.uncheck()
+    assert page.is_disabled('[name="root[quiet_hours][start]"]')
+    page.click("#save-rules")
+    page.wait_for_selector("#flash .alert.ok, #rules .alert.error")
+    rules = f"/v1/programmes/{programme['id']}/reminder-rules"
+    assert "quiet_hours" not in api("GET", rules).json()  # null: send at any hour (nulls are omitted)
+
+    goto(ui, "#/dashboard")
+    goto(ui, "#/reminders")
+    page.wait_for_selector("#save-rules")
+    switch = page.locator('#rules input[name="root[quiet_hours_on]"]')
+    assert not switch.is_checked() and page.is_disabled('[name="root[quiet_hours][start]"]')
+    switch.check()
+    page.fill('[name="root[quiet_hours][start]"]', "22:00")
+    page.click("#save-rules")
+    deadline = time.monotonic() + 15
+    while "quiet_hours" not in api("GET", rules).json() and time.monotonic() < deadline:
+        assert not page.locator("#rules .alert.error").count(), page.inner_text("#rules .alert.error")
+        time.sleep(0.2)
+    assert api("GET", rules).json()["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+
+
 # ---------- renewal (issue 4) ----------
 def test_renew_a_programme(ui, api):
     r = api("POST", "/v1/programmes", json={**PROGRAMME, "code": f"REN-{uuid.uuid4().hex[:6].upper()}"})
@@ -441,6 +472,8 @@ def test_officer_sees_only_their_villages(ui, programme):
     login(ui, role="officer", villages=VILLAGE_B)
     use(ui, programme)
     goto(ui, "#/enrolments")
+    nav = {a.get_attribute("data-nav") for a in ui.page.locator("#nav a").all()}
+    assert "enrolments" in nav and not {"imports", "renew"} & nav  # admin-only screens are not offered
     ui.page.wait_for_function("document.querySelectorAll('#grid .tabulator-row').length === 4")
 
 

@@ -26,7 +26,18 @@ export async function render(main) {
   const schema = formSchema(requestSchema('PUT', reminders.RULES), villageList);
   const holder = h('div');
   const error = h('div');
-  const form = schemaForm(holder, schema, { value: { ...stored, village_contacts: contactRows(stored.village_contacts) } });
+  // Quiet hours are optional (null = send at any hour): a switch beside the two times.
+  const quiet = stored.quiet_hours ?? Object.fromEntries(Object.entries(schema.properties.quiet_hours.properties || {})
+    .map(([k, p]) => [k, p.default ?? '']));
+  const form = schemaForm(holder, schema, { value: { ...stored, quiet_hours_on: stored.quiet_hours != null, quiet_hours: quiet,
+    village_contacts: contactRows(stored.village_contacts) } });
+  form.ready.then(() => {
+    const on = form.editor.getEditor('root.quiet_hours_on');
+    const times = form.editor.getEditor('root.quiet_hours');
+    const sync = () => (on.getValue() ? times.enable() : times.disable());
+    sync();
+    form.editor.watch('root.quiet_hours_on', sync);
+  });
   const sample = sampleList.items[0] || null;
   const previews = h('div', { id: 'previews' });
   const perWorker = h('span', { id: 'sms-per-worker' }, stored.sms_per_worker_per_period);
@@ -93,6 +104,10 @@ function formSchema(schema, villageList) {
   s.properties.rules.options = { grid_columns: 5 };
   s.properties.audience.options = { grid_columns: 4 };
   s.properties.quiet_hours.options = { grid_columns: 3 };
+  // not in the API's schema: body() turns it into quiet_hours = null when off
+  s.properties = Object.fromEntries(Object.entries(s.properties).flatMap(([k, v]) => (k === 'quiet_hours'
+    ? [['quiet_hours_on', { type: 'boolean', format: 'checkbox', title: label('quiet_hours_on'), options: { grid_columns: 1 } }], [k, v]]
+    : [[k, v]])));
   const vc = s.properties.village_contacts;
   const contact = vc.additionalProperties?.properties ? vc.additionalProperties : Object.values(vc.patternProperties || {})[0];
   s.properties.village_contacts = { type: 'array', format: 'table', title: label('village_contacts'), options: { grid_columns: 12 },
@@ -114,7 +129,8 @@ function body(value) {
     const emails = (r.emails || '').split(/[,;\s]+/).filter(Boolean);
     contacts[r.village_code] = { emails, ...(r.name ? { name: r.name } : {}), ...(r.phone ? { phone: r.phone } : {}) };
   }
-  return { ...value, village_contacts: contacts };
+  const { quiet_hours_on: quietOn, ...rest } = value;
+  return { ...rest, quiet_hours: quietOn ? rest.quiet_hours : null, village_contacts: contacts };
 }
 
 const item = (kind, text, info) => h('div', { 'data-template': kind, class: 'preview-item' }, h('b', {}, label(`template_${kind}`)),
