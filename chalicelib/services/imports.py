@@ -255,7 +255,8 @@ def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[Vali
                          for row in free)
     if taken:  # claimed since the read: by a create (already enrolled) or a twin delivery of this chunk
         now_there = bulk.get_all(list(taken))
-        mine += [row for row in free if marker_key[row.nik] in taken and ours(now_there[marker_key[row.nik]], row)]
+        mine += [row for row in free if marker_key[row.nik] in taken and marker_key[row.nik] in now_there
+                 and ours(now_there[marker_key[row.nik]], row)]
     claimed = [row for row in free if marker_key[row.nik] not in taken]
     to_write = list(claimed)
     if mine:  # finish what the earlier delivery did not, never rewrite what it did (it may be edited since)
