@@ -81,6 +81,7 @@ package: $(STAMP) lint
 	rm -rf build/$(STAGE)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-3} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/infra-$(STAGE).json build/$(STAGE)
 	$(PY) -m devtools.package slim build/$(STAGE)/deployment.zip  # boto3/botocore & co. come with the Lambda runtime
+	$(VENV)/bin/cfn-lint build/$(STAGE)/sam.json  # the deployable template itself, SAM resources included
 	@echo "artifact: build/$(STAGE)/sam.json + deployment.zip"
 
 deploy: package

@@ -137,6 +137,14 @@ def _gateway_error_shape() -> dict[str, Any]:
     }}}
 
 
+def write_merged(stage: str, out: Path) -> int:
+    """Write the merged template for `chalice package --merge-template`; returns its resource count."""
+    merged = merge(stage)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merged, indent=2) + "\n")
+    return len(merged["Resources"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,9 +154,8 @@ def main() -> None:
     sub.add_parser("list", help="say which templates the emulator gets and which are deploy-only")
     args = parser.parse_args()
     if args.command == "merge":
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(merge(args.stage), indent=2) + "\n")
-        print(f"{args.out}: {len(merge(args.stage)['Resources'])} resources from {len(templates())} templates")
+        count = write_merged(args.stage, args.out)
+        print(f"{args.out}: {count} resources from {len(templates())} templates")
     else:
         for tpl in templates():
             print(f"{tpl.path.name:20} {'deploy-only: ' + tpl.deploy_only if tpl.deploy_only else 'emulator + AWS'}")

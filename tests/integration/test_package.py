@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools import package
+from devtools import infra, package
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,9 @@ print(json.dumps({"status": reply["statusCode"], "body": json.loads(reply["body"
 def slimmed(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("package")
     env = {**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"}
-    subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "dev", str(out / "build")],
+    infra.write_merged("dev", out / "infra-dev.json")  # as `make package` does
+    subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "dev", "--merge-template",
+                    str(out / "infra-dev.json"), str(out / "build")],
                    cwd=ROOT, check=True, capture_output=True, env=env, timeout=600)
     zip_path = out / "build" / "deployment.zip"
     return zip_path, package.slim(zip_path)
@@ -59,6 +61,15 @@ def test_runtime_provided_packages_are_gone_and_the_rest_stays(slimmed) -> None:
             "jwt", "cryptography", "openpyxl"} <= tops
     assert "botocore" in result["removed"] and result["after_bytes"] < result["before_bytes"]
     assert f"__pycache__/app.{sys.implementation.cache_tag}.pyc" in z.namelist()  # precompiled: /var/task is read-only
+
+
+def test_cfn_lint_passes_on_the_deployable_template(slimmed) -> None:
+    """infra/*.yaml are linted in `make lint`; this is the merged SAM template `make package` ships
+    (cfn-lint validates SAM resources against SAM's schemas)."""
+    sam = slimmed[0].parent / "sam.json"
+    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(sam)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert {"MainTable", "Reminders", "UserPool", "APIHandler"} <= set(json.loads(sam.read_text())["Resources"])
 
 
 def test_the_rest_api_gzips_and_the_functions_do_not(slimmed) -> None:
