@@ -83,11 +83,8 @@ class Operation:
 
     def model(self, which: str) -> type[BaseModel] | None:
         """The body/query/returns model, loading chalicelib.api.schemas on first use."""
-        return model(getattr(self, which))
-
-
-def model(ref: Schema | None) -> type[BaseModel] | None:
-    return getattr(schemas, ref) if isinstance(ref, str) else ref
+        ref = getattr(self, which)
+        return getattr(schemas, ref) if isinstance(ref, str) else ref
 
 
 @dataclass

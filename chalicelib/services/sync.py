@@ -43,6 +43,7 @@ from typing import Any
 
 from chalicelib import config
 from chalicelib.api import cursors, schemas
+from chalicelib.api.http import validate
 from chalicelib.auth import User
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
@@ -125,30 +126,18 @@ def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
 
 def _run(deps: Deps, user: User, op: schemas.SyncOperation, receipt_for) -> Enrolment:
     if op.op == "create":
-        data = _validated(schemas.EnrolmentIn, op.data)
+        data = validate(schemas.EnrolmentIn, op.data)
         return enrolments.enrol(deps, user, op.programme_id, data, eid=op.id, receipt=receipt_for)
     if op.id is None:
         raise Invalid("VALIDATION_FAILED", "Operasi ini wajib menyebut id data", {"id": "wajib diisi"})
     if op.op == "update":
         if op.version is None:
             raise Invalid("VALIDATION_FAILED", "Perubahan wajib menyebut versi data", {"version": "wajib diisi"})
-        return enrolments.patch(deps, user, op.id, _validated(schemas.EnrolmentPatch, op.data), op.version,
+        return enrolments.patch(deps, user, op.id, validate(schemas.EnrolmentPatch, op.data), op.version,
                                 receipt=receipt_for)
     if op.data:
         raise Invalid("VALIDATION_FAILED", "Penghapusan tidak membawa data", {"data": "harus kosong"})
     return enrolments.delete(deps, user, op.id, op.version, receipt=receipt_for)
-
-
-def _validated(model, data: dict):
-    from pydantic import ValidationError  # not at import: see chalicelib/api/__init__.py
-
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        from chalicelib.api.http import validation_fields
-
-        raise Invalid("VALIDATION_FAILED", "Data tidak valid, periksa kolom yang ditandai",
-                      validation_fields(exc)) from None
 
 
 def _applied(op: schemas.SyncOperation, e: Enrolment) -> dict:
