@@ -43,3 +43,13 @@ def test_app_import_does_not_pull_xray_when_tracing_is_off():
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_app_import_leaves_pydantic_and_the_schemas_to_the_first_request():
+    """Cold start (bench/run.py): schedules and queue workers import app.py and never pay for ~60
+    models; the API loads them when a request first needs one (chalicelib/api/__init__.py)."""
+    code = ("import sys, app\n"
+            "assert 'pydantic' not in sys.modules, 'pydantic imported at cold start'\n"
+            "assert app.s.EnrolmentIn.__name__ == 'EnrolmentIn' and 'pydantic' in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
