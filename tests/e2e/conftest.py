@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from devtools import emulator, tokens
+from tests import local_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -42,25 +40,12 @@ def stack():
     if reason:
         pytest.skip(reason)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    port, emu_port = emulator.free_port(), emulator.free_port()
-    env.update(PORT=str(port), EMULATOR_PORT=str(emu_port))
+    env["EMULATOR_PORT"] = str(emulator.free_port())
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS.parent / "e2e-stack.log", "w")  # open for the stack's lifetime
-    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        emulator.wait_http(f"{base}/v1/health", timeout=90, proc=proc)
-    except Exception:
-        proc.kill()
-        pytest.fail(f"make run did not come up; see {log.name}")
-    yield base
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    with open(ARTIFACTS.parent / "e2e-stack.log", "w") as log:  # open for the stack's lifetime
+        proc, base = local_stack.start(env, log, timeout=90)
+        yield base
+        local_stack.stop(proc)
 
 
 @pytest.fixture(scope="session")

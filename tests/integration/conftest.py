@@ -84,24 +84,11 @@ def admin(tokens_for):
 def http_stack(aws_endpoint, tmp_path_factory):
     """`make run` as a subprocess (chalice local + dispatcher) on a free port, over real HTTP, on
     this session's emulator. Yields (base_url, log_path): everything it printed goes to the log."""
-    import signal
-    import subprocess
-    import sys
+    from tests import local_stack
 
-    port = emulator.free_port()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
-    log = log_path.open("w")
-    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "POWERTOOLS_LOG_LEVEL": "DEBUG"}
-    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        emulator.wait_http(f"{base}/v1/health", timeout=60, proc=proc)
-    except Exception:
-        proc.kill()
-        log.close()
-        pytest.fail(f"the local stack did not come up:\n{log_path.read_text()}")
-    yield base, log_path
-    os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=30)
-    log.close()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "POWERTOOLS_LOG_LEVEL": "DEBUG"}
+    with log_path.open("w") as log:
+        proc, base = local_stack.start(env, log)
+        yield base, log_path
+        assert local_stack.stop(proc), "Ctrl-C must stop make run"

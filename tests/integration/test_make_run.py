@@ -3,38 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 
-import pytest
 import requests
 
 from devtools import emulator, tokens
+from tests import local_stack
 from tests.integration.helpers import PROGRAMME, new_person
 
 
-def _start(env: dict) -> tuple[subprocess.Popen, str]:
-    port = emulator.free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], env={**env, "PORT": str(port)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        emulator.wait_http(f"{base}/v1/health", timeout=60, proc=proc)
-    except Exception:
-        proc.kill()
-        pytest.fail(f"make run did not come up:\n{proc.stdout.read()}")
-    return proc, base
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the whole foreground group
-    proc.wait(timeout=30)
-
-
 def test_make_run_reuses_an_emulator_that_is_already_running(aws_endpoint):
-    proc, base = _start(dict(os.environ))
+    proc, base = local_stack.start(dict(os.environ))
     try:
         assert requests.get(f"{base}/v1/health", timeout=5).json()["status"] == "ok"
         admin = {"Authorization": f"Bearer {tokens.mint('admin')}"}
@@ -48,19 +26,18 @@ def test_make_run_reuses_an_emulator_that_is_already_running(aws_endpoint):
         regions = requests.get(f"{base}/v1/regions?parent=16.03", headers=admin, timeout=5).json()
         assert len(regions["items"]) == 22
     finally:
-        _stop(proc)
-    assert proc.returncode is not None
+        assert local_stack.stop(proc), "Ctrl-C must stop make run"
 
 
 def test_make_run_starts_and_stops_its_own_emulator():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     emu_port = emulator.free_port()
     env["EMULATOR_PORT"] = str(emu_port)
-    proc, base = _start(env)
+    proc, base = local_stack.start(env)
     try:
         assert emulator.port_busy(emu_port)
         admin = {"Authorization": f"Bearer {tokens.mint('admin')}"}
         assert len(requests.get(f"{base}/v1/regions?parent=16.03.01", headers=admin, timeout=5).json()["items"]) > 5
     finally:
-        _stop(proc)
+        assert local_stack.stop(proc), "Ctrl-C must stop make run"
     assert not emulator.port_busy(emu_port), "the emulator make run started must stop with it"
