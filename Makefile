@@ -41,10 +41,10 @@ browser:
 	  || echo "Chromium could not be installed: the e2e tests will be skipped"
 
 run: $(STAMP) $(ADMIN_STAMP)
-	PORT=$(PORT) $(PY) -m devtools.run
+	LINDUNG_STAGE=local PORT=$(PORT) $(PY) -m devtools.run
 
 token: $(STAMP)
-	@$(PY) -m devtools.tokens --role $(ROLE) --villages "$(VILLAGES)"
+	@LINDUNG_STAGE=local $(PY) -m devtools.tokens --role $(ROLE) --villages "$(VILLAGES)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

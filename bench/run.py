@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ["LINDUNG_STAGE"] = "local"  # the bench runs the local stack (an unset stage is not local)
 os.environ.setdefault("LINDUNG_TABLE_PREFIX", f"lindung-bench-{uuid.uuid4().hex[:6]}")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")

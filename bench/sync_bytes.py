@@ -18,7 +18,8 @@ from pathlib import Path
 
 def main(n: int = 200) -> None:
     keys = Path(tempfile.mkdtemp(prefix="lindung-bench-"))
-    os.environ.update(LINDUNG_TABLE_PREFIX=f"lindung-bench-{uuid.uuid4().hex[:6]}", LINDUNG_SYNC_SETTLE_SECONDS="0",
+    os.environ.update(LINDUNG_STAGE="local", LINDUNG_TABLE_PREFIX=f"lindung-bench-{uuid.uuid4().hex[:6]}",
+                      LINDUNG_SYNC_SETTLE_SECONDS="0",
                       AUTH_JWKS_FILE=str(keys / "jwks.json"), AUTH_PRIVATE_KEY_FILE=str(keys / "key.pem"),
                       POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     from devtools import emulator, stack, tokens

@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from chalicelib import config
-from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.domain.errors import Forbidden, Unauthenticated, Unavailable
 
 if TYPE_CHECKING:
     import jwt
@@ -67,6 +67,9 @@ def _signing_key(token: str):
     url = config.auth_jwks_url()
     if url:
         return _remote_jwks(url).get_signing_key_from_jwt(token).key
+    if not config.is_local():  # the local issuer's key file is trusted by the local stage alone
+        raise Unavailable("AUTH_UNAVAILABLE", "Layanan belum dikonfigurasi: sumber kunci token (AUTH_JWKS_URL) "
+                          "tidak diatur; hubungi operator")
     path = config.auth_jwks_file()
     try:
         stamp = (str(path), path.stat().st_mtime)

@@ -14,7 +14,15 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def stage() -> str:
-    return os.environ.get("LINDUNG_STAGE", "local")
+    """The deployment stage. Unset is *not* local: the local stage (login form, the admin served
+    by the API, the local key file trusted, tokens minted) exists only where LINDUNG_STAGE=local
+    is said explicitly (.chalice/config.json's local stage, `make run`, `make token`, the tests),
+    so a function deployed without its stage variables fails closed (issue 12.4)."""
+    return os.environ.get("LINDUNG_STAGE") or "unset"
+
+
+def is_local() -> bool:
+    return stage() == "local"
 
 
 def gzip_in_app() -> bool:

@@ -28,6 +28,7 @@ def _redacted(proc: subprocess.Popen) -> subprocess.Popen:
 
 
 def main() -> int:
+    os.environ["LINDUNG_STAGE"] = "local"  # the local stack, explicitly: unset means "not local"
     port = int(os.environ.get("PORT", "8000"))
     if emulator.port_busy(port):
         print(f"Port {port} is in use; stop what runs there or choose another: PORT=8001 make run", file=sys.stderr)

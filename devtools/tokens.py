@@ -38,6 +38,9 @@ def ensure_keys(private_file: Path | None = None, jwks_file: Path | None = None)
 
 def mint(role: str, villages: list[str] | tuple[str, ...] = (), regency: str | None = None,
          sub: str | None = None, ttl: int = 12 * 3600, **overrides) -> str:
+    if not config.is_local():
+        raise RuntimeError("tokens are minted only in the local stage: set LINDUNG_STAGE=local "
+                           f"(it is {config.stage()!r})")
     ensure_keys()
     now = int(time.time())
     claims = {

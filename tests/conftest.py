@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 _KEYS = Path(tempfile.mkdtemp(prefix="lindung-test-keys-"))
+os.environ["LINDUNG_STAGE"] = "local"  # said explicitly: an unset stage is not local (issue 12.4)
 os.environ["LINDUNG_TABLE_PREFIX"] = f"lindung-test-{uuid.uuid4().hex[:8]}"
 os.environ["AUTH_JWKS_FILE"] = str(_KEYS / "jwks.json")
 os.environ["AUTH_PRIVATE_KEY_FILE"] = str(_KEYS / "jwt-key.pem")

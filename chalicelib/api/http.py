@@ -279,8 +279,11 @@ class Router:
             query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             result = fn(Call(user, body, query, request), **params)
         except DomainError as exc:
-            metrics.add_metric(name="ClientErrors", unit="Count", value=1)
-            logger.info("request refused", extra={"code": exc.code, "status": exc.status})
+            if exc.status >= 500:  # fail closed on a deployment that lacks what it needs: loudly
+                logger.error("service unavailable", extra={"code": exc.code, "status": exc.status})
+            else:
+                metrics.add_metric(name="ClientErrors", unit="Count", value=1)
+                logger.info("request refused", extra={"code": exc.code, "status": exc.status})
             return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
         except PynamoDBException as exc:
             if _throttled(exc):

@@ -29,7 +29,7 @@ _HIDDEN = {"node_modules", "package.json", "package-lock.json"}
 
 
 def is_local() -> bool:
-    return config.stage() == "local"
+    return config.is_local()
 
 
 def admin_file(parts: tuple[str, ...]) -> Response:

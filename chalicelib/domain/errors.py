@@ -40,3 +40,9 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status = 422
+
+
+class Unavailable(DomainError):
+    """The deployment is missing something it needs (a secret, a key source): refuse, fail closed."""
+
+    status = 503
