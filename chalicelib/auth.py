@@ -14,6 +14,7 @@ Claims (the same names Cognito puts in an ID token):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ ROLES = ("admin", "officer", "viewer")
 READERS = frozenset(ROLES)
 WRITERS = frozenset({"admin", "officer"})
 ADMINS = frozenset({"admin"})
+REGENCY_CODE = re.compile(r"\d{2}\.\d{2}")  # province.regency, e.g. 16.03 (Kemendagri code)
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,20 @@ def _user_from_claims(claims: dict) -> User:
     if not groups:
         raise Forbidden("ROLE_MISSING", "Akun belum memiliki peran (admin, officer, atau viewer)")
     role = min(groups, key=ROLES.index)  # the strongest group wins
-    regency = claims.get("custom:regency") or config.default_regency()
+    regency = _served_regency(claims.get("custom:regency", config.default_regency()))
     villages = frozenset(v for v in (claims.get("custom:villages") or "").split(",") if v)
     return User(sub=claims["sub"], role=role, regency=regency, villages=villages,
                 name=claims.get("name") or claims.get("cognito:username"))
+
+
+def _served_regency(claim: object) -> str:
+    """Every key starts with the regency (`R#<regency>#...`), so the claim is part of every key
+    we build: only a well-formed code this deployment serves (LINDUNG_REGENCIES) gets through.
+    `*`, `16.03#P#x` or a neighbour's 16.04 in a validly signed token are a 403, not a prefix."""
+    if isinstance(claim, str) and REGENCY_CODE.fullmatch(claim) and claim in config.regencies():
+        return claim
+    raise Forbidden("REGENCY_FORBIDDEN", "Akun ini terdaftar untuk kabupaten/kota yang tidak dilayani di sini; "
+                    "minta admin memeriksa atribut custom:regency akun Anda")
 
 
 def require(user: User, roles: frozenset[str]) -> None:

@@ -119,7 +119,8 @@ def sms_price_idr() -> int:
 
 
 def regencies() -> list[str]:
-    """Regencies the daily sweep serves."""
+    """Regencies this deployment serves: the daily sweep walks them, and a token whose
+    `custom:regency` is not one of them is refused (auth.py)."""
     return [r for r in os.environ.get("LINDUNG_REGENCIES", default_regency()).split(",") if r]
 
 

@@ -110,7 +110,8 @@ def test_programme_patch_with_versions(api, admin):
     assert missing.status_code == 404 and missing.data["error"]["code"] == "PROGRAMME_NOT_FOUND"
 
 
-def test_programmes_of_another_regency_are_invisible(api, admin, tokens_for):
+def test_programmes_of_another_regency_are_invisible(api, admin, tokens_for, monkeypatch):
+    monkeypatch.setenv("LINDUNG_REGENCIES", "16.03,16.71")  # a deployment serving two regencies
     p = new_programme(api, admin)
     other = tokens_for("admin", regency="16.71")
     assert api.call("GET", f"/v1/programmes/{p['id']}", other).status_code == 404
