@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -71,6 +72,24 @@ def check_person(raw_nik: str, birth_date: date | None, sex: str | None, regency
     return parsed, warnings
 
 
+NAME_PUNCTUATION = frozenset(" .,'-()\u2019\u02bc")  # ’ and ʼ: the apostrophe phones type
+NAME_MESSAGE = ("Nama hanya boleh berisi huruf, spasi, dan tanda . , ' - ( ); tanpa angka, tautan (http, www.) "
+                "atau karakter kontrol. Tulis nama seperti di KTP.")
+
+
+def check_name(name: str, field_name: str = "name") -> str:
+    """Letters of any script (with their combining marks), spaces and . , ' - ( ) only.
+
+    The name goes into SMS sent in the regency's name and into every file we export, so a URL,
+    a formula or a control character typed (or pasted) as a name is refused at input."""
+    lowered = name.lower()
+    bad = ("://" in lowered or "www." in lowered
+           or any(not (unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION) for ch in name))
+    if bad:
+        raise Invalid("NAME_INVALID", NAME_MESSAGE, {field_name: NAME_MESSAGE})
+    return name
+
+
 def normalise_phone(raw: str | None) -> str | None:
     if raw is None or raw == "":
         return None
@@ -98,6 +117,8 @@ def apply_patch(current: Enrolment, changes: dict[str, Any], regency: str, today
         raise Invalid("VALIDATION_FAILED", "Kolom wajib tidak boleh dikosongkan",
                       {k: "wajib diisi" for k in sorted(nulls)})
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+    if values.get("name") is not None:
+        check_name(values["name"])
     if "phone" in values:
         values["phone"] = normalise_phone(values["phone"])
     updated = replace(current, **values)

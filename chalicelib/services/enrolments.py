@@ -18,6 +18,7 @@ from chalicelib.domain.enrolment import (
     Actor,
     Enrolment,
     apply_patch,
+    check_name,
     check_person,
     check_status,
     district_of,
@@ -62,6 +63,7 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
     programme = programmes.get(user, pid)
     _check_village(user, data.village_code)
     _check_category(programme, data.category)
+    check_name(data.name)
     parsed, warnings = check_person(data.nik, data.birth_date, data.sex, user.regency, today_wib(deps.clock))
     check_status(None, data.status, data.kpj_number, None)
     now = deps.now_iso()

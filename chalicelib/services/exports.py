@@ -10,13 +10,12 @@ because Lambda responses stop at 6 MB.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from chalice import Response
 
 from chalicelib.auth import User
+from chalicelib.domain import safe_files
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.services import programmes, reference
 from chalicelib.services.deps import Deps
@@ -53,26 +52,16 @@ def _row(e: Enrolment, names: dict[str, str]) -> list:
             e.status, date.fromisoformat(e.coverage_start), date.fromisoformat(e.coverage_end)]
 
 
+TEXT_COLUMNS = frozenset({0, 4, 5, 11})  # NIK, phone, village code, KPJ: text, never numbers
+
+
 def to_csv(table: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows([v.isoformat() if isinstance(v, date) else v for v in row] for row in table)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM so Excel reads UTF-8 names
+    """Through safe_files: no cell can start a formula, control characters are dropped."""
+    return safe_files.csv_bytes(COLUMNS, table)
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    from openpyxl import Workbook  # loaded only when someone exports
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Peserta")
-    sheet.append(COLUMNS)
-    text_columns = {0, 4, 5, 11}  # NIK, phone, village code, KPJ: text, never numbers
-    for row in table:
-        sheet.append([str(v) if i in text_columns else v for i, v in enumerate(row)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return safe_files.xlsx_bytes([safe_files.SheetSpec("Peserta", COLUMNS, table, TEXT_COLUMNS)])
 
 
 def export(deps: Deps, user: User, pid: str, fmt: str, delivery: str) -> Response | dict:

@@ -30,9 +30,7 @@ job is `done` and a `summary` message refreshes the programme's summary snapshot
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import asdict
 from datetime import datetime
@@ -40,7 +38,7 @@ from datetime import datetime
 from chalicelib import aws
 from chalicelib.api import schemas
 from chalicelib.auth import User
-from chalicelib.domain import roster
+from chalicelib.domain import roster, safe_files
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Invalid, Malformed, NotFound
@@ -211,11 +209,10 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
 
 
 def error_report(errors: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["row", "column", "field", "code", "message"], extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(errors)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    """CSV with a BOM (Excel opens it as UTF-8); cells defused by safe_files (a rejected row's
+    value may well be the formula someone typed)."""
+    fields = ["row", "column", "field", "code", "message"]
+    return safe_files.csv_bytes(fields, ([e.get(f, "") for f in fields] for e in errors))
 
 
 def import_eid(regency: str, pid: str, nik: str, programme_created_at: str) -> str:

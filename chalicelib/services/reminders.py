@@ -10,8 +10,6 @@ retryable for the next run (rules stay due for `catch_up_days`).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,6 +19,7 @@ from chalicelib import aws, config, notify
 from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain import reminders as dr
+from chalicelib.domain import safe_files
 from chalicelib.domain.clock import iso, today_wib
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound
 from chalicelib.domain.lifecycle import LIVE
@@ -408,30 +407,29 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
     head = {"programme": programme["name"], "end_date": dr.format_date_id(end), "village": place,
             "officer_contact": rs.default_contact if everyone else rs.contact_for(village),
             "days_left": (end - as_of).days, "count": len(rows)}
-    out = io.StringIO()
-    writer = csv.writer(out)
+    table: list[list] = []
     lines = [dr.render(rs.templates["email_intro"], head), ""]
     if everyone:
-        writer.writerow(["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", "hari_lagi"])
+        header = ["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", "hari_lagi"]
     else:
-        writer.writerow(["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp"])
+        header = ["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp"]
     for i, m in enumerate(rows, 1):
         days_left = (date.fromisoformat(m.coverage_end) - as_of).days
         if everyone:
-            writer.writerow([i, m.eid, m.name, m.district_code, regions.village_name(m.village_code), m.category,
+            table.append([i, m.eid, m.name, m.district_code, regions.village_name(m.village_code), m.category,
                              m.coverage_end, days_left])
             lines.append(f"{i}. {m.name} - {regions.village_name(m.village_code)} - berakhir {m.coverage_end}")
             continue
         link = ""
         if m.phone:
             link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
-        writer.writerow([i, m.name, m.category, m.coverage_end, days_left, m.phone or "", link])
+        table.append([i, m.name, m.category, m.coverage_end, days_left, m.phone or "", link])
         lines.append(f"{i}. {m.name} ({m.category}) - berakhir {dr.format_date_id(end)} - "
                      + (f"WhatsApp: {link}" if link else "tanpa nomor HP"))
     lines += ["", "Daftar lengkap terlampir (CSV).", "-- Lindung, pengingat otomatis"]
     filename = f"pengingat-{end.isoformat()}-{'semua' if everyone else village}.csv"
     return Outgoing("email", recipients, "\n".join(lines), subject=dr.render(rs.templates["email_subject"], head),
-                    attachments=(Attachment(filename, out.getvalue().encode("utf-8")),))
+                    attachments=(Attachment(filename, safe_files.csv_bytes(header, table)),))
 
 
 # ---------- reads ----------

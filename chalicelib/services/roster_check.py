@@ -14,7 +14,7 @@ from datetime import date
 
 from chalicelib.api import schemas
 from chalicelib.domain import roster
-from chalicelib.domain.enrolment import check_person, check_status, district_of, normalise_phone
+from chalicelib.domain.enrolment import check_name, check_person, check_status, district_of, normalise_phone
 from chalicelib.domain.errors import Invalid
 from chalicelib.domain.roster import Row, RowError, Sheet
 
@@ -111,6 +111,7 @@ def _check_row(row: Row, rules: Rules, lookup: dict[str, str]) -> ValidRow | lis
     if problems:
         return [_error(row, f, code, message) for f, (code, message) in problems.items()]
     try:
+        check_name(data.name)
         parsed, warnings = check_person(data.nik, data.birth_date, data.sex, rules.regency, rules.today)
         phone = normalise_phone(data.phone)
         check_status(None, data.status, data.kpj_number, None)
