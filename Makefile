@@ -35,10 +35,12 @@ $(ADMIN_STAMP): admin/package.json admin/package-lock.json
 
 admin: $(ADMIN_STAMP)
 
-# Debian's Chromium for the e2e tests (never a downloaded browser build). Without it they skip.
+# Debian's Chromium for the e2e tests (never a downloaded browser build). Without it they skip on
+# a developer's machine and say so; with CI=true a missing Chromium fails here, naming it.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-	  || echo "Chromium could not be installed: the e2e tests will be skipped"
+	  || { case "$${CI:-}" in true|1|yes) echo "Chromium is missing and could not be installed (apt-get install chromium): CI=true needs it for the e2e tests" >&2; exit 1;; \
+	       *) echo "Chromium could not be installed: the e2e tests will be skipped (with CI=true this fails)";; esac; }
 
 run: $(STAMP) $(ADMIN_STAMP)
 	LINDUNG_STAGE=local PORT=$(PORT) $(PY) -m devtools.run
@@ -67,7 +69,8 @@ fuzz: $(STAMP)
 	$(PY) -m pytest -q -m fuzz -s tests/integration/test_fuzz_openapi.py
 
 # The integration suite against LocalStack (SQS/SNS/SES/S3/CloudFormation) with DynamoDB on moto;
-# says SKIPPED and why when LocalStack cannot be set up here (devtools/localstack_lane.py).
+# says SKIPPED and why when LocalStack cannot be set up here; with CI=true that fails instead
+# (devtools/localstack_lane.py).
 test-localstack: $(STAMP)
 	$(PY) -m devtools.localstack_lane
 

@@ -11,7 +11,8 @@ Where LocalStack runs:
 - otherwise LocalStack in host mode, which needs Python 3.13 (LocalStack's runtime does not
   install on 3.12 here): its own venv, .venv-localstack, from requirements-localstack.txt pinned
   by constraints-localstack.txt, started as `python -m localstack.runtime.main`.
-When neither can be set up the lane says SKIPPED and why, and exits 0: it is an extra lane.
+When neither can be set up the lane says SKIPPED and why, and exits 0 on a developer's machine;
+with CI=true (devtools/ci.py) it says FAILED and why, and exits 1: CI must not pass without it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from chalicelib import config
-from devtools import emulator
+from devtools import ci, emulator
 
 SERVICES = ("sqs", "sns", "ses", "s3", "iam", "sts", "cloudformation")
 ROOT = config.PROJECT_DIR
@@ -184,6 +185,9 @@ def run(pytest_args: list[str]) -> int:
             finally:
                 emulator.stop(moto)
     except Skip as exc:
+        if ci.strict():
+            say(f"FAILED (CI=true: a lane that cannot run is a failure, not a skip): {exc}")
+            return 1
         say(f"SKIPPED: {exc}")
         return 0
 

@@ -13,8 +13,7 @@ import requests
 from chalicelib import aws, config
 from devtools import infra
 
-pytestmark = pytest.mark.skipif(os.environ.get("LINDUNG_LANE") != "localstack",
-                                reason="only in the LocalStack lane (make test-localstack)")
+pytestmark = pytest.mark.lane("localstack")  # only in `make test-localstack` (tests/conftest.py)
 
 
 def test_services_are_where_the_lane_sends_them(aws_endpoint):

@@ -27,7 +27,7 @@ from chalicelib.services import deps
 from chalicelib.store import reminders as store
 from devtools.dispatcher import Dispatcher
 from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
-from tests.integration.sent import emails_to, on_localstack, sms_to
+from tests.integration.sent import emails_to, sms_to
 
 NOV16 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # 08:00 WIB, 45 days before 31 December
 NOV17 = datetime(2025, 11, 17, 1, 0, tzinfo=UTC)
@@ -299,7 +299,7 @@ def test_reminder_history_is_scoped_like_other_enrolment_reads(api, admin, token
     assert api.call("POST", "/v1/reminders/run", own, {"dry_run": True}).status_code == 403
 
 
-@pytest.mark.skipif(on_localstack(), reason="checks moto's own sent log against moto's data.json")
+@pytest.mark.lane("moto")  # checks moto's own sent log against moto's data.json
 def test_sent_log_endpoint_reports_exactly_what_moto_data_json_records():
     """On a moto server of its own: data.json dumps every table too, which on the suite's
     shared server grows past a minute to serialise."""
