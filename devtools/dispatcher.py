@@ -5,17 +5,31 @@ does both against the emulator and calls the very same handler objects Lambda ca
 (Chalice's `@app.on_sqs_message` and `@app.schedule` functions, middleware included), with
 Lambda's event shapes. Partial batch responses (`batchItemFailures`) are honoured the way the
 event source mapping honours them when ReportBatchItemFailures is on: only failed messages stay.
+
+Handler failures. A handler that raises, or reports a message in `batchItemFailures` (which
+chalicelib/batch.py does for a message whose handler raised), leaves the message queued for
+redelivery, as on Lambda; `make run` logs it and keeps serving. In strict mode (`strict=True`, or
+LINDUNG_DISPATCH_STRICT=1, which tests/conftest.py sets for the whole test suite) `drain()` still
+drains the queue the same way, then raises `HandlerFailed` listing every failure, so a test
+asserting "nothing was sent" cannot pass because the handler crashed. A test that provokes
+failures on purpose says so: `with dispatcher.expecting_failures() as failures: ...` and then
+asserts on `failures`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import signal
 import threading
 import time
+import traceback
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 
@@ -67,8 +81,39 @@ def schedule_due(expression: Cron | Rate | str, now: datetime) -> bool:
             and _field_matches(expression.day_of_week, aws_dow, _DOW) and _field_matches(expression.year, now.year))
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One message a handler failed on: it raised (`error` holds the traceback) or reported it in
+    batchItemFailures (chalicelib/batch.py logs the exception)."""
+
+    queue: str
+    message_id: str
+    body: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.queue} message {self.message_id} ({self.body[:120]}): {self.error}"
+
+
+class HandlerFailed(AssertionError):
+    """Strict mode: a handler failed during drain() and nobody said it was expected."""
+
+    def __init__(self, failures: list[Failure]):
+        self.failures = failures
+        super().__init__(f"{len(failures)} message(s) failed in their handler (strict dispatcher; wrap the "
+                         "call in `with dispatcher.expecting_failures():` if the test provokes them):\n"
+                         + "\n".join(f"- {f}" for f in failures))
+
+
+def strict_from_env() -> bool:
+    return os.environ.get("LINDUNG_DISPATCH_STRICT", "").strip().lower() in {"1", "true", "yes"}
+
+
 class Dispatcher:
-    def __init__(self, module: str | ModuleType = "app"):
+    def __init__(self, module: str | ModuleType = "app", strict: bool | None = None):
+        self.strict = strict_from_env() if strict is None else strict
+        self.failures: list[Failure] = []  # every failure seen, expected or not
+        self._expected = 0  # > 0 inside expecting_failures()
         self.module = importlib.import_module(module) if isinstance(module, str) else module
         app = self.module.app
         self.queues = {c.queue: self._handler(c) for c in app.event_sources
@@ -97,6 +142,12 @@ class Dispatcher:
         try:
             result = self.queues[queue](event, _context(queue))
             failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            self.failures += [Failure(queue, m["MessageId"], m["Body"], "reported in batchItemFailures")
+                              for m in got if m["MessageId"] in failed]
+        except Exception:
+            error = traceback.format_exc(limit=-8)
+            self.failures += [Failure(queue, m["MessageId"], m["Body"], error) for m in got]
+            raise
         finally:
             for m in got:
                 if m["MessageId"] not in failed:
@@ -106,8 +157,29 @@ class Dispatcher:
                                                   VisibilityTimeout=0)
         return len(got)
 
+    @contextlib.contextmanager
+    def expecting_failures(self) -> Iterator[list[Failure]]:
+        """The handler failures inside this block are the test's to assert on, not an error."""
+        seen: list[Failure] = []
+        start = len(self.failures)
+        self._expected += 1
+        try:
+            yield seen
+        finally:
+            self._expected -= 1
+            seen += self.failures[start:]
+
     def drain(self, queue: str | None = None, max_batches: int = 10_000, release_failed: bool = True) -> int:
-        """Process until the queue(s) are empty; for tests and one-off local runs."""
+        """Process until the queue(s) are empty; for tests and one-off local runs. Strict mode: then
+        raise HandlerFailed if a handler failed (outside expecting_failures())."""
+        start = len(self.failures)
+        total = self._drain(queue, max_batches, release_failed)
+        unexpected = self.failures[start:]
+        if self.strict and unexpected and not self._expected:
+            raise HandlerFailed(unexpected)
+        return total
+
+    def _drain(self, queue: str | None, max_batches: int, release_failed: bool) -> int:
         total, empty_rounds = 0, 0
         for _ in range(max_batches):
             handled = 0

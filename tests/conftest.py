@@ -17,6 +17,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-3")
 os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+# devtools/dispatcher.py: in tests a handler failure during drain() fails the test unless the test
+# wraps it in `dispatcher.expecting_failures()`
+os.environ["LINDUNG_DISPATCH_STRICT"] = "1"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,10 +7,11 @@ import time
 import types
 from datetime import UTC, datetime
 
+import pytest
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import aws, config
-from devtools.dispatcher import Dispatcher, schedule_due
+from devtools.dispatcher import Dispatcher, HandlerFailed, schedule_due
 
 
 def _module(received: list, fail_bodies: set, ticks: list):
@@ -40,10 +41,55 @@ def test_partial_batch_failures_are_redelivered_and_nothing_is_lost(aws_endpoint
     bodies = [{"n": i} for i in range(25)]
     aws.send_messages("reminders", bodies)
     dispatcher = Dispatcher(_module(received, {'{"n":3}', '{"n":17}'}, ticks))
-    handled = dispatcher.drain(config.queue_name("reminders"))
+    with dispatcher.expecting_failures() as failures:
+        handled = dispatcher.drain(config.queue_name("reminders"))
     assert handled == 27  # 25 + the two failed ones delivered again
+    assert sorted(f.body for f in failures) == ['{"n":17}', '{"n":3}']
     assert sorted(received) == sorted([f'{{"n":{i}}}' for i in range(25)] + ['{"n":3}', '{"n":17}'])
     assert dispatcher.drain(config.queue_name("reminders")) == 0
+
+
+def _crashing(seen: list):
+    app = Chalice(app_name="dispatch-crash")
+
+    @app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5)
+    def consume(event):
+        for record in event:
+            seen.append(record.body)
+            if "crash" in record.body:
+                raise KeyError("handler bug")
+
+    module = types.ModuleType("dispatch_crash_app")
+    module.app, module.consume = app, consume
+    return module
+
+
+def test_a_crashing_handler_fails_the_drain_in_strict_mode(aws_endpoint):
+    """The suite runs strict (tests/conftest.py): a test whose handler crashed cannot pass by
+    asserting that nothing happened. The queue is still drained (the message went to the DLQ
+    after its receives), so no later test meets it."""
+    seen: list = []
+    aws.send_messages("lifecycle", [{"crash": True, "n": 1}])
+    dispatcher = Dispatcher(_crashing(seen))
+    assert dispatcher.strict
+    with pytest.raises(HandlerFailed) as failed:
+        dispatcher.drain(config.queue_name("lifecycle"))
+    assert "KeyError: 'handler bug'" in str(failed.value) and '{"crash":true,"n":1}' in str(failed.value)
+    assert seen and set(seen) == {'{"crash":true,"n":1}'}
+    assert dispatcher.drain(config.queue_name("lifecycle")) == 0
+
+
+def test_expected_failures_are_the_tests_to_assert_and_non_strict_stays_robust(aws_endpoint):
+    seen: list = []
+    dispatcher = Dispatcher(_crashing(seen))
+    aws.send_messages("lifecycle", [{"crash": True, "n": 2}, {"n": 3}])
+    with dispatcher.expecting_failures() as failures:
+        dispatcher.drain(config.queue_name("lifecycle"))
+    assert failures and all("KeyError" in f.error for f in failures)
+    relaxed = Dispatcher(_crashing(seen), strict=False)  # make run's dispatcher: logs and goes on
+    aws.send_messages("lifecycle", [{"crash": True, "n": 4}])
+    relaxed.drain(config.queue_name("lifecycle"))
+    assert relaxed.failures and '{"crash":true,"n":4}' in {f.body for f in relaxed.failures}
 
 
 def test_schedules_fire_on_their_utc_minute(aws_endpoint):

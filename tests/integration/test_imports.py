@@ -168,8 +168,10 @@ def test_an_import_whose_message_ends_in_the_dlq_is_failed_as_stalled(api, admin
     import_id = r.data["import_id"]
     source = f"imports/16.03/{pid}/{import_id}/source.csv"
     aws.client("s3").delete_object(Bucket=config.imports_bucket(), Key=source)  # the plan cannot read its file
-    for _ in range(3):  # maxReceiveCount receives, each failing; then SQS moves it to the DLQ
-        dispatcher.drain(config.queue_name("imports"))
+    with dispatcher.expecting_failures() as failures:
+        for _ in range(3):  # maxReceiveCount receives, each failing; then SQS moves it to the DLQ
+            dispatcher.drain(config.queue_name("imports"))
+    assert len(failures) == 3 and all("NoSuchKey" in f.error and import_id in f.body for f in failures)
     sqs = aws.client("sqs")
     dlq = sqs.get_queue_url(QueueName=config.queue_name("imports") + "-dlq")["QueueUrl"]
     in_dlq = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
