@@ -31,7 +31,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import auth, config
 from chalicelib.api import schemas
-from chalicelib.domain.errors import DomainError, Invalid, Malformed
+from chalicelib.domain.errors import Busy, DomainError, Invalid, Malformed
 from chalicelib.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ class Router:
         try:
             return fn()
         except DomainError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+            return error_response(exc.status, exc.code, exc.message, exc.fields, headers=exc.headers, **exc.extra)
 
     def _handle(self, op: Operation, fn: Callable, params: dict[str, str]) -> Response:
         request = self.app.current_request
@@ -279,12 +279,14 @@ class Router:
             query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             result = fn(Call(user, body, query, request), **params)
         except DomainError as exc:
-            if exc.status >= 500:  # fail closed on a deployment that lacks what it needs: loudly
+            if isinstance(exc, Busy):  # conflicts/throttling outlasted store/db.py's retries
+                logger.warning("store busy", extra={"code": exc.code, "status": exc.status, "operation": op.name})
+            elif exc.status >= 500:  # fail closed on a deployment that lacks what it needs: loudly
                 logger.error("service unavailable", extra={"code": exc.code, "status": exc.status})
             else:
                 metrics.add_metric(name="ClientErrors", unit="Count", value=1)
                 logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-            return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+            return error_response(exc.status, exc.code, exc.message, exc.fields, headers=exc.headers, **exc.extra)
         except PynamoDBException as exc:
             if _throttled(exc):
                 logger.warning("throttled", extra={"operation": op.name})

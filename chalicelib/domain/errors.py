@@ -17,6 +17,11 @@ class DomainError(Exception):
         self.fields = fields or {}
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the error answer carries (e.g. Retry-After); none by default."""
+        return {}
+
 
 class Malformed(DomainError):
     status = 400
@@ -46,3 +51,18 @@ class Unavailable(DomainError):
     """The deployment is missing something it needs (a secret, a key source): refuse, fail closed."""
 
     status = 503
+
+
+class Busy(DomainError):
+    """The store stayed too busy to take a write (transaction conflicts, throttling) after the
+    retries: nothing was written, and the same request may simply be sent again later."""
+
+    status = 503
+
+    def __init__(self, retry_after: int = 2):
+        super().__init__("SERVICE_BUSY", "Sistem sedang sibuk, coba lagi sebentar")
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

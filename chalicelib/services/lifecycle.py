@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib import aws, config
 from chalicelib.api import schemas
 from chalicelib.auth import User
@@ -23,12 +20,11 @@ from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.observability import logger, metrics
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
-from chalicelib.store import db, keys
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as reminder_repo
-from chalicelib.store.audit import AuditEntry, audit_model
-from chalicelib.store.models import EnrolmentModel, ProgrammeCodeModel, ProgrammeModel, RenewalModel
+from chalicelib.store import renewals as renewal_repo
+from chalicelib.store.audit import AuditEntry
 
 QUEUE = "lifecycle"
 SYSTEM = Actor("system", "system")
@@ -96,10 +92,8 @@ def _expire(deps: Deps, message: dict) -> Counter:
 
 
 # ---------- renewal ----------
-def _renewal_out(r: RenewalModel, programme: dict) -> dict:
-    return {"from_programme_id": r.from_programme_id, "programme": programme, "status": r.status,
-            "carried": int(r.carried), "already": int(r.already), "excluded": int(r.excluded),
-            "pages": int(r.pages), "created_at": r.created_at, "updated_at": r.updated_at}
+def _renewal_out(r: dict, programme: dict | None) -> dict:
+    return {**{k: v for k, v in r.items() if k != "programme_id"}, "programme": programme}
 
 
 def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict, bool]:
@@ -108,44 +102,28 @@ def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict
     if body.coverage_start.isoformat() <= old["coverage_end"]:
         raise Invalid("RENEWAL_OVERLAPS", "Periode baru harus dimulai setelah periode lama berakhir",
                       {"coverage_start": f"harus setelah {old['coverage_end']}"})
-    marker_pk, marker_sk = keys.renewal(user.regency, pid), body.coverage_start.isoformat()
-    existing = _get_renewal(marker_pk, marker_sk)
+    start_day = body.coverage_start.isoformat()
+    existing = renewal_repo.get(user.regency, pid, start_day)
     if existing is not None:
-        return _renewal_out(existing, programme_repo.get(user.regency, existing.programme_id)), False
+        return _renewal_out(existing, programme_repo.get(user.regency, existing["programme_id"])), False
     now = deps.now_iso()
     new_pid = deps.new_id()
     code = body.code or f"{old['code']}-R{body.coverage_start:%Y%m}"[:40]
     new = {**old, "id": new_pid, "code": code, "name": body.name or _next_name(old["name"], body),
-           "coverage_start": body.coverage_start.isoformat(), "coverage_end": body.coverage_end.isoformat(),
+           "coverage_start": start_day, "coverage_end": body.coverage_end.isoformat(),
            "monthly_contribution_idr": body.rate if body.rate is not None else old["monthly_contribution_idr"],
            "version": 1, "created_at": now, "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
-    renewal = RenewalModel(marker_pk, marker_sk, from_programme_id=pid, programme_id=new_pid, status="carrying",
-                           created_at=now, updated_at=now, created_by=user.sub)
-    pk, prefix = keys.programme(user.regency)
-    try:
-        with TransactWrite(connection=db.connection(), client_request_token=new_pid) as tx:
-            tx.save(renewal, condition=RenewalModel.pk.does_not_exist())
-            tx.save(ProgrammeCodeModel(keys.programme_code(user.regency, code), "UNIQ", pid=new_pid),
-                    condition=ProgrammeCodeModel.pk.does_not_exist())
-            tx.save(ProgrammeModel(pk, prefix + new_pid, pid=new_pid, regency=user.regency,
-                                   **{f: new[f] for f in programme_repo.FIELDS}),
-                    condition=ProgrammeModel.pk.does_not_exist())
-            tx.save(audit_model(_audit(deps, user.regency, "programme", new_pid, "create", now,
-                                       Actor(user.sub, user.role), {"renewed_from": [None, pid]})))
-    except TransactWriteError as exc:
-        codes = db.cancellation_codes(exc)
-        if codes[:1] == ["ConditionalCheckFailed"]:  # a concurrent identical request won
-            won = _get_renewal(marker_pk, marker_sk)
-            return _renewal_out(won, programme_repo.get(user.regency, won.programme_id)), False
-        if codes[1:2] == ["ConditionalCheckFailed"]:
-            raise Conflict("PROGRAMME_CODE_TAKEN", f"Kode program {code} sudah dipakai", {"code": "sudah dipakai"}) \
-                from None
-        raise
     rules = reminder_repo.get_rules(user.regency, pid)
-    if rules is not None:
-        reminder_repo.put_rules(user.regency, new_pid, rules.doc, None, now, user.sub)
+    audit = _audit(deps, user.regency, "programme", new_pid, "create", now, Actor(user.sub, user.role),
+                   {"renewed_from": [None, pid]})
+    try:
+        renewal = renewal_repo.start(user.regency, pid, start_day, new, rules.doc if rules else None, audit, now,
+                                     user.sub)
+    except renewal_repo.AlreadyRenewed:  # a concurrent identical request won
+        won = renewal_repo.get(user.regency, pid, start_day)
+        return _renewal_out(won, programme_repo.get(user.regency, won["programme_id"])), False
     aws.send_messages(QUEUE, [{"type": "renew", "regency": user.regency, "from": pid, "to": new_pid,
-                               "marker": marker_sk, "actor": user.sub, "role": user.role, "cursor": None}])
+                               "marker": start_day, "actor": user.sub, "role": user.role, "cursor": None}])
     logger.info("renewal started", extra={"from_programme_id": pid, "programme_id": new_pid})
     return _renewal_out(renewal, new), True
 
@@ -154,18 +132,10 @@ def _next_name(name: str, body: schemas.RenewIn) -> str:
     return f"{name} (perpanjangan {body.coverage_start:%m/%Y}-{body.coverage_end:%m/%Y})"[:200]
 
 
-def _get_renewal(pk: str, sk: str) -> RenewalModel | None:
-    try:
-        return RenewalModel.get(pk, sk, consistent_read=True)
-    except RenewalModel.DoesNotExist:
-        return None
-
-
 def renewals(user: User, pid: str) -> dict:
     programmes.get(user, pid)
-    items = []
-    for r in RenewalModel.query(keys.renewal(user.regency, pid)):
-        items.append(_renewal_out(r, programme_repo.get(user.regency, r.programme_id)))
+    items = [_renewal_out(r, programme_repo.get(user.regency, r["programme_id"]))
+             for r in renewal_repo.of_programme(user.regency, pid)]
     return {"items": items, "next_cursor": None}
 
 
@@ -174,25 +144,17 @@ def _renew_page(deps: Deps, message: dict) -> Counter:
     nothing; the per-programme NIK marker makes a repeated page create no duplicate."""
     regency, old_pid, new_pid = message["regency"], message["from"], message["to"]
     new = programme_repo.get(regency, new_pid)
-    page = EnrolmentModel.by_programme.query(keys.prog(regency, old_pid), page_size=RENEW_PAGE,
-                                             last_evaluated_key=message["cursor"], limit=RENEW_PAGE)
-    models = list(page)
-    if page.last_evaluated_key:
-        aws.send_messages(QUEUE, [{**message, "cursor": page.last_evaluated_key}])
+    page, last = enrolment_repo.programme_page(regency, old_pid, message["cursor"], RENEW_PAGE)
+    if last:
+        aws.send_messages(QUEUE, [{**message, "cursor": last}])
     actor = Actor(message["actor"], message["role"])
     counts: Counter = Counter()
-    for m in models:
-        old = enrolment_repo.from_model(m)
+    for old in page:
         if old.status not in CARRIED:
             counts["excluded"] += 1
             continue
         counts[_carry(deps, old, new, actor)] += 1
-    marker = RenewalModel(keys.renewal(regency, old_pid), message["marker"])
-    actions = [getattr(RenewalModel, k).add(v) for k, v in counts.items() if v] + [
-        RenewalModel.pages.add(1), RenewalModel.updated_at.set(deps.now_iso())]
-    if not page.last_evaluated_key:
-        actions.append(RenewalModel.status.set("done"))
-    marker.update(actions=actions)
+    renewal_repo.add_progress(regency, old_pid, message["marker"], dict(counts), deps.now_iso(), done=not last)
     return counts
 
 

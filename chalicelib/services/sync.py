@@ -12,7 +12,9 @@ Push (`POST /v1/sync`)
   - applied / duplicate / conflict / rejected are final and recorded: replaying the op_id
     returns the same result. A conflict or rejection is resolved by a *new* operation.
   - `failed` (an addition to the contract's four statuses) means "not done, nothing recorded,
-    send the same op again": a storage error, or the Lambda running out of time. Operations are
+    send the same op again": a storage error, the store staying busy (`SERVICE_BUSY`: its
+    transaction kept meeting conflicts or throttling after store/db.py's retries), or the
+    Lambda running out of time. Operations are
     independent and each commits on its own, so a batch that fails half-way keeps the half that
     succeeded, and the replay applies only the rest.
   - Receipts expire after LINDUNG_OP_RECEIPT_DAYS (TTL). A replay after that cannot double
@@ -47,7 +49,7 @@ from chalicelib.api.http import validate
 from chalicelib.auth import User
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Conflict, DomainError, Forbidden, Invalid
+from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid
 from chalicelib.observability import logger, metrics
 from chalicelib.services import enrolments
 from chalicelib.services.deps import Deps
@@ -111,6 +113,8 @@ def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
             return result
     except db.AlreadyRecorded:
         return _stored_or_failed(user, op)
+    except Busy:  # conflicts/throttling outlasted the retries: nothing written, nothing recorded
+        return _failed(op, "SERVICE_BUSY", "Sistem sedang sibuk; operasi ini belum diproses, kirim ulang")
     except Conflict as exc:
         result = _conflict(op, exc)
     except DomainError as exc:

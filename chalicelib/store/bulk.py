@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
 from chalicelib import aws, config
+from chalicelib.store import db
 
 WRITE_BATCH = 25
 GET_BATCH = 100
@@ -62,30 +64,28 @@ def put_new(models: Iterable[Model]) -> set[tuple[str, str]]:
 
     A transaction writes all or nothing: when some keys are taken it is cancelled with a reason
     per item, the taken ones are dropped and the rest sent again. Conflicts with another
-    transaction on the same item are retried with backoff.
+    transaction on the same item and throttling are retried by `db.transact_items` (the one
+    transaction helper), which raises Busy when they do not stop: the chunk's message then
+    goes back to the queue and is delivered again.
     """
-    client, table = aws.client("dynamodb"), config.main_table()
+    table = config.main_table()
     items = [model.serialize() for model in models]
     taken: set[tuple[str, str]] = set()
     for start in range(0, len(items), CLAIM_BATCH):
-        pending, attempt = items[start:start + CLAIM_BATCH], 0
+        pending = items[start:start + CLAIM_BATCH]
         while pending:
             try:
-                client.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
-                    for item in pending])
+                db.transact_items([{"Put": {"TableName": table, "Item": item,
+                                            "ConditionExpression": "attribute_not_exists(pk)"}}
+                                   for item in pending], "import.claims")
                 break
-            except client.exceptions.TransactionCanceledException as exc:
-                codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            except ClientError as exc:
+                codes = db.cancellation_codes(exc)
                 lost = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
-                if lost:  # progress: drop what is taken, send the rest straight away
-                    taken |= {_key(pending[i]) for i in lost}
-                    pending = [item for i, item in enumerate(pending) if i not in lost]
-                    continue
-                if attempt + 1 >= _ATTEMPTS:
+                if not lost:
                     raise
-                _pause(attempt)  # TransactionConflict / throttling of an item
-                attempt += 1
+                taken |= {_key(pending[i]) for i in lost}  # progress: drop what is taken, send the rest
+                pending = [item for i, item in enumerate(pending) if i not in lost]
     return taken
 
 

@@ -86,13 +86,16 @@ def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> Non
     raced the first attempt): the change was applied once, by the other request.
     """
     unique = EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ", eid=e.id)
+
+    def add(tx: TransactWrite) -> None:
+        tx.save(unique, condition=EnrolmentUniqueModel.pk.does_not_exist())
+        tx.save(to_model(e), condition=EnrolmentModel.pk.does_not_exist())
+        tx.save(_worker_model(e))
+        tx.save(audit_model(audit))
+        _save_receipt(tx, receipt)
+
     try:
-        with TransactWrite(connection=db.connection(), client_request_token=e.id) as tx:
-            tx.save(unique, condition=EnrolmentUniqueModel.pk.does_not_exist())
-            tx.save(to_model(e), condition=EnrolmentModel.pk.does_not_exist())
-            tx.save(_worker_model(e))
-            tx.save(audit_model(audit))
-            _save_receipt(tx, receipt)
+        db.transact(e.id, add, "enrolment.create")
     except TransactWriteError as exc:
         if db.receipt_failed(exc, receipt is not None):
             raise db.AlreadyRecorded() from None
@@ -115,21 +118,24 @@ def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
     devices to drop it (the record's own change entry moves to the new village).
     """
     condition = (EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
+
+    def add(tx: TransactWrite) -> None:
+        tx.save(to_model(e), condition=condition)
+        if e.deleted:
+            tx.delete(EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ"),
+                      condition=EnrolmentUniqueModel.eid == e.id)
+        else:
+            tx.save(_worker_model(e))
+        if moved_from and moved_from != e.village_code:
+            tx.save(MovedOutModel(keys.enrolment(e.regency, e.id), keys.moved_out(moved_from), eid=e.id,
+                                  version=e.version, updated_at=e.updated_at,
+                                  g_chg=keys.village_changes(e.regency, moved_from),
+                                  g_chg_sk=f"{e.updated_at}#{e.id}"))
+        tx.save(audit_model(audit))
+        _save_receipt(tx, receipt)
+
     try:
-        with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
-            tx.save(to_model(e), condition=condition)
-            if e.deleted:
-                tx.delete(EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ"),
-                          condition=EnrolmentUniqueModel.eid == e.id)
-            else:
-                tx.save(_worker_model(e))
-            if moved_from and moved_from != e.village_code:
-                tx.save(MovedOutModel(keys.enrolment(e.regency, e.id), keys.moved_out(moved_from), eid=e.id,
-                                      version=e.version, updated_at=e.updated_at,
-                                      g_chg=keys.village_changes(e.regency, moved_from),
-                                      g_chg_sk=f"{e.updated_at}#{e.id}"))
-            tx.save(audit_model(audit))
-            _save_receipt(tx, receipt)
+        db.transact(token, add, "enrolment.delete" if e.deleted else "enrolment.update")
     except TransactWriteError as exc:
         if db.receipt_failed(exc, receipt is not None):
             raise db.AlreadyRecorded() from None
@@ -163,6 +169,14 @@ def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | No
     condition = functools.reduce(operator.and_, conditions) if conditions else None
     return index.query(hash_value, filter_condition=condition, last_evaluated_key=start_key,
                        page_size=page_size)
+
+
+def programme_page(regency: str, pid: str, start_key: dict | None, limit: int) -> tuple[list[Enrolment], dict | None]:
+    """One page of a programme's live enrolments (by_programme) and where the next one starts."""
+    page = EnrolmentModel.by_programme.query(keys.prog(regency, pid), page_size=limit, last_evaluated_key=start_key,
+                                             limit=limit)
+    items = [from_model(m) for m in page]
+    return items, page.last_evaluated_key
 
 
 def query_worker(regency: str, nik: str) -> list[Enrolment]:

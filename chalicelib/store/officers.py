@@ -24,6 +24,9 @@ def put(regency: str, sub: str, villages: list[str], version: int, now: str, by:
     """Full replacement (PUT semantics), audited in the same transaction."""
     item = OfficerVillagesModel(keys.officer(regency, sub), SK, sub=sub, villages=villages, version=version,
                                 updated_at=now, updated_by=by)
-    with TransactWrite(connection=db.connection(), client_request_token=audit.event_id) as tx:
+
+    def add(tx: TransactWrite) -> None:
         tx.save(item)
         tx.save(audit_model(audit))
+
+    db.transact(audit.event_id, add, "officer.villages")

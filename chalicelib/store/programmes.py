@@ -1,4 +1,8 @@
-"""Programme repository. A programme code is unique within a regency (marker item, conditional)."""
+"""Programme repository: the one code path that writes programme items (create, change, and the
+new period's programme of a renewal, through `add_new`), so every programme carries the
+change-feed keys field devices sync from. A programme code is unique within a regency (marker
+item, conditional).
+"""
 
 from __future__ import annotations
 
@@ -43,26 +47,40 @@ def list_page(regency: str, start_key: dict | None, limit: int):
                                 limit=limit)
 
 
-def insert(p: dict, audit: AuditEntry) -> None:
+def add_new(tx: TransactWrite, p: dict) -> None:
+    """Add a new programme to a transaction: its code marker, then the programme item (both
+    conditional: a taken code or id cancels the transaction with ConditionalCheckFailed there)."""
     marker = ProgrammeCodeModel(keys.programme_code(p["regency"], p["code"]), "UNIQ", pid=p["id"])
+    tx.save(marker, condition=ProgrammeCodeModel.pk.does_not_exist())
+    tx.save(_model(p), condition=ProgrammeModel.pk.does_not_exist())
+
+
+def code_taken(p: dict) -> Conflict:
+    existing = ProgrammeCodeModel.get(keys.programme_code(p["regency"], p["code"]), "UNIQ").pid
+    return Conflict("PROGRAMME_CODE_TAKEN", f"Kode program {p['code']} sudah dipakai",
+                    {"code": "sudah dipakai"}, existing_id=existing)
+
+
+def insert(p: dict, audit: AuditEntry) -> None:
+    def add(tx: TransactWrite) -> None:
+        add_new(tx, p)
+        tx.save(audit_model(audit))
+
     try:
-        with TransactWrite(connection=db.connection(), client_request_token=p["id"]) as tx:
-            tx.save(marker, condition=ProgrammeCodeModel.pk.does_not_exist())
-            tx.save(_model(p), condition=ProgrammeModel.pk.does_not_exist())
-            tx.save(audit_model(audit))
+        db.transact(p["id"], add, "programme.create")
     except TransactWriteError as exc:
         if db.cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
-            existing = ProgrammeCodeModel.get(keys.programme_code(p["regency"], p["code"]), "UNIQ").pid
-            raise Conflict("PROGRAMME_CODE_TAKEN", f"Kode program {p['code']} sudah dipakai",
-                           {"code": "sudah dipakai"}, existing_id=existing) from None
+            raise code_taken(p) from None
         raise
 
 
 def replace(p: dict, expected_version: int, audit: AuditEntry, token: str) -> None:
+    def add(tx: TransactWrite) -> None:
+        tx.save(_model(p), condition=ProgrammeModel.version == expected_version)
+        tx.save(audit_model(audit))
+
     try:
-        with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
-            tx.save(_model(p), condition=ProgrammeModel.version == expected_version)
-            tx.save(audit_model(audit))
+        db.transact(token, add, "programme.update")
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in db.cancellation_codes(exc):
             raise Conflict("VERSION_STALE", "Program sudah diubah orang lain; muat ulang lalu ulangi",

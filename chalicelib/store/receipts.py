@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.store import keys
+from chalicelib.store import db, keys
 from chalicelib.store.models import OpReceiptModel
 
 
@@ -51,7 +51,7 @@ def get(regency: str, sub: str, op_id: str) -> OpReceiptModel | None:
 def put_if_absent(receipt: OpReceiptModel) -> bool:
     """False when a receipt for this op exists already (a concurrent replay recorded it first)."""
     try:
-        receipt.save(condition=OpReceiptModel.pk.does_not_exist())
+        db.retrying(lambda: receipt.save(condition=OpReceiptModel.pk.does_not_exist()), "sync.receipt")
         return True
     except PutError as exc:
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":

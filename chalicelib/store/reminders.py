@@ -8,13 +8,14 @@ by the claim token so a late, superseded sender cannot overwrite the newer outco
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.store import keys
+from chalicelib.store import db, keys
 from chalicelib.store.models import EnrolmentModel, ReminderModel, ReminderRulesModel, ReminderRunModel
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -40,15 +41,23 @@ def put_rules(regency: str, pid: str, doc: dict, expected_version: int | None, n
     version = (expected_version or 0) + 1
     condition = (ReminderRulesModel.pk.does_not_exist() if not expected_version
                  else ReminderRulesModel.version == expected_version)
+    item = ReminderRulesModel(pk, sk, programme_id=pid, doc=doc, version=version, updated_at=now, updated_by=actor)
     try:
-        ReminderRulesModel(pk, sk, programme_id=pid, doc=doc, version=version, updated_at=now,
-                           updated_by=actor).save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == _CONDITION_FAILED:
+        db.transact(uuid.uuid4().hex, lambda tx: tx.save(item, condition=condition),
+                    "reminder_rules.put")
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
             raise Conflict("VERSION_STALE", "Aturan pengingat sudah diubah orang lain; muat ulang lalu ulangi",
                            {"version": "tidak sama dengan versi terbaru"}) from None
         raise
     return version
+
+
+def add_new_rules(tx, regency: str, pid: str, doc: dict, now: str, actor: str) -> None:
+    """Add a new programme's first rules (version 1) to a transaction (renewal copies them)."""
+    pk, sk = keys.reminder_rules(regency, pid)
+    tx.save(ReminderRulesModel(pk, sk, programme_id=pid, doc=doc, version=1, updated_at=now, updated_by=actor),
+            condition=ReminderRulesModel.pk.does_not_exist())
 
 
 # ---------- reminder records ----------

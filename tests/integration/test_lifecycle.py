@@ -101,3 +101,32 @@ def api_token_officer(api) -> str:
     from devtools import tokens
 
     return tokens.mint("officer", ["16.03.01.2011"])
+
+
+def test_renewed_programme_reaches_devices_through_the_change_feed(api, admin, tokens_for, dispatcher, monkeypatch):
+    """A device that pulled before the renewal learns of the new programme on its next pull, with
+    the carried-over enrolments (written through store/programmes, which sets the feed keys)."""
+    monkeypatch.setenv("LINDUNG_SYNC_SETTLE_SECONDS", "0")
+    old = new_programme(api, admin)
+    kept = enrol_live(api, admin, old["id"], 2)
+    officer = tokens_for("officer", ["16.03.01.2011"])
+
+    def pull(since=None):
+        r = api.call("GET", "/v1/sync?limit=500" + (f"&since={since}" if since else ""), officer)
+        assert r.status_code == 200, r.data
+        return r.data["changes"], r.data["next_cursor"]
+
+    before, cursor = pull()
+    assert old["id"] in {c["id"] for c in before if c["type"] == "programme"}
+    body = {"coverage_start": "2026-01-01", "coverage_end": "2026-06-30"}
+    new = api.call("POST", f"/v1/programmes/{old['id']}/renew", admin, body).data["programme"]
+    drain(dispatcher)
+    after, _ = pull(cursor)
+    programmes_served = {c["id"]: c for c in after if c["type"] == "programme"}
+    assert new["id"] in programmes_served, "the renewed programme is in the feed"
+    assert (programmes_served[new["id"]]["coverage_start"], programmes_served[new["id"]]["coverage_end"]) == \
+        ("2026-01-01", "2026-06-30")
+    carried = [c for c in after if c["type"] == "enrolment" and c.get("programme_id") == new["id"]]
+    assert sorted(c["nik"] for c in carried) == sorted(e["nik"] for e in kept)
+    first_programme = next(i for i, c in enumerate(after) if c["type"] == "programme" and c["id"] == new["id"])
+    assert first_programme < min(after.index(c) for c in carried), "programmes come before their records"
