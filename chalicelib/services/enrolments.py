@@ -205,11 +205,21 @@ def audit_page(user: User, eid: str, limit: int, cursor: str | None) -> dict:
 
 
 def worker(user: User, nik: str) -> dict:
+    """A worker with their enrolments. Officers get only what their villages' enrolments hold
+    (the details as their newest such enrolment has them, never the worker's latest details
+    from another village), and "enrolled only elsewhere" is the same 404 as "unknown", so the
+    route cannot be used to learn which NIKs are enrolled somewhere else."""
+    not_found = NotFound("WORKER_NOT_FOUND", "Pekerja dengan NIK ini tidak ditemukan")
+    if user.role == "officer":
+        enrolments = [e for e in repo.query_worker(user.regency, nik) if user.can_see_village(e.village_code)]
+        if not enrolments:
+            raise not_found
+        held = max(enrolments, key=lambda e: (e.updated_at, e.id))
+        return {"nik": held.nik, "name": held.name, "birth_date": held.birth_date, "sex": held.sex,
+                "phone": held.phone, "village_code": held.village_code, "enrolments": enrolments}
     found = repo.get_worker(user.regency, nik)
     if found is None:
-        raise NotFound("WORKER_NOT_FOUND", "Pekerja dengan NIK ini tidak ditemukan")
-    enrolments = [e for e in repo.query_worker(user.regency, nik) if user.can_see_village(e.village_code)]
-    if not enrolments and not user.can_see_village(found.village_code):
-        raise Forbidden("VILLAGE_FORBIDDEN", "Pekerja ini di luar wilayah tugas Anda")
+        raise not_found
     return {"nik": found.nik, "name": found.name, "birth_date": found.birth_date, "sex": found.sex,
-            "phone": found.phone, "village_code": found.village_code, "enrolments": enrolments}
+            "phone": found.phone, "village_code": found.village_code,
+            "enrolments": repo.query_worker(user.regency, nik)}

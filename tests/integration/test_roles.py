@@ -106,8 +106,32 @@ def test_officer_cannot_move_a_record_out_of_their_villages(api, tokens_for, wor
 
 def test_worker_view_is_scoped(api, tokens_for, world):
     officer = tokens_for("officer", [VILLAGE_A])
-    assert api.call("GET", f"/v1/workers/{world['b']['nik']}", officer).status_code == 403
     assert api.call("GET", f"/v1/workers/{world['a']['nik']}", officer).status_code == 200
+    elsewhere = api.call("GET", f"/v1/workers/{world['b']['nik']}", officer)
+    unknown = api.call("GET", "/v1/workers/1603015708900999", officer)
+    assert (elsewhere.status_code, elsewhere.data) == (unknown.status_code, unknown.data) == \
+        (404, {"error": {"code": "WORKER_NOT_FOUND", "message": "Pekerja dengan NIK ini tidak ditemukan",
+                         "fields": {}}}), "enrolled elsewhere and unknown are one answer: no oracle for NIKs"
+
+
+def test_an_officer_sees_only_what_their_villages_enrolments_hold(api, admin, tokens_for):
+    """The same person enrolled in village A, then (another programme) in B with a new name and
+    phone: officer A gets A's record as A holds it, never B's latest details or B's enrolment."""
+    first, second = new_programme(api, admin), new_programme(api, admin)
+    in_a = new_person(village=VILLAGE_A, name="Siti Aminah", phone="0812-7000-1111")
+    e_a = api.call("POST", f"/v1/programmes/{first['id']}/enrolments", admin, in_a).data
+    in_b = {**in_a, "village_code": VILLAGE_B, "name": "Siti Aminah Binti Usman", "phone": "0813 9000 2222"}
+    e_b = api.call("POST", f"/v1/programmes/{second['id']}/enrolments", admin, in_b)
+    assert e_b.status_code == 201, e_b.data
+    officer_a = tokens_for("officer", [VILLAGE_A])
+    seen = api.call("GET", f"/v1/workers/{in_a['nik']}", officer_a).data
+    assert (seen["name"], seen["phone"], seen["village_code"]) == ("Siti Aminah", "+6281270001111", VILLAGE_A)
+    assert [e["id"] for e in seen["enrolments"]] == [e_a["id"]]
+    full = api.call("GET", f"/v1/workers/{in_a['nik']}", admin).data
+    assert (full["name"], full["village_code"]) == ("Siti Aminah Binti Usman", VILLAGE_B), "admins: the latest"
+    assert sorted(e["id"] for e in full["enrolments"]) == sorted([e_a["id"], e_b.data["id"]])
+    officer_b = tokens_for("officer", [VILLAGE_B])
+    assert api.call("GET", f"/v1/workers/{in_a['nik']}", officer_b).data["name"] == "Siti Aminah Binti Usman"
 
 
 def _foreign_token(**claims):
