@@ -22,6 +22,7 @@ from chalicelib.services import (
     programmes,
     reference,
     reminders,
+    submissions,
     summary,
     sync,
 )
@@ -303,15 +304,17 @@ def lifecycle_worker(event):
 
 # ---------- imports, exports, summary (admins import; viewers may read summary and export) ----------
 @api.route("/v1/programmes/{pid}/imports", "POST",
-           summary="Import a roster: CSV/XLSX in the body (up to 5 MB), or JSON {s3_key} of an upload",
+           summary="Import a roster (or, kind=kpj, the BPJS branch's KPJ list): CSV/XLSX in the body (up to 5 MB), "
+                   "or JSON {s3_key} of an upload",
            body="ImportFromUpload", query="ImportQuery",
            content_types=["application/json", *imports.CONTENT_TYPES],
            returns="ImportAccepted", status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def start_import(call: Call, pid: str):
     if call.body is not None:
-        return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename)
+        return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename,
+                                         call.query.kind)
     return imports.start_direct(deps.default(), call.user, pid, call.request.raw_body, call.header("Content-Type"),
-                                call.query.filename)
+                                call.query.filename, call.query.kind)
 
 
 @api.route("/v1/programmes/{pid}/imports/upload-url", "POST",
@@ -333,6 +336,20 @@ def get_import(call: Call, import_id: str):
            tags=("imports",))
 def export_roster(call: Call, pid: str):
     return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
+
+
+@api.route("/v1/programmes/{pid}/submissions", "POST",
+           summary="Ajukan ke BPJS: move draft enrolments (all, a village's, or the selected ids) to submitted",
+           body="SubmissionIn", returns="SubmissionOut", status=202, roles=auth.ADMINS, errors=(404,),
+           tags=("imports",))
+def submit_to_bpjs(call: Call, pid: str):
+    return s.SubmissionOut.model_validate(submissions.start(deps.default(), call.user, pid, call.body))
+
+
+@api.route("/v1/submissions/{submission_id}", "GET", summary="Progress of an Ajukan ke BPJS run",
+           returns="SubmissionOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
+def get_submission(call: Call, submission_id: str):
+    return s.SubmissionOut.model_validate(submissions.get(call.user, submission_id))
 
 
 @api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",

@@ -633,6 +633,9 @@ class ImportFromUpload(Strict):
 class ImportQuery(Strict):
     filename: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         None, description="Name of the uploaded file, shown in the import's progress")
+    kind: Literal["roster", "kpj"] = Field(
+        "roster", description="roster: people to enrol; kpj: the BPJS branch's list of NIK + KPJ number, which "
+                              "activates the matching draft/submitted enrolments")
 
 
 class ImportAccepted(Out):
@@ -664,6 +667,32 @@ class ImportOut(Out):
     error_report_url: str | None = None
     ignored_columns: list[str] = []
     failure: ErrorBody | None = None
+    created_at: str
+    updated_at: str
+    finished_at: str | None = None
+    kind: Literal["roster", "kpj"] = "roster"
+    activated: int | None = Field(None, description="kind=kpj: enrolments this list made active")
+    already_active: int | None = Field(None, description="kind=kpj: rows whose enrolment had this KPJ already")
+    not_found: int | None = Field(None, description="kind=kpj: NIKs not enrolled in the programme")
+    conflicts: int | None = Field(None, description="kind=kpj: KPJ held by another NIK, or another KPJ already")
+
+
+class SubmissionIn(Strict):
+    """Which drafts go to the BPJS branch: `ids` (selected in the grid), or a `village_code`, or
+    (neither) every draft of the programme."""
+
+    village_code: VillageCode | None = None
+    ids: list[Ulid] | None = Field(None, min_length=1, max_length=5000)
+
+
+class SubmissionOut(Out):
+    submission_id: str
+    programme_id: str
+    status: Literal["running", "done"]
+    scope: dict[str, Any] = {}
+    submitted: int = Field(description="Drafts moved to submitted by this run")
+    skipped: int = Field(description="Selected enrolments that were not drafts (left as they are)")
+    pages: int
     created_at: str
     updated_at: str
     finished_at: str | None = None

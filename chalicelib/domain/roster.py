@@ -36,6 +36,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "occupation": ("pekerjaan", "jabatan", "occupation"),
     "kpj_number": ("no_kpj", "nomor_kpj", "kpj", "kpj_number"),
     "status": ("status",),
+    "effective_date": ("tmt", "tmt_kepesertaan", "tanggal_efektif", "tgl_efektif", "tanggal_aktif", "tgl_aktif",
+                       "tanggal_kepesertaan", "tgl_kepesertaan", "effective_date"),  # the KPJ list's (kpj_import)
 }
 REQUIRED = ("nik", "name", "birth_date", "sex", "village_code", "category")
 _ALIASES = {alias: canonical for canonical, aliases in HEADERS.items() for alias in aliases}
@@ -96,11 +98,11 @@ def detect_format(data: bytes, content_type: str | None = None, filename: str | 
     return "csv"
 
 
-def read(data: bytes, fmt: str) -> Sheet:
+def read(data: bytes, fmt: str, required: tuple[str, ...] = REQUIRED) -> Sheet:
     if not data or not data.strip():
         raise FileError("FILE_EMPTY", "Berkas kosong")
     raw_rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data)
-    return _sheet(raw_rows)
+    return _sheet(raw_rows, required)
 
 
 def _decode(data: bytes) -> str:
@@ -149,7 +151,7 @@ def _blank(values: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _sheet(raw_rows: Iterable[tuple[int, list[Any]]]) -> Sheet:
+def _sheet(raw_rows: Iterable[tuple[int, list[Any]]], required: tuple[str, ...] = REQUIRED) -> Sheet:
     rows = iter(raw_rows)
     header: list[Any] | None = None
     for _, values in rows:
@@ -167,7 +169,7 @@ def _sheet(raw_rows: Iterable[tuple[int, list[Any]]]) -> Sheet:
             positions[canonical], columns[canonical] = index, str(name).replace("\ufeff", "").strip()
         elif name not in (None, ""):
             ignored.append(str(name).strip())
-    missing = [f for f in REQUIRED if f not in positions]
+    missing = [f for f in required if f not in positions]
     if missing:
         names = ", ".join(f"{HEADERS[f][0]}/{f}" for f in missing)
         raise FileError("HEADER_MISSING", f"Kolom wajib tidak ada di baris judul: {names}", missing[0])

@@ -70,7 +70,7 @@ STALLED_AFTER_SECONDS = 3 * 900 + 15 * 60
 
 # ---------- starting an import (HTTP) ----------
 def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_type: str | None,
-                 filename: str | None) -> dict:
+                 filename: str | None, kind: str = "roster") -> dict:
     programmes.get(user, pid)
     if not body:
         raise Malformed("BODY_MISSING", "Berkas roster (CSV atau XLSX) wajib dikirim")
@@ -81,7 +81,7 @@ def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_t
     import_id = deps.new_id()
     key = f"imports/{user.regency}/{pid}/{import_id}/source.{fmt}"
     files.put(key, body, XLSX if fmt == "xlsx" else "text/csv")
-    return _start(deps, user, pid, import_id, key, filename)
+    return _start(deps, user, pid, import_id, key, filename, kind)
 
 
 def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> dict:
@@ -93,7 +93,8 @@ def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> d
             "expires_in": UPLOAD_EXPIRES}
 
 
-def start_from_upload(deps: Deps, user: User, pid: str, s3_key: str, filename: str | None) -> dict:
+def start_from_upload(deps: Deps, user: User, pid: str, s3_key: str, filename: str | None,
+                      kind: str = "roster") -> dict:
     programmes.get(user, pid)
     if not s3_key.startswith(f"uploads/{user.regency}/{pid}/") or ".." in s3_key:
         raise Invalid("UPLOAD_KEY_INVALID", "s3_key bukan unggahan untuk program ini",
@@ -101,13 +102,16 @@ def start_from_upload(deps: Deps, user: User, pid: str, s3_key: str, filename: s
     size = files.size(s3_key)
     if not size:
         raise Invalid("UPLOAD_NOT_FOUND", "Berkas belum diunggah ke S3 atau kosong", {"s3_key": "tidak ditemukan"})
-    return _start(deps, user, pid, deps.new_id(), s3_key, filename or s3_key.rsplit("/", 1)[1])
+    return _start(deps, user, pid, deps.new_id(), s3_key, filename or s3_key.rsplit("/", 1)[1], kind)
 
 
-def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename: str | None) -> dict:
+def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename: str | None,
+           kind: str = "roster") -> dict:
+    """kind: `roster` (people to enrol) or `kpj` (the BPJS branch's KPJ list, services/kpj_import.py)."""
     now = deps.now_iso()
     repo.create(repo.new(user.regency, import_id, programme_id=pid, status="queued", s3_key=key, filename=filename,
-                         created_at=now, updated_at=now, created_by=user.sub, created_by_role=user.role))
+                         created_at=now, updated_at=now, created_by=user.sub, created_by_role=user.role,
+                         kind=None if kind == "roster" else kind))
     aws.send_messages(QUEUE, [{"kind": "plan", "regency": user.regency, "import_id": import_id}])
     logger.info("import queued", extra={"import_id": import_id, "programme_id": pid})
     return {"import_id": import_id, "status": "queued"}
@@ -130,7 +134,16 @@ def progress(deps: Deps, user: User, import_id: str) -> dict:
         "errors": job.errors or [], "error_count": int(job.error_count), "error_report_url": report_url,
         "ignored_columns": list(job.ignored_columns or []), "failure": job.failure,
         "created_at": job.created_at, "updated_at": job.updated_at, "finished_at": job.finished_at,
+        **_kind_fields(job),
     }
+
+
+def _kind_fields(job: ImportJobModel) -> dict:
+    if job.kind == "kpj":
+        from chalicelib.services import kpj_import
+
+        return kpj_import.progress_fields(job)
+    return {"kind": "roster"}
 
 
 def _fail_if_stalled(deps: Deps, job: ImportJobModel) -> ImportJobModel:
@@ -161,6 +174,19 @@ def handle(deps: Deps, message: dict) -> None:
         summary.refresh(deps, job.regency, job.programme_id)
         return
     if job is None or job.status in {"done", "failed"}:
+        return
+    if job.kind == "kpj":
+        from chalicelib.services import kpj_import  # it builds on this module
+
+        if message["kind"] == "plan":
+            programme = programme_repo.get(job.regency, job.programme_id)
+            if programme is None:
+                repo.fail(job, {"code": "PROGRAMME_NOT_FOUND", "message": "Program tidak ditemukan", "fields": {}},
+                          deps.now_iso())
+                return
+            kpj_import.plan(deps, job, programme)
+        else:
+            kpj_import.run_chunk(deps, job, int(message["chunk"]))
         return
     if message["kind"] == "plan":
         plan(deps, job)

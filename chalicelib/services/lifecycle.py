@@ -183,6 +183,10 @@ def handle(deps: Deps, message: dict) -> Counter:
         return _expire(deps, message)
     if message["type"] == "renew":
         return _renew_page(deps, message)
+    if message["type"] == "submit":  # "Ajukan ke BPJS" pages (services/submissions.py)
+        from chalicelib.services import submissions
+
+        return Counter(submissions.handle_page(deps, message))
     raise ValueError(f"unknown lifecycle message type {message['type']!r}")
 
 

@@ -85,3 +85,26 @@ def finish_if_complete(regency: str, import_id: str, now: str) -> bool:
     m = ImportJobModel
     return _conditional_update(job, [m.status.set("done"), m.finished_at.set(now), m.updated_at.set(now)],
                                m.status == "running")
+
+
+# ---------- KPJ imports (services/kpj_import.py) ----------
+def set_plan_counts(job: ImportJobModel, counts: dict[str, int], now: str) -> bool:
+    """What the plan of a KPJ list found (not_found, conflicts): SET, so a repeated plan sets the same."""
+    m = ImportJobModel
+    return _conditional_update(job, [*(getattr(m, k).set(v) for k, v in counts.items()), m.updated_at.set(now)],
+                               m.status.is_in("queued", "running"))
+
+
+def complete_kpj_chunk(job: ImportJobModel, chunk: int, rows: int, counts: dict[str, int], now: str) -> bool:
+    """Count a KPJ chunk once (activated, already_active, conflicts, not_found, chunk_rejected)."""
+    m = ImportJobModel
+    adds = [getattr(m, k).add(v) for k, v in counts.items() if v]
+    return _conditional_update(job, [m.done_chunks.add({chunk}), m.chunk_rows.add(rows), *adds,
+                                     m.updated_at.set(now)], ~m.done_chunks.contains(chunk))
+
+
+def set_errors(job: ImportJobModel, errors: list[dict], error_count: int, errors_key: str | None, now: str) -> None:
+    """The finished KPJ import's row errors (the plan's and the chunks'), written once by the finisher."""
+    m = ImportJobModel
+    job.update(actions=[m.errors.set(errors), m.error_count.set(error_count), m.errors_key.set(errors_key),
+                        m.updated_at.set(now)])

@@ -96,3 +96,11 @@ def import_job(r: str, import_id: str) -> str:
 
 def summary(r: str, pid: str) -> str:
     return f"R#{r}#P#{pid}#SUMMARY"
+
+
+def kpj(r: str, number: str) -> str:
+    return f"R#{r}#KPJ#{number}"
+
+
+def submission(r: str, submission_id: str) -> str:
+    return f"R#{r}#SUBMIT#{submission_id}"

@@ -455,6 +455,49 @@ class ImportJobModel(Model):
     finished_at = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     created_by_role = UnicodeAttribute()
+    # kind=kpj (the BPJS branch's KPJ list, services/kpj_import.py): what happened to each row
+    kind = UnicodeAttribute(null=True)  # None = roster
+    activated = NumberAttribute(default=0)
+    already_active = NumberAttribute(default=0)
+    not_found = NumberAttribute(default=0)
+    conflicts = NumberAttribute(default=0)
+    chunk_rejected = NumberAttribute(default=0)  # rows a chunk refused (the plan's are in `rejected`)
+
+
+class KpjMarkerModel(Model):
+    """One KPJ number belongs to one person. PK: R#<regency>#KPJ#<kpj>  SK: KPJ
+
+    Claimed in the same transaction that activates an enrolment with that KPJ, on condition that
+    it is free or already this NIK's, so two people can never be activated with one KPJ."""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    nik = UnicodeAttribute()
+    eid = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class SubmissionModel(Model):
+    """An "Ajukan ke BPJS" run: draft enrolments moved to submitted, page by page on the lifecycle
+    queue. PK: R#<regency>#SUBMIT#<id>  SK: JOB. Counters are ADDed once per page (done_pages)."""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    submission_id = UnicodeAttribute()
+    programme_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | done
+    scope = JSONAttribute()  # {"village_code": ...} | {"ids": [...]} | {}
+    submitted = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    pages = NumberAttribute(default=0)
+    done_pages = NumberSetAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_by_role = UnicodeAttribute()
 
 
 class SummarySnapshotModel(Model):
