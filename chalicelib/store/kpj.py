@@ -49,12 +49,14 @@ def activate(updated: Enrolment, expected_version: int, audit: AuditEntry, token
     marker = KpjMarkerModel(keys.kpj(updated.regency, updated.kpj_number), MARKER_SK, nik=updated.nik,
                             eid=updated.id, at=updated.updated_at)
     condition = (EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
+    def add(tx: TransactWrite) -> None:
+        tx.save(enrolment_repo.to_model(updated), condition=condition)
+        tx.save(marker, condition=KpjMarkerModel.pk.does_not_exist() | (KpjMarkerModel.nik == updated.nik))
+        tx.save(enrolment_repo._worker_model(updated))
+        tx.save(audit_model(audit))
+
     try:
-        with TransactWrite(connection=db.connection(), client_request_token=token) as tx:
-            tx.save(enrolment_repo.to_model(updated), condition=condition)
-            tx.save(marker, condition=KpjMarkerModel.pk.does_not_exist() | (KpjMarkerModel.nik == updated.nik))
-            tx.save(enrolment_repo._worker_model(updated))
-            tx.save(audit_model(audit))
+        db.transact(token, add, "enrolment.activate")
     except TransactWriteError as exc:
         codes = db.cancellation_codes(exc)
         if codes[1:2] == ["ConditionalCheckFailed"]:
