@@ -96,6 +96,12 @@ def documents_bucket() -> str:
     return os.environ.get("LINDUNG_DOCUMENTS_BUCKET") or f"{table_prefix()}-documents"
 
 
+def cursor_secret_id() -> str | None:
+    """The Secrets Manager secret that signs this stage's cursors (api/cursors.py): named per
+    stage in .chalice/config.json, created by infra/secrets.yaml. Unset is allowed only locally."""
+    return os.environ.get("LINDUNG_CURSOR_SECRET_ID") or None
+
+
 def sync_settle_seconds() -> float:
     """How far behind "now" the changes feed stops (see services/sync.py: clock skew)."""
     return float(os.environ.get("LINDUNG_SYNC_SETTLE_SECONDS", "30"))

@@ -56,7 +56,7 @@ def deploy(prefix: str | None = None, timeout: float = 120.0) -> None:
                 if "No updates" not in str(upd):
                     raise
         _wait(cfn, name, timeout)
-    _stand_ins()
+    _stand_ins(prefix)
     verify_sender()
 
 
@@ -65,11 +65,13 @@ def verify_sender() -> None:
     boto3.client("ses", region_name=config.region()).verify_email_identity(EmailAddress=config.sender_email())
 
 
-def _stand_ins() -> None:
+def _stand_ins(prefix: str) -> None:
     """Local stand-ins for deploy-only resources the running code needs."""
     for tpl in infra.templates():
         if not tpl.deploy_only:
             continue
+        for resource in tpl.resources_of_type("AWS::SecretsManager::Secret").values():
+            _secret_stand_in(resource["Properties"]["Name"]["Fn::Sub"].replace("${TablePrefix}", prefix))
         for resource in tpl.resources_of_type("AWS::SES::EmailIdentity").values():
             identity = resource["Properties"]["EmailIdentity"]
             if isinstance(identity, dict) and "Ref" in identity:
@@ -79,6 +81,18 @@ def _stand_ins() -> None:
                 ses.verify_email_identity(EmailAddress=identity)
             else:
                 ses.verify_domain_identity(Domain=identity)
+
+
+def _secret_stand_in(name: str) -> None:
+    """The secret CloudFormation would generate (GenerateSecretString), made once: a re-run keeps it."""
+    import secrets
+
+    client = boto3.client("secretsmanager", region_name=config.region())
+    try:
+        client.create_secret(Name=name, SecretString=secrets.token_urlsafe(48))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
 
 
 def _wait(cfn, name: str, timeout: float) -> None:

@@ -163,7 +163,7 @@ def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
     filters = {"village_code": query.village_code, "district_code": query.district_code,
                "category": query.category, "status": query.status}
     scope = f"enrolments|{user.regency}|{pid}|{sorted(filters.items())}|{query.q}|{user.role}|{sorted(user.villages)}"
-    state = cursors.decode(query.cursor, scope) or {}
+    state = cursors.decode(query.cursor, scope, _is_walk_state) or {}
     villages = _villages_to_walk(user, query)
     items: list[Enrolment] = []
     position, start_key = state.get("v", 0), state.get("k")
@@ -178,6 +178,12 @@ def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
     more = position < len(villages)
     next_state = {"v": position, "k": start_key} if more else None
     return {"items": items, "next_cursor": cursors.encode(next_state, scope)}
+
+
+def _is_walk_state(state: dict) -> bool:
+    """list_page's cursor: {"v": which village of the walk, "k": the key to resume it at}."""
+    return set(state) <= {"v", "k"} and cursors.is_count(state.get("v", 0)) and (
+        state.get("k") is None or cursors.is_key(state["k"]))
 
 
 def _villages_to_walk(user: User, query: schemas.EnrolmentQuery) -> list[str | None]:

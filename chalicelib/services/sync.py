@@ -201,7 +201,7 @@ def feed_villages(user: User, requested: str | None) -> list[str]:
 def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
     villages = feed_villages(user, query.villages)
     scope = f"sync|{user.regency}|{user.sub}"
-    state = cursors.decode(query.since, scope) or {}
+    state = cursors.decode(query.since, scope, _is_feed_state) or {}
     labels = [_PROGRAMMES, *villages]
     positions: dict[str, str] = {k: v for k, v in (state.get("p") or {}).items() if k in labels}
     horizon = iso(deps.clock() - timedelta(seconds=config.sync_settle_seconds()))
@@ -235,6 +235,12 @@ def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
     next_state = {"p": positions, "f": fresh, "v": 1}
     return {"changes": changes, "next_cursor": cursors.encode(next_state, scope), "has_more": has_more,
             "villages": villages}
+
+
+def _is_feed_state(state: dict) -> bool:
+    """pull's cursor: {"p": {partition: last g_chg_sk}, "f": {partition: first-pass horizon}, "v": 1}."""
+    return (set(state) <= {"p", "f", "v"} and cursors.is_text_map(state.get("p", {}))
+            and cursors.is_text_map(state.get("f", {})) and cursors.is_count(state.get("v", 1)))
 
 
 def _changes_since(regency: str, label: str, position: str | None, page_size: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.store import keys
+from chalicelib.store.db import resume_key
 from chalicelib.store.models import AuditModel
 
 
@@ -28,5 +29,6 @@ def audit_model(a: AuditEntry) -> AuditModel:
 
 
 def query(regency: str, entity_type: str, entity_id: str, start_key: dict | None, limit: int):
-    return AuditModel.query(keys.audit(regency, entity_type, entity_id), scan_index_forward=False,
-                            last_evaluated_key=start_key, limit=limit)
+    pk = keys.audit(regency, entity_type, entity_id)
+    return AuditModel.query(pk, scan_index_forward=False, last_evaluated_key=resume_key(AuditModel, pk, start_key),
+                            limit=limit)

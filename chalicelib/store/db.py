@@ -31,7 +31,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import config
-from chalicelib.domain.errors import Busy
+from chalicelib.domain.errors import Busy, Malformed
 from chalicelib.observability import logger
 
 ATTEMPTS = 6
@@ -129,6 +129,27 @@ def transact_items(items: list[dict], what: str, token: str | None = None, attem
     if token:
         params["ClientRequestToken"] = token
     retrying(lambda: aws.client("dynamodb").transact_write_items(**params), what, attempts)
+
+
+def resume_key(target: Any, hash_value: str, key: dict | None) -> dict | None:
+    """A cursor's ExclusiveStartKey, checked against the query it resumes: exactly the key
+    attributes of the table and of the index (`target`: a Model or one of its indexes), the
+    partition the query reads, string keys typed S. A key from anywhere else (another regency,
+    another village, a made-up attribute) is CURSOR_INVALID here, before DynamoDB sees it."""
+    if key is None:
+        return None
+    model = getattr(target, "_model", target)
+    names = {model._hash_keyname, model._range_keyname} - {None}
+    hash_name = model._hash_keyname
+    if target is not model:
+        schema = target._get_schema()["key_schema"]
+        names |= {k["AttributeName"] for k in schema}
+        hash_name = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+    if not isinstance(key, dict) or set(key) != names or key.get(hash_name) != {"S": hash_value} or not all(
+            isinstance(v, dict) and len(v) == 1 and isinstance(v.get("S", v.get("N")), str) for v in key.values()):
+        raise Malformed("CURSOR_INVALID", "Cursor tidak valid untuk daftar ini; mulai lagi dari halaman pertama",
+                        {"cursor": "tidak valid"})
+    return key
 
 
 class AlreadyRecorded(Exception):

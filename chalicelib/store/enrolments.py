@@ -167,8 +167,8 @@ def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | No
         text = EnrolmentModel.name_lc.contains(q.lower())
         conditions.append(text | EnrolmentModel.nik.startswith(q) if q.isdigit() else text)
     condition = functools.reduce(operator.and_, conditions) if conditions else None
-    return index.query(hash_value, filter_condition=condition, last_evaluated_key=start_key,
-                       page_size=page_size)
+    return index.query(hash_value, filter_condition=condition,
+                       last_evaluated_key=db.resume_key(index, hash_value, start_key), page_size=page_size)
 
 
 def programme_page(regency: str, pid: str, start_key: dict | None, limit: int) -> tuple[list[Enrolment], dict | None]:

@@ -43,8 +43,8 @@ def get(regency: str, pid: str) -> dict | None:
 
 def list_page(regency: str, start_key: dict | None, limit: int):
     pk, prefix = keys.programme(regency)
-    return ProgrammeModel.query(pk, ProgrammeModel.sk.startswith(prefix), last_evaluated_key=start_key,
-                                limit=limit)
+    return ProgrammeModel.query(pk, ProgrammeModel.sk.startswith(prefix),
+                                last_evaluated_key=db.resume_key(ProgrammeModel, pk, start_key), limit=limit)
 
 
 def add_new(tx: TransactWrite, p: dict) -> None:

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.store.db import resume_key
 from chalicelib.store.models import RegionModel
 
 
@@ -19,7 +20,8 @@ def put_all(rows: list[dict]) -> int:
 
 
 def children(parent: str, start_key: dict | None, limit: int):
-    return RegionModel.query(f"REGION#{parent}", last_evaluated_key=start_key, limit=limit)
+    pk = f"REGION#{parent}"
+    return RegionModel.query(pk, last_evaluated_key=resume_key(RegionModel, pk, start_key), limit=limit)
 
 
 _KNOWN_VILLAGES: set[str] = set()

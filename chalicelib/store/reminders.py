@@ -139,8 +139,9 @@ def settled(keys_: Iterable[Key], now: str, max_attempts: int) -> set[Key]:
 
 
 def history(regency: str, eid: str, start_key: dict | None, limit: int) -> Iterator[ReminderModel]:
-    return ReminderModel.query(keys.enrolment(regency, eid), ReminderModel.sk.startswith("REM#"),
-                               scan_index_forward=False, last_evaluated_key=start_key, limit=limit)
+    pk = keys.enrolment(regency, eid)
+    return ReminderModel.query(pk, ReminderModel.sk.startswith("REM#"), scan_index_forward=False,
+                               last_evaluated_key=db.resume_key(ReminderModel, pk, start_key), limit=limit)
 
 
 # ---------- what is due ----------

@@ -32,10 +32,20 @@ class Context:
     function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "api", 512, "arn:x", "test"
     def get_remaining_time_in_millis(self):
         return 10_000
+refused = app.app(event, Context())  # no cursor secret named: the deployed stage refuses (fail closed)
+import os
+from botocore.stub import Stubber
+from chalicelib import aws
+os.environ["LINDUNG_CURSOR_SECRET_ID"] = "lindung-dev-cursor-secret"
+stub = Stubber(aws.client("secretsmanager"))  # Secrets Manager answers, as in AWS
+stub.add_response("get_secret_value", {"Name": "lindung-dev-cursor-secret", "SecretString": "s" * 64},
+                  {"SecretId": "lindung-dev-cursor-secret"})
+stub.activate()
 reply = app.app(event, Context())
 import jwt, openpyxl, cryptography.hazmat.primitives.asymmetric.rsa  # the lazily imported ones are packaged
 from aws_lambda_powertools.utilities.batch import BatchProcessor
 print(json.dumps({"status": reply["statusCode"], "body": json.loads(reply["body"]),
+                  "refused": [refused["statusCode"], json.loads(refused["body"])["error"]["code"]],
                   "botocore": sys.modules["botocore"].__file__}))
 """
 
@@ -100,5 +110,6 @@ def test_the_slim_artifact_imports_and_answers_with_only_the_runtime_packages(sl
     assert probe.returncode == 0, probe.stderr[-3000:]
     result = json.loads(probe.stdout.strip().splitlines()[-1])
     assert result["status"] == 200 and result["body"]["status"] == "ok"
+    assert result["refused"] == [503, "SERVICE_MISCONFIGURED"]
     assert result["botocore"].startswith(str(runtime))
     shutil.rmtree(task)

@@ -33,7 +33,7 @@ def test_require_role():
 
 
 def test_cursor_round_trip_and_tamper():
-    state = {"k": {"pk": {"S": "R#16.03#E#x"}}, "v": 2}
+    state = {"pk": {"S": "R#16.03#E#x"}, "sk": {"S": "E"}}
     token = cursors.encode(state, "scope-a")
     assert cursors.decode(token, "scope-a") == state
     assert cursors.encode(None, "scope-a") is None and cursors.decode(None, "scope-a") is None
@@ -44,3 +44,29 @@ def test_cursor_round_trip_and_tamper():
         cursors.decode(flipped, "scope-a")
     with pytest.raises(Malformed):
         cursors.decode("%%%", "scope-a")
+
+
+@pytest.mark.parametrize(("state", "ok"), [
+    ({"pk": {"S": "R#16.03"}, "sk": {"S": "PROG#1"}}, True),
+    ({"pk": {"S": "R#16.03"}, "n": {"N": "12"}}, True),
+    ({"pk": "R#16.03"}, False),
+    ({"pk": {"S": "R#16.03", "N": "1"}}, False),
+    ({"pk": {"S": ["R#16.03"]}}, False),
+    ({"pk": {"N": "1e999"}}, False),
+    ({"pk": {"S": "x" * 1025}}, False),
+    ({"pk": {}}, False),
+    ({"a": {"S": "1"}, "b": {"S": "1"}, "c": {"S": "1"}, "d": {"S": "1"}, "e": {"S": "1"}}, False),
+])
+def test_a_signed_cursor_must_also_have_the_shape_of_a_key(state, ok):
+    """Issue 12.3: a correctly signed state the server never made is still CURSOR_INVALID."""
+    token = cursors.encode(state, "scope-a")
+    if ok:
+        assert cursors.decode(token, "scope-a") == state
+    else:
+        with pytest.raises(Malformed):
+            cursors.decode(token, "scope-a")
+
+
+def test_an_oversized_cursor_is_refused_unread():
+    with pytest.raises(Malformed):
+        cursors.decode("A" * (cursors.MAX_CHARS + 1), "scope-a")
