@@ -49,6 +49,11 @@ def head(key: str) -> dict | None:
         raise
 
 
+def first_bytes(key: str, n: int) -> bytes:
+    """The object's first `n` bytes (a ranged GET): enough to read a file's magic number."""
+    return s3().get_object(Bucket=config.documents_bucket(), Key=key, Range=f"bytes=0-{n - 1}")["Body"].read()
+
+
 def delete(key: str) -> None:
     s3().delete_object(Bucket=config.documents_bucket(), Key=key)
 

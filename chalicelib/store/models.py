@@ -508,3 +508,20 @@ class SummarySnapshotModel(Model):
     sk = UnicodeAttribute(range_key=True)
     computed_at = UnicodeAttribute()
     counts = JSONAttribute()
+
+
+class DocumentSlotModel(Model):
+    """An issued document upload: what the client declared, checked when it confirms the upload.
+
+    PK: R#<regency>#E#<eid> (beside the enrolment)  SK: DOCSLOT#<kind>#<document_id>
+    `expires_at` (epoch seconds, the table's TTL attribute) lets DynamoDB drop it a day later.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    issued_at = UnicodeAttribute()
+    issued_by = UnicodeAttribute()
+    expires_at = NumberAttribute()

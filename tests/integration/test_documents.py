@@ -96,9 +96,10 @@ def test_an_object_that_breaks_the_rules_is_refused_and_deleted(api, admin, enro
     if on_localstack():  # it sends more than it declared: refused by the bucket, as in AWS
         assert sent.status_code == 400 and "EntityTooLarge" in sent.text
         assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_NOT_UPLOADED"
-    else:
+    else:  # moto stores it: the API compares the stored size with the declared one and deletes it
         assert sent.status_code in (200, 201, 204), sent.text
-        assert r.status_code == 200  # within 5 MB: the size is the object's, as stored
+        assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_SIZE_MISMATCH", r.data
+        assert blobs.head(slot["fields"]["key"]) is None
     sneaky = api.call("POST", f"/v1/enrolments/{eid}/documents", admin,
                       {"kind": "consent", "content_type": "application/pdf", "size": 10}).data
     key = sneaky["fields"]["key"]
@@ -165,3 +166,69 @@ def test_documents_are_not_readable_without_authorisation(api, admin, tokens_for
             docs = json.dumps(record.data.get("documents"))
             assert "http" not in docs and "X-Amz" not in docs and slot["fields"]["key"] not in docs
     assert "url" in api.call("GET", f"/v1/enrolments/{eid}/documents/ktp", good).data
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def _slot(api, token, eid, kind, content_type, size):
+    r = api.call("POST", f"/v1/enrolments/{eid}/documents", token, {"kind": kind, "content_type": content_type,
+                                                                    "size": size})
+    assert r.status_code == 201, r.data
+    return r.data
+
+
+def _store(slot, body, content_type):
+    """Put bytes at the slot's key directly (what a client ignoring the POST policy leaves behind)."""
+    from chalicelib import config
+    from chalicelib.store import blobs
+
+    blobs.s3().put_object(Bucket=config.documents_bucket(), Key=slot["fields"]["key"], Body=body,
+                          ContentType=content_type, ServerSideEncryption="AES256")
+
+
+@pytest.mark.parametrize(("kind", "content_type", "body"), [("ktp", "image/png", PNG),
+                                                           ("consent", "application/pdf", PDF)])
+def test_png_and_pdf_by_their_magic_bytes_are_accepted(api, admin, enrolment, kind, content_type, body):
+    slot = upload(api, admin, enrolment["id"], body=body, kind=kind, content_type=content_type)
+    r = api.call("PUT", f"/v1/enrolments/{enrolment['id']}/documents/{kind}", admin,
+                 {"document_id": slot["document_id"]})
+    assert r.status_code == 200 and r.data["size"] == len(body), r.data
+
+
+@pytest.mark.parametrize(("declared_type", "body", "stored_type", "code"), [
+    ("image/jpeg", b"MZ\x90\x00" + b"\x00" * 500, "image/jpeg", "DOCUMENT_TYPE_MISMATCH"),  # an .exe
+    ("image/jpeg", PNG, "image/jpeg", "DOCUMENT_TYPE_MISMATCH"),  # a real PNG sent as JPEG
+    ("application/pdf", b"<html><script>alert(1)</script></html>", "application/pdf", "DOCUMENT_TYPE_MISMATCH"),
+    ("image/png", PNG, "image/jpeg", "DOCUMENT_TYPE_MISMATCH"),  # stored with another Content-Type
+])
+def test_content_that_is_not_what_was_declared_is_deleted_and_refused(api, admin, enrolment, declared_type, body,
+                                                                      stored_type, code):
+    from chalicelib.store import blobs
+
+    eid = enrolment["id"]
+    slot = _slot(api, admin, eid, "ktp", declared_type, len(body))
+    _store(slot, body, stored_type)
+    r = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin, {"document_id": slot["document_id"]})
+    assert r.status_code == 422 and r.data["error"]["code"] == code, r.data
+    assert r.data["error"]["message"] and r.data["error"]["fields"]
+    assert blobs.head(slot["fields"]["key"]) is None, "deleted"
+    after = api.call("GET", f"/v1/enrolments/{eid}", admin).data
+    assert after["version"] == enrolment["version"] and not after.get("documents"), "nothing attached"
+
+
+def test_a_2_mb_upload_declared_as_1000_bytes_is_deleted_and_refused(api, admin, enrolment):
+    from chalicelib.store import blobs
+
+    eid = enrolment["id"]
+    big = JPEG[:-2] + b"\x00" * (2 * 1024 * 1024) + b"\xff\xd9"
+    slot = _slot(api, admin, eid, "ktp", "image/jpeg", 1000)
+    _store(slot, big, "image/jpeg")
+    r = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin, {"document_id": slot["document_id"]})
+    assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_SIZE_MISMATCH", r.data
+    assert "1000" in r.data["error"]["fields"]["size"]
+    assert blobs.head(slot["fields"]["key"]) is None
+    unissued = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin,
+                        {"document_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
+    assert unissued.status_code == 422 and unissued.data["error"]["code"] == "DOCUMENT_NOT_UPLOADED"
