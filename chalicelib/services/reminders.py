@@ -69,8 +69,13 @@ def _rules_out(pid: str, model) -> dict:
 
 
 def get_rules(user: User, pid: str) -> dict:
+    """An officer sees the contacts of their own villages only (another village's contact is not
+    theirs to read; found by tests/integration/test_route_matrix.py)."""
     programmes.get(user, pid)
-    return _rules_out(pid, repo.get_rules(user.regency, pid))
+    out = _rules_out(pid, repo.get_rules(user.regency, pid))
+    if user.role == "officer":
+        out["village_contacts"] = {v: c for v, c in out["village_contacts"].items() if user.can_see_village(v)}
+    return out
 
 
 def _check_templates(templates: dict[str, str]) -> None:
@@ -177,6 +182,9 @@ class _Plan:
 def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = False, trigger: str = "api",
         programme_id: str | None = None) -> dict:
     """Plan the reminders due on `as_of` and, unless dry_run, queue them; returns the run's figures."""
+    if programme_id is not None and programme_repo.get(regency, programme_id) is None:
+        # not a silent "0 considered" for a programme of another regency or a typo
+        raise NotFound("PROGRAMME_NOT_FOUND", "Program tidak ditemukan")
     now = deps.clock()
     as_of = as_of or today_wib(deps.clock)
     book = _Programmes(regency, repo.all_rules(regency))
