@@ -9,6 +9,10 @@ by a key nobody trusts). The target records (`World`) are 16.03's and live in vi
 village A's contact phone (officer B), nor any 16.03 record (other regency, no token, bad
 token), except what the caller itself sent in the request.
 
+Officer scope is checked this way on every route, among them GET /v1/imports/{import_id},
+upload-url, GET /v1/reminders/runs/{run_id}, GET /renewals, GET /reminder-rules (an officer
+sees only their villages' contacts) and the reminder preview by enrolment.
+
 The routes come from the OpenAPI document the API serves, so a route added anywhere is in the
 matrix at once, and fails it until it has an entry in EXPECT. Adding one is a line:
 
@@ -161,7 +165,8 @@ EXPECT: dict[str, Expect] = {
         **{**_fresh_enrolment(ctx).__dict__, "body": {"occupation": "Linmas desa"}})),
     "DELETE /v1/enrolments/{eid}": writers_in_a(204, call=_fresh_enrolment),
     "GET /v1/enrolments/{eid}/audit": readers_in_a(),
-    "GET /v1/workers/{nik}": readers_in_a(),
+    # an officer of another village learns nothing, not even that the NIK is enrolled elsewhere
+    "GET /v1/workers/{nik}": Expect(200, 200, 404, 200),
     "POST /v1/enrolments/{eid}/documents": writers_in_a(201, call=lambda ctx: Req(
         body={"kind": "ktp", "content_type": "image/jpeg", "size": len(JPEG)})),
     "PUT /v1/enrolments/{eid}/documents/{kind}": writers_in_a(200, call=_confirm),
@@ -190,6 +195,8 @@ EXPECT: dict[str, Expect] = {
     "GET /v1/imports/{import_id}": admins(200),
     "GET /v1/programmes/{pid}/export": Expect(200, 403, 403, 200, call=lambda ctx: Req(query="?format=csv")),
     "GET /v1/programmes/{pid}/summary": Expect(200, 403, 403, 200),
+    "POST /v1/programmes/{pid}/submissions": admins(202, call=lambda ctx: Req({"pid": ctx.programme()["id"]}, body={})),
+    "GET /v1/submissions/{submission_id}": admins(200),
 }
 
 
@@ -201,6 +208,7 @@ class World:
     import_id: str = ""
     run_id: str = ""
     sub: str = ""
+    submission_id: str = ""
     markers_a: set[str] = field(default_factory=set)  # village A's records: foreign to officer B
     markers_b: set[str] = field(default_factory=set)  # village B's records: foreign to officer A
     markers_own: set[str] = field(default_factory=set)  # 16.03's other records (programmes, imports, runs)
@@ -211,7 +219,7 @@ class World:
 
     def params(self) -> dict[str, str]:
         return {"pid": self.pid, "eid": self.eid, "nik": self.nik, "kind": "ktp", "sub": self.sub,
-                "import_id": self.import_id, "run_id": self.run_id}
+                "import_id": self.import_id, "run_id": self.run_id, "submission_id": self.submission_id}
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -259,7 +267,10 @@ def matrix(chalice_app, tokens_for):
         renewed = api.call("POST", f"/v1/programmes/{world.pid}/renew", admin,
                            {"coverage_start": "2026-01-01", "coverage_end": "2026-12-31"})
         assert renewed.status_code == 202, renewed.data
-        world.markers_own |= {world.pid, world.import_id, world.run_id}
+        submitted = api.call("POST", f"/v1/programmes/{ctx.programme()['id']}/submissions", admin, {})
+        assert submitted.status_code == 202, submitted.data
+        world.submission_id = submitted.data["submission_id"]
+        world.markers_own |= {world.pid, world.import_id, world.run_id, world.submission_id}
         callers = {"anon": None, "bad": _foreign_token()}
         for regency, suffix in (("16.03", ""), (OTHER_REGENCY, "@other")):
             callers |= {
