@@ -25,6 +25,12 @@
    each touched item (or notes its absence), lets moto run the transaction with the table copy
    turned into a reference, and on any failure puts exactly those items back, which is the
    same outcome as restoring the table, because DynamoDB calls are serialised (1.).
+5. Eventually consistent GSIs, on request. With LINDUNG_GSI_DELAY_SECONDS=<s> (e.g. 1) a Query
+   or Scan on a global secondary index does not see an item written (put, updated, deleted and
+   re-put, in a batch or a transaction) less than <s> seconds ago, the way DynamoDB's GSIs lag
+   their table. Base-table reads stay immediate (strongly consistent when asked). Unset or 0:
+   indexes are consistent at once, as moto makes them. The CI runs the integration suite once
+   with it on (`make test-eventual`), so code that reads an index right after writing shows up.
 4. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
    exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
    instance ever created (seconds per call, growing through a test session).
@@ -35,7 +41,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
+import time
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
@@ -122,12 +130,84 @@ def _transact_write_items_by_item(self: DynamoDBBackend, transact_items: list[di
         raise
 
 
+# ---- 5. eventually consistent GSIs
+_now = time.monotonic  # the unit test moves this clock instead of sleeping
+_table_put_item, _table_delete_item = Table.put_item, Table.delete_item
+_backend_update_item = DynamoDBBackend.update_item
+_table_query, _table_scan = Table.query, Table.scan
+
+
+def gsi_delay() -> float:
+    return float(os.environ.get("LINDUNG_GSI_DELAY_SECONDS") or 0)
+
+
+def _stamp(table: Table, item: Item | None) -> None:
+    if item is not None:
+        written = table.__dict__.setdefault("_lindung_written", {})
+        written[_key(item)] = _now()
+
+
+def _key(item: Item) -> tuple[str, str]:
+    return (str(item.hash_key.value), str(item.range_key.value) if item.range_key is not None else "")
+
+
+def _put_item_stamped(self: Table, *args: Any, **kwargs: Any) -> Item:
+    item = _table_put_item(self, *args, **kwargs)
+    _stamp(self, item)
+    return item
+
+
+def _delete_item_stamped(self: Table, *args: Any, **kwargs: Any) -> Item | None:
+    item = _table_delete_item(self, *args, **kwargs)
+    _stamp(self, item)
+    return item
+
+
+def _update_item_stamped(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Item:
+    item = _backend_update_item(self, table_name, *args, **kwargs)
+    _stamp(self.get_table(table_name), item)
+    return item
+
+
+def _settled(table: Table, index_name: str | None, items: list[Item]) -> list[Item]:
+    """The items a GSI has caught up with: those not written within the last gsi_delay() seconds."""
+    delay = gsi_delay()
+    if not index_name or delay <= 0 or index_name not in {i.name for i in table.global_indexes or []}:
+        return items
+    written = table.__dict__.get("_lindung_written", {})
+    horizon = _now() - delay
+    return [i for i in items if written.get(_key(i), horizon) <= horizon]
+
+
+def _query_eventual(self: Table, *args: Any, **kwargs: Any):
+    items, scanned, last = _table_query(self, *args, **kwargs)
+    index_name = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+    return _settled(self, index_name, items), scanned, last
+
+
+def _scan_eventual(self: Table, *args: Any, **kwargs: Any):
+    items, scanned, last = _table_scan(self, *args, **kwargs)
+    index_name = kwargs.get("index_name", args[4] if len(args) > 4 else None)
+    return _settled(self, index_name, items), scanned, last
+
+
+def install_eventual_gsis() -> None:
+    """5.: stamp every write; Query/Scan on a GSI leave out items stamped within the delay."""
+    Table.put_item = _put_item_stamped
+    Table.delete_item = _delete_item_stamped
+    DynamoDBBackend.update_item = _update_item_stamped
+    Table.query = _query_eventual
+    Table.scan = _scan_eventual
+
+
 def install() -> None:
-    """Apply the DynamoDB adjustments (1., 2., 3.) to this process's moto."""
+    """Apply the DynamoDB adjustments (1., 2., 3., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)."""
     DynamoHandler.call_action = _serialised
     dynamo_type.Item.__init__ = _item_init
     dynamodb_models.copy = _TablesByReference()
     DynamoDBBackend.transact_write_items = _transact_write_items_by_item
+    if gsi_delay() > 0:
+        install_eventual_gsis()
 
 
 def sent() -> dict:
