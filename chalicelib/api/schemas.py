@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from chalicelib.domain.lifecycle import STATUSES
-from chalicelib.domain.programme import BENEFITS, DEFAULT_CATEGORIES, target_keys
+from chalicelib.domain.programme import BENEFITS, DEFAULT_CATEGORIES, period_problem, target_keys
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")]
 VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
@@ -96,10 +96,21 @@ class Category(Strict):
     group: Code | None = None
 
 
-def _check_programme(start: date | None, end: date | None, categories: list[Category] | None,
-                     targets: dict[str, int] | None) -> None:
-    if start and end and end < start:
-        raise ValueError("coverage_end harus setelah coverage_start")
+# Programme numbers are strict integers: JSON true or "16800" is refused, never stored as 1 or 16800.
+Rupiah = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
+Count = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
+
+
+def _period_end(end: date | None, info: ValidationInfo) -> date | None:
+    """coverage_end against coverage_start (validated before it): the field named in the error."""
+    start = info.data.get("coverage_start")
+    problem = period_problem(start, end) if start and end else None
+    if problem:
+        raise ValueError(problem)
+    return end
+
+
+def _check_programme(categories: list[Category] | None, targets: dict[str, int] | None) -> None:
     if categories is not None:
         codes = [c.code for c in categories]
         if len(codes) != len(set(codes)):
@@ -118,14 +129,16 @@ class ProgrammeIn(Strict):
     coverage_start: date
     coverage_end: date
     benefits: list[Literal[BENEFITS]] = Field(default_factory=lambda: ["JKK", "JKM"], min_length=1)  # type: ignore[valid-type]
-    monthly_contribution_idr: int = Field(ge=0, le=10_000_000, examples=[16800])
+    monthly_contribution_idr: Rupiah = Field(examples=[16800])
     categories: list[Category] = Field(
         default_factory=lambda: [Category(**c) for c in DEFAULT_CATEGORIES], min_length=1, max_length=100)
-    targets: dict[Code, Annotated[int, Field(ge=0, le=10_000_000)]] = {}
+    targets: dict[Code, Count] = {}
+
+    _period = field_validator("coverage_end")(_period_end)
 
     @model_validator(mode="after")
     def _consistent(self) -> ProgrammeIn:
-        _check_programme(self.coverage_start, self.coverage_end, self.categories, self.targets)
+        _check_programme(self.categories, self.targets)
         return self
 
 
@@ -136,13 +149,15 @@ class ProgrammePatch(Strict):
     coverage_start: date | None = None
     coverage_end: date | None = None
     benefits: list[Literal[BENEFITS]] | None = Field(None, min_length=1)  # type: ignore[valid-type]
-    monthly_contribution_idr: int | None = Field(None, ge=0, le=10_000_000)
+    monthly_contribution_idr: Rupiah | None = None
     categories: list[Category] | None = Field(None, min_length=1, max_length=100)
-    targets: dict[Code, Annotated[int, Field(ge=0, le=10_000_000)]] | None = None
+    targets: dict[Code, Count] | None = None
+
+    _period = field_validator("coverage_end")(_period_end)
 
     @model_validator(mode="after")
     def _consistent(self) -> ProgrammePatch:
-        _check_programme(self.coverage_start, self.coverage_end, self.categories, self.targets)
+        _check_programme(self.categories, self.targets)
         return self
 
 
@@ -585,14 +600,11 @@ class ReminderList(Out):
 class RenewIn(Strict):
     coverage_start: date
     coverage_end: date
-    rate: int | None = Field(None, ge=0, le=10_000_000, description="monthly_contribution_idr; default the old rate")
+    rate: Rupiah | None = Field(None, description="monthly_contribution_idr; default the old rate")
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,39}$")] | None = None
     name: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
 
-    @model_validator(mode="after")
-    def _period(self) -> RenewIn:
-        _check_programme(self.coverage_start, self.coverage_end, None, None)
-        return self
+    _period = field_validator("coverage_end")(_period_end)
 
 
 class RenewalOut(Out):

@@ -21,6 +21,7 @@ DEFAULT_CATEGORIES: list[dict[str, str]] = [
 ]
 
 BENEFITS = ("JKK", "JKM", "JHT", "JP")
+MAX_PERIOD_MONTHS = 24  # a budget year and the next at most; a longer cover is a renewal
 
 
 def months_in_period(start: date, end: date) -> int:
@@ -30,3 +31,12 @@ def months_in_period(start: date, end: date) -> int:
 
 def target_keys(categories: list[dict[str, str]]) -> set[str]:
     return {c["code"] for c in categories} | {c.get("group") for c in categories if c.get("group")}
+
+
+def period_problem(start: date, end: date) -> str | None:
+    """What is wrong with a cover period (said of coverage_end), or None."""
+    if end < start:
+        return "coverage_end harus setelah coverage_start"
+    if months_in_period(start, end) > MAX_PERIOD_MONTHS:
+        return f"periode paling lama {MAX_PERIOD_MONTHS} bulan; periode berikutnya lewat perpanjangan"
+    return None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
-from chalicelib.domain.errors import Invalid, NotFound
-from chalicelib.domain.programme import target_keys
+from chalicelib.domain.errors import Conflict, Invalid, NotFound
+from chalicelib.domain.programme import period_problem, target_keys
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
+from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as repo
 from chalicelib.store.audit import AuditEntry
 
@@ -48,9 +50,9 @@ def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_mat
     if nulls:
         raise Invalid("VALIDATION_FAILED", "Kolom wajib tidak boleh dikosongkan", {k: "wajib diisi" for k in nulls})
     updated = {**current, **changes}
-    if updated["coverage_end"] < updated["coverage_start"]:
-        raise Invalid("VALIDATION_FAILED", "Periode tidak valid",
-                      {"coverage_end": "coverage_end harus setelah coverage_start"})
+    problem = period_problem(date.fromisoformat(updated["coverage_start"]), date.fromisoformat(updated["coverage_end"]))
+    if problem:
+        raise Invalid("VALIDATION_FAILED", "Periode tidak valid", {"coverage_end": problem})
     unknown = set(updated["targets"]) - target_keys(updated["categories"])
     if unknown:
         raise Invalid("VALIDATION_FAILED", "Target tidak valid",
@@ -58,8 +60,28 @@ def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_mat
     diff = {k: [current[k], v] for k, v in changes.items() if current[k] != v}
     if not diff:
         return current
+    _check_in_use(user, current, updated, diff)
     expected = if_match if if_match is not None else current["version"]
     now = deps.now_iso()
     updated.update(version=expected + 1, updated_at=now, updated_by=user.sub)
     repo.replace(updated, expected, _audit(deps, user, pid, "update", now, diff), deps.new_id())
     return updated
+
+
+def _check_in_use(user: User, current: dict, updated: dict, diff: dict) -> None:
+    """Edits that would strand enrolments. Removing a category they use would make them vanish
+    from the summary's groups: refused. Moving the period of a programme that has enrolments
+    would leave them (what reminders and expiry read) on the old dates: refused, pointing to
+    renewal, which creates the next period's programme and carries the enrolments over. Both
+    read the enrolment indexes (eventually consistent: an enrolment made in the same instant
+    can slip past, as any index read can)."""
+    removed = sorted({c["code"] for c in current["categories"]} - {c["code"] for c in updated["categories"]})
+    used = enrolment_repo.categories_in_use(user.regency, current["id"], removed) if removed else []
+    if used:
+        raise Conflict("CATEGORY_IN_USE", "Kategori masih dipakai data kepesertaan; pindahkan dulu pesertanya "
+                       "ke kategori lain", {"categories": f"masih dipakai: {', '.join(used)}"})
+    moved = [k for k in ("coverage_start", "coverage_end") if k in diff]
+    if moved and enrolment_repo.programme_has_enrolments(user.regency, current["id"]):
+        raise Conflict("PERIOD_IN_USE", "Periode program yang sudah punya peserta tidak dapat diubah; untuk periode "
+                       f"berikutnya gunakan perpanjangan (POST /v1/programmes/{current['id']}/renew)",
+                       {k: "tidak dapat diubah: program sudah punya peserta" for k in moved})

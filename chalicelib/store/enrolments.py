@@ -179,6 +179,16 @@ def programme_page(regency: str, pid: str, start_key: dict | None, limit: int) -
     return items, page.last_evaluated_key
 
 
+def categories_in_use(regency: str, pid: str, categories: list[str]) -> list[str]:
+    """Which of these categories live enrolments of the programme use (one by_category Query each)."""
+    return [c for c in categories
+            if next(iter(EnrolmentModel.by_category.query(keys.prog_part(regency, pid, "C", c), limit=1)), None)]
+
+
+def programme_has_enrolments(regency: str, pid: str) -> bool:
+    return next(iter(EnrolmentModel.by_programme.query(keys.prog(regency, pid), limit=1)), None) is not None
+
+
 def query_worker(regency: str, nik: str) -> list[Enrolment]:
     return [from_model(m) for m in EnrolmentModel.by_worker.query(keys.worker(regency, nik))]
 

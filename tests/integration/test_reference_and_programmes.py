@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.helpers import PROGRAMME, new_programme
+import pytest
+
+from tests.integration.helpers import PROGRAMME, new_person, new_programme
 
 
 def test_health_is_public(api):
@@ -116,3 +118,66 @@ def test_programmes_of_another_regency_are_invisible(api, admin, tokens_for, mon
     other = tokens_for("admin", regency="16.71")
     assert api.call("GET", f"/v1/programmes/{p['id']}", other).status_code == 404
     assert p["id"] not in {x["id"] for x in api.call("GET", "/v1/programmes", other).data["items"]}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"monthly_contribution_idr": True}, "monthly_contribution_idr"),
+    ({"monthly_contribution_idr": "16800"}, "monthly_contribution_idr"),
+    ({"monthly_contribution_idr": 16800.0}, "monthly_contribution_idr"),
+    ({"targets": {"pekerja_desa": True}}, "targets.pekerja_desa"),
+    ({"coverage_start": "2026-01-01", "coverage_end": "9999-12-31"}, "coverage_end"),
+    ({"coverage_start": "2026-01-01", "coverage_end": "2028-01-01"}, "coverage_end"),  # 25 calendar months
+])
+def test_programme_numbers_are_strict_integers_and_periods_at_most_24_months(api, admin, change, field):
+    import uuid
+
+    r = api.call("POST", "/v1/programmes", admin, {**PROGRAMME, "code": f"S-{uuid.uuid4().hex[:8].upper()}", **change})
+    assert r.status_code == 422, r.data
+    assert field in r.data["error"]["fields"], r.data
+    p = new_programme(api, admin)
+    patched = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, change)
+    assert patched.status_code == 422 and field in patched.data["error"]["fields"], patched.data
+    assert api.call("GET", f"/v1/programmes/{p['id']}", admin).data["version"] == 1
+    if "coverage_end" in change:  # only the end moved, against the stored start
+        alone = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2027-10-01"})
+        assert alone.status_code == 422 and "coverage_end" in alone.data["error"]["fields"], alone.data
+        renew = api.call("POST", f"/v1/programmes/{p['id']}/renew", admin, change)
+        assert renew.status_code == 422 and "coverage_end" in renew.data["error"]["fields"], renew.data
+
+
+def test_24_months_is_the_longest_period(api, admin):
+    p = new_programme(api, admin, coverage_start="2026-01-01", coverage_end="2027-12-31")
+    assert p["coverage_end"] == "2027-12-31"
+
+
+def test_a_category_still_used_by_enrolments_cannot_be_removed(api, admin):
+    p = new_programme(api, admin)
+    used = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person(category="linmas"))
+    assert used.status_code == 201
+    without = [c for c in p["categories"] if c["code"] not in {"linmas", "guru_ngaji"}]
+    r = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"categories": without})
+    assert r.status_code == 409 and r.data["error"]["code"] == "CATEGORY_IN_USE", r.data
+    assert "linmas" in r.data["error"]["fields"]["categories"] and "guru_ngaji" not in r.data["error"]["fields"][
+        "categories"]
+    assert api.call("GET", f"/v1/programmes/{p['id']}/summary", admin).data["by_category"] == {"linmas": 1}
+    unused_only = [c for c in p["categories"] if c["code"] != "guru_ngaji"]
+    assert api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"categories": unused_only}).status_code == 200
+    api.call("DELETE", f"/v1/enrolments/{used.data['id']}", admin)
+    freed = [c for c in unused_only if c["code"] != "linmas"]
+    assert api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"categories": freed}).status_code == 200
+
+
+def test_moving_the_period_of_a_programme_with_enrolments_points_to_renewal(api, admin):
+    p = new_programme(api, admin)
+    empty = new_programme(api, admin)
+    moved = api.call("PATCH", f"/v1/programmes/{empty['id']}", admin, {"coverage_end": "2026-01-31"})
+    assert moved.status_code == 200 and moved.data["coverage_end"] == "2026-01-31", "no enrolments: free to fix"
+    e = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person()).data
+    for change in ({"coverage_end": "2026-03-31"}, {"coverage_start": "2025-11-01"}):
+        r = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, change)
+        assert r.status_code == 409 and r.data["error"]["code"] == "PERIOD_IN_USE", r.data
+        assert "/renew" in r.data["error"]["message"]
+    assert api.call("GET", f"/v1/programmes/{p['id']}", admin).data["coverage_end"] == "2025-12-31"
+    assert api.call("GET", f"/v1/enrolments/{e['id']}", admin).data["coverage_end"] == "2025-12-31"
+    same = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2025-12-31", "name": "Nama baru"})
+    assert same.status_code == 200, "an unchanged period is no change"
