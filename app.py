@@ -12,6 +12,7 @@ from chalicelib.api import schemas as s  # executed on first use (chalicelib/api
 from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
 from chalicelib.services import (
+    access,
     deps,
     documents,
     enrolments,
@@ -35,7 +36,7 @@ if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-orig
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
                               expose_headers=["ETag"])
 app.api.binary_types.append(imports.XLSX)  # XLSX uploads and exports pass API Gateway as binary
-api = Router(app, scope=officers.scoped)
+api = Router(app, scope=officers.scoped, reads=access)
 
 
 observability.register(app)
@@ -146,6 +147,22 @@ def enrolment_audit(call: Call, eid: str):
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
     return s.WorkerOut.model_validate(enrolments.worker(call.user, nik))
+
+
+# ---------- personal data (UU 27/2022 PDP; docs/privacy.md) ----------
+@api.route("/v1/workers/{nik}/access-log", "GET", summary="Who read this person's data, when, through which route",
+           query="AccessRangeQuery", returns="AccessLogOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
+def worker_access_log(call: Call, nik: str):
+    q = call.query
+    return s.AccessLogOut.model_validate(access.worker_log(deps.default(), call.user, nik, q.from_, q.to, q.limit))
+
+
+@api.route("/v1/access-log", "GET", summary="Reads of personal data by one account over a time range",
+           query="UserAccessQuery", returns="AccessLogOut", roles=auth.ADMINS, tags=("privacy",))
+def user_access_log(call: Call):
+    q = call.query
+    return s.AccessLogOut.model_validate(access.user_log(deps.default(), call.user, q.user, q.from_, q.to,
+                                                          q.limit, q.cursor))
 
 
 # ---------- local stage only: the web admin's files and a login form for `make token` ----------

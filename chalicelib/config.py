@@ -149,3 +149,14 @@ def imports_bucket() -> str:
     """Private, encrypted bucket for roster uploads, import chunks, error reports and exports
     (infra/imports.yaml names it `<prefix>-imports`; a stage may override the name)."""
     return os.environ.get("LINDUNG_IMPORTS_BUCKET") or f"{table_prefix()}-imports"
+
+
+# ---------- personal data (issue 15) ----------
+def access_log_enabled() -> bool:
+    """Off only for bench/access_log.py's baseline; every stage keeps it on."""
+    return os.environ.get("LINDUNG_ACCESS_LOG", "on") != "off"
+
+
+def access_log_days() -> int:
+    """How long an access-log entry is kept (DynamoDB TTL on `expires_at`)."""
+    return int(os.environ.get("LINDUNG_ACCESS_LOG_DAYS", "730"))

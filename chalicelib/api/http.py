@@ -23,7 +23,7 @@ import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -32,6 +32,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib import auth, config
 from chalicelib.api import cursors, schemas
 from chalicelib.domain.errors import Busy, DomainError, Invalid, Malformed
+from chalicelib.domain.privacy import Disclosure, minimise
 from chalicelib.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -41,6 +42,14 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 GZIP_MIN_BYTES = 1024
+
+
+class ReadLog(Protocol):
+    """Where reads of personal data are accounted for (services/access.py)."""
+
+    def begin(self) -> None: ...
+
+    def record(self, user: auth.User, method: str, route: str, found: Disclosure) -> bool: ...
 
 _MESSAGES_ID = {
     "missing": "wajib diisi",
@@ -230,9 +239,11 @@ def dump(value: Any) -> Any:
 
 
 class Router:
-    def __init__(self, app: Chalice, scope: Callable[[auth.User], auth.User] | None = None):
+    def __init__(self, app: Chalice, scope: Callable[[auth.User], auth.User] | None = None,
+                 reads: ReadLog | None = None):
         self.app = app
         self.scope = scope or (lambda user: user)
+        self.reads = reads
         self.operations: list[Operation] = []
 
     def route(self, path: str, method: str, *, summary: str, body: Schema | None = None,
@@ -278,7 +289,10 @@ class Router:
                 logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
             body = validate(op.model("body"), parse_json(request.raw_body)) if op.body and is_json(request) else None
             query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
+            if self.reads is not None:
+                self.reads.begin()
             result = fn(Call(user, body, query, request), **params)
+            return self._respond(op, result, user, params)
         except DomainError as exc:
             if isinstance(exc, Busy):  # conflicts/throttling outlasted store/db.py's retries
                 logger.warning("store busy", extra={"code": exc.code, "status": exc.status, "operation": op.name})
@@ -298,15 +312,30 @@ class Router:
         except Exception:
             logger.exception("unhandled error", extra={"operation": op.name})
             return error_response(500, "INTERNAL", "Terjadi kesalahan pada server")
-        if isinstance(result, Response):
-            return result
-        reply = result if isinstance(result, Reply) else Reply(result)
-        status = reply.status or op.status
-        if reply.body is None:
-            # No body at all: Chalice would send the JSON `null` even with a 204, which breaks the
-            # next response on a kept-alive connection (found by the log-capture run).
-            return Response(body="", status_code=status, headers=reply.headers)
-        return Response(body=dump(reply.body), status_code=status, headers={"Content-Type": JSON, **reply.headers})
+
+    def _respond(self, op: Operation, result: Any, user: auth.User | None, params: dict[str, str]) -> Response:
+        """The one place a body leaves: masked for the caller's role (domain/privacy.py), and a
+        read of full personal data recorded in the access log before it is sent."""
+        found = Disclosure()
+        if isinstance(result, Response):  # files: the use case masked and noted them itself
+            response = result
+        else:
+            reply = result if isinstance(result, Reply) else Reply(result)
+            status = reply.status or op.status
+            if reply.body is None:
+                # No body at all: Chalice would send the JSON `null` even with a 204, which breaks the
+                # next response on a kept-alive connection (found by the log-capture run).
+                response = Response(body="", status_code=status, headers=reply.headers)
+            else:
+                body = dump(reply.body)
+                if user is not None:
+                    body, found = minimise(body, user.role)
+                    if found.personal and not found.enrolments and params.get("eid"):
+                        found.enrolments.add(params["eid"])  # e.g. an audit trail: the path names the record
+                response = Response(body=body, status_code=status, headers={"Content-Type": JSON, **reply.headers})
+        if self.reads is not None and user is not None and op.method == "GET" and response.status_code < 300:
+            self.reads.record(user, op.method, op.path, found)
+        return response
 
 
 def _throttled(exc: PynamoDBException) -> bool:

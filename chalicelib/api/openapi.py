@@ -57,6 +57,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     query = op.model("query")
     if query is not None:
         for name, info in query.model_fields.items():
+            name = info.alias or name  # `from` is a Python keyword: the field is from_, alias from
             prop = query.model_json_schema()["properties"][name]
             params.append({"name": name, "in": "query", "required": info.is_required(), "schema": prop})
     if params:

@@ -747,3 +747,43 @@ class SummaryOut(Out):
     targets: dict[str, TargetOut]
     computed_at: str
     source: Literal["snapshot", "fresh"]
+
+
+# ---------- personal data (issue 15) ----------
+TimeBound = Annotated[str, StringConstraints(
+    pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")]
+
+
+class AccessRangeQuery(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, populate_by_name=True)
+
+    from_: TimeBound | None = Field(None, alias="from",
+                                    description="YYYY-MM-DD or ISO time (UTC); default: the kept period")
+    to: TimeBound | None = Field(None, description="YYYY-MM-DD (whole day) or ISO time; default now")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class UserAccessQuery(AccessRangeQuery):
+    user: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(description="The account's sub")
+    cursor: str | None = None
+
+
+class AccessEntryOut(Out):
+    at: str
+    request_id: str
+    actor: str
+    actor_role: str
+    method: str
+    route: str
+    enrolment_ids: list[str]
+    programme_ids: list[str] = []
+    whole_roster: bool = False
+    rows: int | None = None
+
+
+class AccessLogOut(Out):
+    items: list[AccessEntryOut]
+    next_cursor: str | None = None
+    from_time: str = Field(description="The range searched (UTC)")
+    to_time: str
+    user: str | None = None

@@ -30,4 +30,7 @@ def normalise(raw: str) -> str:
 
 
 def masked(phone: str | None) -> str:
-    return (phone[:5] + "****" + phone[-2:]) if phone else ""
+    """`+62812****90`: the one phone mask (domain/privacy.py), for logs and reminder recipients."""
+    from chalicelib.domain.privacy import mask_phone
+
+    return mask_phone(phone) if phone else ""

@@ -24,7 +24,7 @@ from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.observability import logger
-from chalicelib.services import enrolments
+from chalicelib.services import access, enrolments
 from chalicelib.services.deps import Deps
 from chalicelib.store import blobs, document_slots, keys
 
@@ -117,6 +117,7 @@ def download(user: User, eid: str, kind: str) -> dict:
     key = keys.document_object(user.regency, eid, kind, meta["id"])
     url = blobs.presigned_download(key, meta["content_type"], DOWNLOAD_EXPIRES,
                                    f"{kind}-{eid}.{_EXTENSIONS.get(meta['content_type'], 'bin')}")
+    access.note(enrolments=(eid,), programme=enrolment.programme_id)
     logger.info("document download issued", extra={"enrolment_id": eid, "kind": kind})
     return {**meta, "kind": kind, "url": url, "expires_in": DOWNLOAD_EXPIRES}
 

@@ -15,9 +15,9 @@ from datetime import date
 from chalice import Response
 
 from chalicelib.auth import User
-from chalicelib.domain import safe_files
+from chalicelib.domain import privacy, safe_files
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.services import programmes, reference
+from chalicelib.services import access, programmes, reference
 from chalicelib.services.deps import Deps
 from chalicelib.store import enrolments as repo
 from chalicelib.store import files
@@ -39,10 +39,15 @@ def local_phone(phone: str | None) -> str:
 
 
 def rows(user: User, pid: str) -> list[list]:
+    """The roster as `user` may see it: viewers get NIK and phone masked (domain/privacy.py), so
+    they cannot take a full roster out."""
     names = _region_names()
     enrolments = [repo.from_model(m) for m in repo.query_programme(user.regency, pid, {}, None, None, 500)]
     enrolments.sort(key=lambda e: (e.village_code, e.name, e.nik))
-    return [_row(e, names) for e in enrolments]
+    table = [_row(e, names) for e in enrolments]
+    if not privacy.sees_full(user.role):
+        table = [list(privacy.mask_record(dict(zip(COLUMNS, row, strict=True)), user.role).values()) for row in table]
+    return table
 
 
 def _row(e: Enrolment, names: dict[str, str]) -> list:
@@ -67,6 +72,7 @@ def to_xlsx(table: list[list]) -> bytes:
 def export(deps: Deps, user: User, pid: str, fmt: str, delivery: str) -> Response | dict:
     programme = programmes.get(user, pid)
     table = rows(user, pid)
+    access.note(programme=pid, whole=True, rows=len(table))  # birth dates (and, for admins, NIK/HP) leave
     body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
     filename = f"peserta-{programme['code']}.{fmt}"
     content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"

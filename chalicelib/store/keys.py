@@ -104,3 +104,8 @@ def kpj(r: str, number: str) -> str:
 
 def submission(r: str, submission_id: str) -> str:
     return f"R#{r}#SUBMIT#{submission_id}"
+
+
+def access(r: str, kind: str, value: str) -> str:
+    """Access-log partitions: kind U (user sub), E (enrolment id), P (programme id)."""
+    return f"R#{r}#ACCESS#{kind}#{value}"

@@ -525,3 +525,30 @@ class DocumentSlotModel(Model):
     issued_at = UnicodeAttribute()
     issued_by = UnicodeAttribute()
     expires_at = NumberAttribute()
+
+
+# ---------- personal data: reads accounted for (issue 15) ----------
+class AccessModel(Model):
+    """One read of full personal data (services/access.py). Values are never copied: ids only.
+
+    PK: R#<regency>#ACCESS#U#<user sub>  SK: <at>#<request id>   every read, per user (breach notices)
+    PK: R#<regency>#ACCESS#E#<eid>       SK: <at>#<request id>   a read of up to 20 enrolments, per enrolment
+    PK: R#<regency>#ACCESS#P#<pid>       SK: <at>#<request id>   a bigger page (ids listed), or a whole
+                                                                 roster (`whole`, the export)
+    All items of one request go out in one BatchWriteItem. `expires_at` is the table's TTL.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    request_id = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    at = UnicodeAttribute()
+    method = UnicodeAttribute()
+    route = UnicodeAttribute()
+    ids = ListAttribute(of=UnicodeAttribute, null=True)
+    programme_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    whole = BooleanAttribute(default=False)
+    rows = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
