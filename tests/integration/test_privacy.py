@@ -58,7 +58,7 @@ def world(chalice_app, tokens_for):
 def _path_values(world) -> dict[str, str]:
     return {"pid": world["pid"], "eid": world["a"]["id"], "nik": world["a"]["nik"], "kind": "ktp",
             "sub": "operator-embawang", "run_id": "01JAAAAAAAAAAAAAAAAAAAAAAA",
-            "import_id": "01JBBBBBBBBBBBBBBBBBBBBBBB"}
+            "import_id": "01JBBBBBBBBBBBBBBBBBBBBBBB", "submission_id": "01JCCCCCCCCCCCCCCCCCCCCCCC"}
 
 
 QUERIES = {

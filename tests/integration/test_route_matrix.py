@@ -197,6 +197,8 @@ EXPECT: dict[str, Expect] = {
     "GET /v1/programmes/{pid}/summary": Expect(200, 403, 403, 200),
     "POST /v1/programmes/{pid}/submissions": admins(202, call=lambda ctx: Req({"pid": ctx.programme()["id"]}, body={})),
     "GET /v1/submissions/{submission_id}": admins(200),
+    "GET /v1/workers/{nik}/access-log": admins(200),
+    "GET /v1/access-log": admins(200, other=None, call=lambda ctx: Req(query="?user=admin-matrix")),
 }
 
 
