@@ -17,6 +17,7 @@ from chalicelib.services import (
     documents,
     enrolments,
     exports,
+    import_template,
     imports,
     lifecycle,
     officers,
@@ -353,6 +354,13 @@ def get_import(call: Call, import_id: str):
            tags=("imports",))
 def export_roster(call: Call, pid: str):
     return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
+
+
+@api.route("/v1/programmes/{pid}/import-template", "GET",
+           summary="XLSX template to fill in: Indonesian headers, Text columns, drop-downs, Petunjuk sheet",
+           roles=auth.WRITERS, errors=(404,), tags=("imports",))
+def get_import_template(call: Call, pid: str):
+    return import_template.template(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}/submissions", "POST",
