@@ -30,7 +30,8 @@ def _template(api, token, pid):
 
 def _validations(sheet) -> dict[str, str]:
     """Column letter of each validated range -> its list formula."""
-    return {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    rules = sheet.data_validations.dataValidation
+    return {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1 for dv in rules}
 
 
 def test_template_has_text_columns_dropdowns_and_a_guide(api, admin, tokens_for):

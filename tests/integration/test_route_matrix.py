@@ -199,6 +199,9 @@ EXPECT: dict[str, Expect] = {
     "GET /v1/submissions/{submission_id}": admins(200),
     "GET /v1/workers/{nik}/access-log": admins(200),
     "GET /v1/access-log": admins(200, other=None, call=lambda ctx: Req(query="?user=admin-matrix")),
+    # officers get the template with their own villages in its lists; viewers enrol nobody
+    "GET /v1/programmes/{pid}/import-template": Expect(200, 200, 200, 403, call=lambda ctx: Req(headers={
+        "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})),
 }
 
 
