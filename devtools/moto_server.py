@@ -61,6 +61,91 @@ _call_action = DynamoHandler.call_action
 
 
 def _serialised(self: DynamoHandler):
+    if _CONFLICTS.on:
+        return _with_conflicts(self)
+    with _DYNAMODB:
+        return _call_action(self)
+
+
+class _Conflicts:
+    """6. DynamoDB's TransactionConflict, which the serialisation (1.) otherwise makes impossible.
+
+    Off unless switched on (`POST /moto-api/lindung/conflicts?on=1`, `?on=0`; GET reads it and
+    the count): then a TransactWriteItems names its items as in flight *before* it queues for the
+    lock and releases them after it ran, and a transaction that names an item already in flight
+    is cancelled at once with `TransactionConflict` on that item (and "None" on the others),
+    as DynamoDB cancels transactions that touch an item another one is writing. A PutItem,
+    UpdateItem or DeleteItem of an in-flight item gets `TransactionConflictException`. So
+    concurrent writers meet the cancellations AWS documents, and tests see the code's answer
+    to them (tests/integration/test_concurrent_patches.py).
+    """
+
+    def __init__(self) -> None:
+        self.on = False
+        self.raised = 0
+        self.lock = threading.Lock()
+        self.in_flight: set[tuple] = set()
+
+
+_CONFLICTS = _Conflicts()
+CONFLICTS_PATH = "/moto-api/lindung/conflicts"
+_SINGLE_WRITES = {"PutItem": "Item", "UpdateItem": "Key", "DeleteItem": "Key"}
+
+
+def _item_key(backend: DynamoDBBackend, table_name: str, item: dict) -> tuple:
+    table = backend.tables.get(table_name)
+    attrs = (table.hash_key_attr, table.range_key_attr) if table is not None else tuple(sorted(item))
+    return (table_name, *(json.dumps(item.get(a), sort_keys=True) for a in attrs if a))
+
+
+def _transaction_keys(backend: DynamoDBBackend, body: dict) -> list[tuple | None]:
+    keys: list[tuple | None] = []
+    for entry in body.get("TransactItems", []):
+        key = None
+        for op_type, op in entry.items():
+            named = op.get("Item") if op_type == "Put" else op.get("Key")
+            if isinstance(named, dict):
+                key = _item_key(backend, op.get("TableName", ""), named)
+        keys.append(key)
+    return keys
+
+
+def _cancelled(exc) -> tuple:
+    return exc.code, {"Content-Type": "application/x-amz-json-1.0", "status": exc.code}, exc.description
+
+
+def _with_conflicts(self: DynamoHandler):
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException, TransactionCanceledException
+
+    action = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+    try:
+        body = json.loads(self.body or "{}")
+    except ValueError:
+        body = {}
+    if action == "TransactWriteItems":
+        keys = _transaction_keys(self.dynamodb_backend, body)
+        with _CONFLICTS.lock:
+            busy = [k is not None and k in _CONFLICTS.in_flight for k in keys]
+            if any(busy):
+                _CONFLICTS.raised += 1
+                return _cancelled(TransactionCanceledException(
+                    [("TransactionConflict", "Transaction is ongoing for the item", None) if b else (None, None, None)
+                     for b in busy]))
+            mine = {k for k in keys if k is not None}
+            _CONFLICTS.in_flight |= mine
+        try:
+            with _DYNAMODB:
+                return _call_action(self)
+        finally:
+            with _CONFLICTS.lock:
+                _CONFLICTS.in_flight -= mine
+    if action in _SINGLE_WRITES and isinstance(body.get(_SINGLE_WRITES[action]), dict):
+        key = _item_key(self.dynamodb_backend, body.get("TableName", ""), body[_SINGLE_WRITES[action]])
+        with _CONFLICTS.lock:
+            if key in _CONFLICTS.in_flight:
+                _CONFLICTS.raised += 1
+                return _cancelled(DynamodbException(ERROR_TYPE_PREFIX + "TransactionConflictException",
+                                                    "Transaction is ongoing for the item"))
     with _DYNAMODB:
         return _call_action(self)
 
@@ -226,6 +311,14 @@ def sent() -> dict:
 
 class _WithSentLog(moto_server.DomainDispatcherApplication):
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == CONFLICTS_PATH:
+            from urllib.parse import parse_qs
+
+            if environ.get("REQUEST_METHOD") == "POST":
+                _CONFLICTS.on = parse_qs(environ.get("QUERY_STRING", "")).get("on", ["0"])[0] == "1"
+            body = json.dumps({"on": _CONFLICTS.on, "raised": _CONFLICTS.raised}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         if environ.get("PATH_INFO") == SENT_PATH:
             body = json.dumps(sent()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
