@@ -226,7 +226,7 @@ def put_officer_villages(call: Call, sub: str):
 
 
 @api.route("/v1/sync", "POST", summary="Apply a batch of queued operations (idempotent per op_id)",
-           body="SyncIn", returns="SyncOut", roles=auth.WRITERS, tags=("sync",))
+           body="SyncIn", returns="SyncOut", roles=auth.WRITERS, tags=("sync",), items_alone=True)
 def sync_push(call: Call):
     context = app.lambda_context
     time_left = getattr(context, "get_remaining_time_in_millis", None)

@@ -21,6 +21,7 @@ import base64
 import functools
 import gzip
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -89,6 +90,7 @@ class Operation:
     content_types: list[str]
     errors: tuple[int, ...]
     tags: tuple[str, ...] = field(default_factory=tuple)
+    items_alone: bool = False  # parse_json: a too-deep subtree fails its item, not the body
 
     def model(self, which: str) -> type[BaseModel] | None:
         """The body/query/returns model, loading chalicelib.api.schemas on first use."""
@@ -201,13 +203,79 @@ def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     return fields
 
 
-def parse_json(raw: bytes | None) -> Any:
+# Bounds on a JSON body, checked before json.loads (issue 12.6). json.loads and pydantic recurse,
+# so a body nested thousands deep was a RecursionError (500). Our real bodies are at most ~6 deep
+# (a sync batch: body, operations, operation, data, extra, ...) and a full sync batch of 200
+# enrolments is ~80 KB, so the bounds leave room and stop only what no client sends.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 32
+TOO_DEEP = "\x00lindung:too-deep"  # what a pruned subtree becomes, for routes that judge items alone
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def parse_json(raw: bytes | None, items_alone: bool = False) -> Any:
+    """The body as JSON, within MAX_BODY_BYTES and MAX_BODY_DEPTH, else a 400.
+
+    `items_alone` (POST /v1/sync): a subtree nested deeper than the limit is replaced by the
+    TOO_DEEP marker instead of refusing the body, so the one operation holding it is rejected
+    (`contains_too_deep`) and the rest of the batch applies."""
     if not raw:
         raise Malformed("BODY_MISSING", "Badan permintaan (JSON) wajib ada")
+    if len(raw) > MAX_BODY_BYTES:
+        raise Malformed("BODY_TOO_LARGE", f"Badan permintaan melebihi {MAX_BODY_BYTES // 1024} KB; kirim dalam "
+                        "beberapa bagian", {"body": "terlalu besar"})
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text, pruned = _prune_deep(text)
+        if pruned and not items_alone:
+            raise Malformed("BODY_TOO_DEEP", f"Badan permintaan bersarang lebih dari {MAX_BODY_DEPTH} tingkat",
+                            {"body": "terlalu dalam"})
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Malformed("BODY_MALFORMED", "Badan permintaan bukan JSON yang valid") from None
+
+
+def _prune_deep(text: str) -> tuple[str, int]:
+    """Replace every array/object that opens below MAX_BODY_DEPTH with the TOO_DEEP string, by one
+    scan over brackets outside strings (no recursion, linear). Returns the text and how many."""
+    if text.count("[") + text.count("{") <= MAX_BODY_DEPTH:
+        return text, 0
+    marker = json.dumps(TOO_DEEP)
+    pieces: list[str] = []
+    depth, last, cut, pruned = 0, 0, -1, 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()
+        if char[0] == '"':
+            continue
+        if char in "[{":
+            depth += 1
+            if depth == MAX_BODY_DEPTH + 1:
+                cut = token.start()
+        else:
+            if depth == MAX_BODY_DEPTH + 1 and cut >= 0:
+                pieces += [text[last:cut], marker]
+                last, cut, pruned = token.end(), -1, pruned + 1
+            depth = max(depth - 1, 0)
+    if cut >= 0:  # never closed: the body is cut off; it is refused as too deep (or malformed)
+        pieces += [text[last:cut], marker]
+        last, pruned = len(text), pruned + 1
+    pieces.append(text[last:])
+    return "".join(pieces), pruned
+
+
+def contains_too_deep(value: Any) -> bool:
+    """Whether a value parsed with items_alone held a subtree that was too deep (iterative)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item == TOO_DEEP:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def is_json(request: Request) -> bool:
@@ -250,13 +318,13 @@ class Router:
               query: Schema | None = None, returns: Schema | None = None,
               status: int = 200, roles: frozenset[str] | None = auth.READERS,
               content_types: list[str] | None = None, errors: tuple[int, ...] = (),
-              tags: tuple[str, ...] = ()) -> Callable:
+              tags: tuple[str, ...] = (), items_alone: bool = False) -> Callable:
         """Register a route. roles=None makes it public (health, openapi). Schemas may be given by
         name (see chalicelib/api/__init__.py): they are resolved at the first request."""
 
         def decorator(fn: Callable) -> Callable:
             op = Operation(path, method, fn.__name__, summary, body, query, returns, status, roles,
-                           content_types or [JSON], errors, tags)
+                           content_types or [JSON], errors, tags, items_alone)
             self.operations.append(op)
 
             @functools.wraps(fn)
@@ -287,7 +355,8 @@ class Router:
                 user = self.scope(auth.verify(request.headers.get("authorization")))
                 auth.require(user, op.roles)
                 logger.append_keys(user=user.sub, role=user.role, regency=user.regency)
-            body = validate(op.model("body"), parse_json(request.raw_body)) if op.body and is_json(request) else None
+            body = validate(op.model("body"), parse_json(request.raw_body, op.items_alone)
+                            ) if op.body and is_json(request) else None
             query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             if self.reads is not None:
                 self.reads.begin()

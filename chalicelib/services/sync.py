@@ -45,11 +45,11 @@ from typing import Any
 
 from chalicelib import config
 from chalicelib.api import cursors, schemas
-from chalicelib.api.http import validate
+from chalicelib.api.http import MAX_BODY_DEPTH, contains_too_deep, validate
 from chalicelib.auth import User
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid
+from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid, Malformed
 from chalicelib.observability import logger, metrics
 from chalicelib.services import enrolments
 from chalicelib.services.deps import Deps
@@ -129,6 +129,9 @@ def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
 
 
 def _run(deps: Deps, user: User, op: schemas.SyncOperation, receipt_for) -> Enrolment:
+    if contains_too_deep(op.data):  # cut off at parse time (api/http.py): this operation alone fails
+        raise Malformed("DATA_TOO_DEEP", f"Data operasi ini bersarang terlalu dalam (maksimal {MAX_BODY_DEPTH} "
+                        "tingkat untuk seluruh badan permintaan)", {"data": "terlalu dalam"})
     if op.op == "create":
         data = validate(schemas.EnrolmentIn, op.data)
         return enrolments.enrol(deps, user, op.programme_id, data, eid=op.id, receipt=receipt_for)
