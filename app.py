@@ -326,13 +326,14 @@ def lifecycle_worker(event):
                    "or JSON {s3_key} of an upload",
            body="ImportFromUpload", query="ImportQuery",
            content_types=["application/json", *imports.CONTENT_TYPES],
-           returns="ImportAccepted", status=202, roles=auth.ADMINS, errors=(404,), tags=("imports",))
+           returns="ImportAccepted", status=202, roles=auth.ADMINS, errors=(404, 415), tags=("imports",))
 def start_import(call: Call, pid: str):
+    options = call.query.model_dump(include={"village_code", "district_code", "category"}, exclude_none=True)
     if call.body is not None:
         return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename,
-                                         call.query.kind)
+                                         options, call.query.kind)
     return imports.start_direct(deps.default(), call.user, pid, call.request.raw_body, call.header("Content-Type"),
-                                call.query.filename, call.query.kind)
+                                call.query.filename, options, call.query.kind)
 
 
 @api.route("/v1/programmes/{pid}/imports/upload-url", "POST",

@@ -94,6 +94,10 @@ class Category(Strict):
     code: Code
     label: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     group: Code | None = None
+    aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=50,
+        description="Jabatan/pekerjaan spellings that mean this category in a roster (whole cell or its first "
+                    "words: 'Kaur' matches 'Kaur Keuangan')", examples=[["Kaur", "Kasi", "Kepala Dusun"]])
 
 
 # Programme numbers are strict integers: JSON true or "16800" is refused, never stored as 1 or 16800.
@@ -648,6 +652,12 @@ class ImportQuery(Strict):
     kind: Literal["roster", "kpj"] = Field(
         "roster", description="roster: people to enrol; kpj: the BPJS branch's list of NIK + KPJ number, which "
                               "activates the matching draft/submitted enrolments")
+    village_code: VillageCode | None = Field(
+        None, description="The village of every row that names none (a village sending its own list)")
+    district_code: DistrictCode | None = Field(
+        None, description="The kecamatan of the file: village names are looked up there")
+    category: Code | None = Field(
+        None, description="The category of rows with no category column and a jabatan that matches no alias")
 
 
 class ImportAccepted(Out):
@@ -661,6 +671,13 @@ class ImportRowError(Out):
     column: str = Field(description="The column as named in the file, e.g. tanggal_lahir")
     code: str
     message: str
+    nik: str | None = Field(None, description="The row's NIK as written in the file")
+    name: str | None = Field(None, description="The row's name as written in the file")
+
+
+class ImportIgnoredRow(Out):
+    row: int = Field(description="Line number in the file")
+    reason: str
 
 
 class ImportOut(Out):
@@ -678,6 +695,14 @@ class ImportOut(Out):
     error_count: int
     error_report_url: str | None = None
     ignored_columns: list[str] = []
+    ignored_rows: list[ImportIgnoredRow] = Field(
+        [], description="Footer rows (JUMLAH, signatures) that were not read as data; neither accepted nor rejected")
+    ignored_row_count: int = 0
+    warnings: list[ImportRowError] = Field([], description="Accepted rows with a warning, e.g. a second phone dropped")
+    sheet: str | None = Field(None, description="The XLSX sheet that was read (the first with a header row)")
+    header_row: int | None = Field(None, description="Line of the header row that was found")
+    encoding: str | None = Field(None, description="The CSV's encoding as decided from its bytes")
+    options: dict[str, str] = Field({}, description="village_code / district_code / category named by the upload")
     failure: ErrorBody | None = None
     created_at: str
     updated_at: str

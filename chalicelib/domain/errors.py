@@ -66,3 +66,7 @@ class Busy(DomainError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class Unsupported(DomainError):
+    status = 415

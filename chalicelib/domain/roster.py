@@ -2,14 +2,21 @@
 
 Rosters come from 246 village offices, typed in Excel by whoever was available, so the reader is
 forgiving about form and strict about meaning:
-- header names in Indonesian or English, any case/spacing (`No. HP`, `no_hp`, `phone`);
-- CSV in UTF-8 (with or without BOM) or Windows-1252, separated by `,` or by `;` (what Excel
-  writes on Indonesian-locale Windows, where `,` is the decimal separator) or tabs;
-- dates as YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY, Excel date cells or Excel serial numbers;
-- row numbers are the line numbers people see in the file (header = line 1), so an officer can
-  find the row the error report names.
-A NIK stored as an Excel *number* is refused: Excel keeps 15 significant digits, so the 16th digit
-of the NIK is already lost and guessing it would enrol the wrong person.
+- the header row is looked for in the first HEADER_SCAN_ROWS rows of each sheet in turn (titles,
+  blank and merged rows above it are skipped; a "Rekap" sheet without one is passed over);
+- header names in Indonesian or English, any case/spacing (`No. HP / WA`, `no_hp`, `phone`);
+- the data ends at the footer: a JUMLAH/TOTAL row, the signature block (Mengetahui, Kepala Desa,
+  a name in brackets, NIP, "Muara Enim, 2 Oktober 2025") or a run of blank rows. Footer rows are
+  reported as ignored, never as rejected; a row with a NIK in it is always data;
+- CSV in UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252, decided per file from the
+  bytes (UTF-8 validates itself: a file with valid UTF-8 sequences is UTF-8, and its lines that do
+  not decode become row errors, never mojibake); separated by `,`, `;` (Indonesian-locale Excel)
+  or tabs;
+- XLSX read in streaming mode after the package is checked (sizes, compression ratio, longest
+  text), so a crafted file fails with a clear code in seconds instead of eating the worker;
+- row numbers are the line numbers people see in the file, so an officer finds the row the error
+  report names.
+Legacy `.xls` (OLE2) is refused with FORMAT_UNSUPPORTED: "simpan sebagai .xlsx".
 """
 
 from __future__ import annotations
@@ -17,38 +24,82 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-MAX_ROWS = 50_000
+MAX_ROWS = 50_000  # data rows
+MAX_LINES = MAX_ROWS + 10_000  # every line read, blank and footer ones included
+HEADER_SCAN_ROWS = 30
+MAX_COLUMNS = 200  # cells right of this column are not read (a declared A1:XFD1048576 is ignored)
+MAX_SHEETS = 50
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+FOOTER_BLANK_RUN = 3  # this many blank rows in a row end the data (what follows is footer unless it has a NIK)
+STOP_BLANK_RUN = 1_000  # after this many blank rows nothing more is read
+# XLSX package limits, checked on the zip directory before any XML is parsed
+XLSX_MAX_ENTRIES = 2_000
+XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
+XLSX_MAX_PART = 160 * 1024 * 1024
+XLSX_MAX_SHARED_STRINGS = 48 * 1024 * 1024
+XLSX_MAX_RATIO = 200  # uncompressed / compressed, for parts over XLSX_RATIO_FROM bytes
+XLSX_RATIO_FROM = 1024 * 1024
 
 # canonical field -> accepted header spellings (after normalise_header)
 HEADERS: dict[str, tuple[str, ...]] = {
-    "nik": ("nik", "no_nik", "nomor_nik", "nomor_induk_kependudukan", "national_id"),
-    "name": ("nama", "nama_lengkap", "name", "full_name", "nama_peserta"),
-    "birth_date": ("tanggal_lahir", "tgl_lahir", "birth_date", "date_of_birth", "dob"),
-    "sex": ("jenis_kelamin", "jk", "l_p", "sex", "gender"),
-    "phone": ("no_hp", "nomor_hp", "hp", "no_telp", "telepon", "phone", "phone_number", "mobile"),
-    "village_code": ("kode_desa", "kode_wilayah", "village_code"),
-    "category": ("kategori", "category"),
-    "occupation": ("pekerjaan", "jabatan", "occupation"),
+    "nik": ("nik", "no_nik", "nomor_nik", "nomor_induk_kependudukan", "national_id", "nik_ktp", "no_ktp",
+            "nomor_ktp", "nik_e_ktp"),
+    "name": ("nama", "nama_lengkap", "name", "full_name", "nama_peserta", "nama_pekerja", "nama_anggota",
+             "nama_sesuai_ktp"),
+    "birth_date": ("tanggal_lahir", "tgl_lahir", "birth_date", "date_of_birth", "dob", "tgl_lhr", "tanggal_lhr",
+                   "tempat_tanggal_lahir", "tempat_tgl_lahir", "ttl"),
+    "sex": ("jenis_kelamin", "jk", "l_p", "sex", "gender", "kelamin", "jns_kelamin", "lk_pr", "p_l"),
+    "phone": ("no_hp", "nomor_hp", "hp", "no_telp", "telepon", "phone", "phone_number", "mobile", "no_wa",
+              "no_hp_wa", "no_telp_hp", "nomor_telepon", "no_handphone", "whatsapp"),
+    "village_code": ("kode_desa", "kode_wilayah", "village_code", "kode_kelurahan", "kode_desa_kelurahan"),
+    "village_name": ("desa", "kelurahan", "desa_kelurahan", "kelurahan_desa", "nama_desa", "nama_kelurahan",
+                     "nama_desa_kelurahan", "desa_kel", "village", "village_name"),
+    "district": ("kecamatan", "kec", "nama_kecamatan", "kode_kecamatan", "district"),
+    "category": ("kategori", "category", "kategori_peserta"),
+    "occupation": ("pekerjaan", "jabatan", "occupation", "jabatan_pekerjaan", "pekerjaan_jabatan"),
     "kpj_number": ("no_kpj", "nomor_kpj", "kpj", "kpj_number"),
     "status": ("status",),
     "effective_date": ("tmt", "tmt_kepesertaan", "tanggal_efektif", "tgl_efektif", "tanggal_aktif", "tgl_aktif",
                        "tanggal_kepesertaan", "tgl_kepesertaan", "effective_date"),  # the KPJ list's (kpj_import)
 }
-REQUIRED = ("nik", "name", "birth_date", "sex", "village_code", "category")
+# the columns without which no row can be read (village and category may come from the upload)
+REQUIRED = ("nik", "name", "birth_date", "sex")
 _ALIASES = {alias: canonical for canonical, aliases in HEADERS.items() for alias in aliases}
+_PHONE_WORDS = {"hp", "telp", "tlp", "telpon", "telepon", "wa", "whatsapp", "handphone", "ponsel"}
 
-_SEX = {"l": "L", "laki_laki": "L", "laki": "L", "pria": "L", "m": "L", "male": "L",
-        "p": "P", "perempuan": "P", "wanita": "P", "f": "P", "female": "P", "w": "P"}
+_SEX = {"l": "L", "lk": "L", "laki_laki": "L", "laki": "L", "lelaki": "L", "pria": "L", "m": "L", "male": "L",
+        "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "f": "P", "female": "P", "w": "P", "pe": "P"}
+_MONTHS = {"januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3,
+           "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8,
+           "agu": 8, "agt": 8, "ags": 8, "agus": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "okt": 10,
+           "oktober": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11, "nop": 11, "desember": 12,
+           "des": 12, "dec": 12, "january": 1, "february": 2, "march": 3, "june": 6, "july": 7, "august": 8,
+           "october": 10, "december": 12}
+_NO_PHONE = {"", "0", "00", "tidak_ada", "tdk_ada", "belum_ada", "blm_ada", "tidak_punya", "tdk_punya", "kosong",
+             "na", "n_a", "nihil", "none", "tidak", "tdk", "x"}
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_DMY2 = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+_D_MONTH_Y = re.compile(r"(\d{1,2})[\s/.\-]*([A-Za-z]{3,9})\.?[\s/.,\-]*(\d{4}|\d{2})")
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+_PHONE_SPLIT = re.compile(r"[/,;|&\n]|\bdan\b|\batau\b|\bor\b", re.IGNORECASE)
+_NIKISH = re.compile(r"'?\s*\d[\d\s.\-]{8,}\d\s*")
+_FOOTER_WORDS = re.compile(
+    r"^(jumlah|total|sub ?total|grand ?total|mengetahui|menyetujui|disetujui|diketahui|kepala desa|kades|lurah|"
+    r"camat|sekretaris desa|dibuat oleh|pembuat daftar|yang membuat|ttd|tanda tangan|nip\b|a\.?n\.? |an\. |"
+    r"keterangan ?:|catatan ?:)", re.IGNORECASE)
+_PLACE_DATE = re.compile(r"^[A-Za-z .'-]{3,40},\s*\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}$")
+_BRACKETED = re.compile(r"^\(\s*[^()]{2,80}\s*\)$")
 XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
+XLS_MESSAGE = "Berkas .xls (Excel 97-2003) tidak didukung; buka di Excel lalu simpan sebagai .xlsx atau CSV"
 
 
 class FileError(ValueError):
@@ -66,12 +117,15 @@ class RowError:
     column: str
     code: str
     message: str
+    nik: str | None = None  # as written in the file, so the row can be found in the report
+    name: str | None = None
 
 
 @dataclass
 class Row:
     line: int
     values: dict[str, Any]
+    problem: tuple[str, str, str] | None = None  # (field, code, message) found while reading, e.g. encoding
 
 
 @dataclass
@@ -79,6 +133,10 @@ class Sheet:
     columns: dict[str, str]  # canonical field -> header as written in the file
     rows: list[Row]
     ignored_columns: list[str] = field(default_factory=list)
+    ignored_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): titles below, footer
+    sheet_name: str | None = None
+    header_line: int = 1
+    encoding: str | None = None
 
 
 def normalise_header(text: Any) -> str:
@@ -90,26 +148,72 @@ def normalise_code(text: str) -> str:
     return normalise_header(text)
 
 
+def canonical_column(header: Any) -> str | None:
+    """Our field for a header cell, or None. Phone columns come in too many spellings to list
+    (`No HP / WA`, `NO. HP / WA`, `No. Telp/HP`), so any header made of phone words is the phone."""
+    key = normalise_header(header)
+    if key in _ALIASES:
+        return _ALIASES[key]
+    words = set(key.split("_")) - {"no", "nomor", "nmr", "nomer"}
+    if words and words <= _PHONE_WORDS:
+        return "phone"
+    return None
+
+
 def detect_format(data: bytes, content_type: str | None = None, filename: str | None = None) -> str:
+    if data[:8] == OLE_MAGIC:
+        raise FileError("FORMAT_UNSUPPORTED", XLS_MESSAGE)
     if data[:4] == XLSX_MAGIC:
         return "xlsx"
-    if (filename or "").lower().endswith((".xlsx", ".xlsm")) or "spreadsheetml" in (content_type or ""):
+    name = (filename or "").lower()
+    if name.endswith(".xls"):
+        raise FileError("FORMAT_UNSUPPORTED", XLS_MESSAGE)
+    if name.endswith((".xlsx", ".xlsm")) or "spreadsheetml" in (content_type or ""):
         raise FileError("FILE_UNREADABLE", "Berkas XLSX rusak atau bukan XLSX")
     return "csv"
 
 
 def read(data: bytes, fmt: str, required: tuple[str, ...] = REQUIRED) -> Sheet:
+    """The roster of the first sheet with a header row; FileError when there is none."""
     if not data or not data.strip():
         raise FileError("FILE_EMPTY", "Berkas kosong")
-    raw_rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data)
-    return _sheet(raw_rows, required)
+    if fmt == "xlsx":
+        return _read_xlsx(data, required)
+    text_rows, encoding = _csv_rows(data)
+    sheet = _sheet(text_rows, required)
+    if sheet is None:
+        raise _header_missing([text_rows], required)
+    sheet.encoding = encoding
+    return sheet
 
 
-def _decode(data: bytes) -> str:
+# ---------- CSV: encodings decided per file ----------
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xef][\x80-\xbf]{2}|"
+                             rb"\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def decode(data: bytes) -> tuple[str, set[int], str]:
+    """(text, numbers of the lines that did not decode, encoding). Evidence, not a guess: a file
+    that is valid UTF-8 is UTF-8; one with any valid multi-byte UTF-8 sequence is UTF-8 with some
+    broken lines (reported, never decoded as something else); one with none is Windows-1252,
+    what Excel writes as "CSV (Comma delimited)" on Indonesian Windows."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text"
+        text = data.decode("utf-16", errors="replace")
+        return text, {n for n, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line}, "utf-16"
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8"), set(), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    encoding = "utf-8" if _UTF8_MULTIBYTE.search(body) else "cp1252"
+    lines, bad = [], set()
+    for number, line in enumerate(body.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode(encoding))
+        except UnicodeDecodeError:
+            bad.add(number)
+            lines.append(line.decode(encoding, errors="replace"))
+    return "\n".join(lines), bad, encoding
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -119,20 +223,87 @@ def detect_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
-    text = _decode(data)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first))
+_ENCODING_PROBLEM = ("name", "ENCODING_INVALID",
+                     "Baris ini berisi huruf yang tidak terbaca (berkas bukan UTF-8 yang utuh); ketik ulang "
+                     "huruf yang rusak atau simpan berkas sebagai CSV UTF-8")
+
+
+def _csv_rows(data: bytes) -> tuple[list[tuple[int, list[Any], tuple | None]], str]:
+    text, bad_lines, encoding = decode(data)
+    lines = text.splitlines()
+    header_guess = max(lines[:HEADER_SCAN_ROWS] or [""], key=lambda line: sum(line.count(d) for d in ",;\t|"))
+    csv.field_size_limit(MAX_CELL_CHARS * 4)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(header_guess))
+    out: list[tuple[int, list[Any], tuple | None]] = []
     previous_end = 0
     try:
         for record in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            yield start, record
+            if len(out) >= MAX_LINES:
+                raise _too_large()
+            problem = _ENCODING_PROBLEM if bad_lines and any(n in bad_lines for n in range(start, previous_end + 1)) \
+                else None
+            out.append((start, record[:MAX_COLUMNS], problem))
     except csv.Error as exc:
         raise FileError("FILE_UNREADABLE", f"CSV tidak bisa dibaca pada baris {reader.line_num}: {exc}") from None
+    return out, encoding
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
+# ---------- XLSX: package checks, then streaming ----------
+def check_xlsx_package(data: bytes) -> None:
+    """Refuse what would take the worker's memory or minutes, from the zip directory and one
+    streaming pass, before any XML reaches a parser: too many parts, too much uncompressed data,
+    a compression ratio no spreadsheet has (a zip bomb), or a text longer than Excel allows."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        raise FileError("FILE_UNREADABLE", "Berkas XLSX rusak atau bukan XLSX") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > XLSX_MAX_ENTRIES:
+            raise FileError("FILE_TOO_COMPLEX", f"Berkas XLSX berisi lebih dari {XLSX_MAX_ENTRIES} bagian; "
+                            "salin data ke buku kerja baru lalu simpan ulang")
+        total = sum(i.file_size for i in infos)
+        if total > XLSX_MAX_UNCOMPRESSED or any(i.file_size > XLSX_MAX_PART for i in infos):
+            raise FileError("FILE_TOO_LARGE", f"Isi berkas XLSX lebih dari {XLSX_MAX_UNCOMPRESSED // 2**20} MB "
+                            "setelah dibuka; pecah menjadi beberapa berkas")
+        for info in infos:
+            if info.file_size > XLSX_RATIO_FROM and info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1):
+                raise FileError("FILE_COMPRESSION_SUSPICIOUS",
+                                f"Berkas XLSX terkompresi lebih dari {XLSX_MAX_RATIO}:1, tidak seperti daftar "
+                                "biasa; salin data ke buku kerja baru lalu simpan ulang")
+            name = info.filename.lower()
+            if name.endswith("sharedstrings.xml") and info.file_size > XLSX_MAX_SHARED_STRINGS:
+                raise FileError("FILE_TOO_LARGE", f"Teks dalam berkas XLSX lebih dari "
+                                f"{XLSX_MAX_SHARED_STRINGS // 2**20} MB; pecah menjadi beberapa berkas")
+            if name.startswith("xl/") and name.endswith(".xml") and ("sharedstrings" in name or "/worksheets/" in name):
+                _check_text_runs(archive, info)
+
+
+def _check_text_runs(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """The longest text between two tags, read 1 MB at a time: one 400 MB string must not be
+    handed to the XML parser, which would hold it whole (escaped chars count up to 6 bytes each)."""
+    limit = MAX_CELL_CHARS * 6
+    run = 0
+    with archive.open(info) as part:
+        while chunk := part.read(1024 * 1024):
+            pieces = chunk.split(b"<")
+            if len(pieces) == 1:
+                run += len(chunk)
+            else:
+                run = max(run + len(pieces[0]), max(len(p) for p in pieces[1:-1]) if len(pieces) > 2 else 0)
+                if run > limit:
+                    break
+                run = len(pieces[-1])
+            if run > limit:
+                break
+    if run > limit:
+        raise FileError("CELL_TOO_LONG", f"Ada sel berisi lebih dari {MAX_CELL_CHARS} huruf (batas Excel); "
+                        "periksa sel yang terlalu panjang lalu simpan ulang")
+
+
+def _read_xlsx(data: bytes, required: tuple[str, ...]) -> Sheet:
+    check_xlsx_package(data)
     from openpyxl import load_workbook  # only import workers pay for it, not every cold start
 
     try:
@@ -140,47 +311,133 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
     except Exception:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
         raise FileError("FILE_UNREADABLE", "Berkas XLSX rusak atau bukan XLSX") from None
     try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
+        scanned: list[list[tuple[int, list[Any], None]]] = []
+        for worksheet in workbook.worksheets[:MAX_SHEETS]:
+            worksheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row to 16,384 cells
+            rows = ((n, list(values), None) for n, values in
+                    enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1))
+            head: list = []
+            sheet = _sheet(rows, required, head)
+            if sheet is not None:
+                sheet.sheet_name = worksheet.title
+                return sheet
+            scanned.append(head)
+        raise _header_missing(scanned, required)
     finally:
         workbook.close()
 
 
+# ---------- header and footer ----------
 def _blank(values: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _sheet(raw_rows: Iterable[tuple[int, list[Any]]], required: tuple[str, ...] = REQUIRED) -> Sheet:
-    rows = iter(raw_rows)
-    header: list[Any] | None = None
-    for _, values in rows:
-        if not _blank(values):
-            header = values
-            break
-    if header is None:
-        raise FileError("FILE_EMPTY", "Berkas kosong")
+def _header_map(values: list[Any]) -> tuple[dict[str, int], dict[str, str], list[str]]:
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []
-    for index, name in enumerate(header):
-        canonical = _ALIASES.get(normalise_header(name))
+    for index, name in enumerate(values):
+        canonical = canonical_column(name)
         if canonical and canonical not in positions:
-            positions[canonical], columns[canonical] = index, str(name).replace("\ufeff", "").strip()
-        elif name not in (None, ""):
-            ignored.append(str(name).strip())
+            positions[canonical], columns[canonical] = index, " ".join(str(name).replace("\ufeff", "").split())
+        elif name not in (None, "") and str(name).strip():
+            ignored.append(" ".join(str(name).split()))
+    return positions, columns, ignored
+
+
+def _is_header(positions: dict[str, int]) -> bool:
+    return "nik" in positions and len(positions) >= 2
+
+
+def _sheet(raw_rows: Iterable[tuple[int, list[Any], tuple | None]], required: tuple[str, ...],
+           head: list | None = None) -> Sheet | None:
+    """Find the header in the first rows, then read data rows up to the footer; None if no header."""
+    rows: Iterator = iter(raw_rows)
+    header: tuple[int, dict[str, int], dict[str, str], list[str]] | None = None
+    for line, values, _ in rows:
+        if line > HEADER_SCAN_ROWS:
+            break
+        if head is not None:
+            head.append((line, values, None))
+        positions, columns, ignored = _header_map(values)
+        if _is_header(positions):
+            header = (line, positions, columns, ignored)
+            break
+    if header is None:
+        return None
+    header_line, positions, columns, ignored = header
     missing = [f for f in required if f not in positions]
     if missing:
-        names = ", ".join(f"{HEADERS[f][0]}/{f}" for f in missing)
-        raise FileError("HEADER_MISSING", f"Kolom wajib tidak ada di baris judul: {names}", missing[0])
+        raise FileError("HEADER_MISSING", _missing_message(missing, columns, ignored), missing[0])
+    nik_at = positions["nik"]
     out: list[Row] = []
-    for line, values in rows:
+    ignored_rows: list[tuple[int, str]] = []
+    blank_run, in_footer, lines = 0, False, 0
+    for line, values, problem in rows:
+        lines += 1
+        if lines > MAX_LINES:
+            raise _too_large()
         if _blank(values):
+            blank_run += 1
+            if blank_run >= STOP_BLANK_RUN:
+                ignored_rows.append((line, f"pembacaan berhenti setelah {STOP_BLANK_RUN} baris kosong berturut-turut; "
+                                           "data di bawahnya tidak dibaca"))
+                break
+            if blank_run >= FOOTER_BLANK_RUN and out:
+                in_footer = True
+            continue
+        blank_run = 0
+        has_nik = nik_at < len(values) and _nikish(values[nik_at])
+        if not has_nik and (in_footer or _footer_like(values)):
+            in_footer = True
+            ignored_rows.append((line, "bagian penutup (jumlah, tanda tangan atau catatan), tidak diimpor"))
             continue
         if len(out) >= MAX_ROWS:
-            raise FileError("FILE_TOO_LARGE", f"Berkas lebih dari {MAX_ROWS} baris; pecah menjadi beberapa berkas")
-        out.append(Row(line, {f: _clean(values[i]) if i < len(values) else None for f, i in positions.items()}))
-    return Sheet(columns, out, ignored)
+            raise _too_large()
+        out.append(Row(line, {f: _clean(values[i]) if i < len(values) else None for f, i in positions.items()},
+                       problem))
+    return Sheet(columns, out, ignored, ignored_rows, header_line=header_line)
+
+
+def _nikish(value: Any) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value >= 1e9
+    return isinstance(value, str) and bool(_NIKISH.fullmatch(value)) and not value.lower().startswith("nip")
+
+
+def _footer_like(values: list[Any]) -> bool:
+    texts = [" ".join(str(v).split()) for v in values if v is not None and str(v).strip()]
+    if any(re.match(r"^(jumlah|total|sub ?total|grand ?total)\b", t, re.IGNORECASE) for t in texts):
+        return True
+    if len(texts) > 3:
+        return False
+    return any(_FOOTER_WORDS.match(t) or _PLACE_DATE.match(t) or _BRACKETED.match(t) for t in texts)
+
+
+def _missing_message(missing: list[str], columns: dict[str, str], ignored: list[str]) -> str:
+    names = ", ".join(f"{HEADERS[f][0]}/{f}" for f in missing)
+    seen = ", ".join(name[:40] for name in (list(columns.values()) + ignored)[:25]) or "-"
+    return f"Kolom wajib tidak ada di baris judul: {names}. Kolom yang terbaca: {seen}"
+
+
+def _header_missing(scanned: list[list], required: tuple[str, ...]) -> FileError:
+    """No row in the first rows of any sheet has a NIK column: name what the best candidate had."""
+    best: tuple[dict, dict, list] = ({}, {}, [])
+    for rows in scanned:
+        for _, values, *_ in rows[:HEADER_SCAN_ROWS]:
+            mapped = _header_map(values)
+            if len(mapped[0]) > len(best[0]):
+                best = mapped
+    if not best[0] and all(_blank(values) for rows in scanned for _, values, *_ in rows):
+        return FileError("FILE_EMPTY", "Berkas kosong")
+    missing = [f for f in ("nik", *required) if f not in best[0]]
+    missing = list(dict.fromkeys(missing))
+    return FileError("HEADER_MISSING", _missing_message(missing, best[1], best[2])
+                     + f" (baris judul dicari di {HEADER_SCAN_ROWS} baris pertama tiap sheet)", missing[0])
+
+
+def _too_large() -> FileError:
+    return FileError("FILE_TOO_LARGE", f"Berkas lebih dari {MAX_ROWS} baris; pecah menjadi beberapa berkas")
 
 
 def _clean(value: Any) -> Any:
@@ -191,40 +448,69 @@ def _clean(value: Any) -> Any:
 
 
 # ---------- value coercion (each returns the value or raises ValueError with an Indonesian reason) ----------
-def parse_date(value: Any) -> date:
+_DATE_HELP = "Tanggal lahir harus seperti 02/10/1964, 1964-10-02 atau 2 Oktober 1964"
+
+
+def parse_date(value: Any, *, hint: date | None = None, today: date | None = None) -> date:
+    """A birth date as typed. A two-digit year is settled by `hint` (the NIK's own date) when it
+    has the same two digits, else it is the latest year not after `today`."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(value)
-    text = str(value).strip()
+    text = " ".join(str(value).split())
+    if "," in text:  # "Muara Enim, 02-10-1964" from a Tempat/Tanggal Lahir column
+        text = text.rsplit(",", 1)[1].strip()
     if m := _YMD.fullmatch(text):
         y, mo, d = (int(g) for g in m.groups())
     elif m := _DMY.fullmatch(text):
         d, mo, y = (int(g) for g in m.groups())
+    elif m := _DMY2.fullmatch(text):
+        d, mo, y = (int(g) for g in m.groups())
+        y = _century(y, hint, today)
+    elif (m := _D_MONTH_Y.fullmatch(text)) and m.group(2).lower() in _MONTHS:
+        d, mo, y = int(m.group(1)), _MONTHS[m.group(2).lower()], int(m.group(3))
+        if len(m.group(3)) == 2:
+            y = _century(y, hint, today)
     elif text.isdigit():
         return _excel_serial(int(text))
     else:
-        raise ValueError("Tanggal lahir harus YYYY-MM-DD atau DD/MM/YYYY")
+        raise ValueError(_DATE_HELP)
     try:
         return date(y, mo, d)
     except ValueError:
         raise ValueError("Tanggal lahir tidak ada di kalender") from None
 
 
+def _century(yy: int, hint: date | None, today: date | None) -> int:
+    if hint is not None and hint.year % 100 == yy:
+        return hint.year
+    this_year = (today or date.today()).year
+    return 2000 + yy if 2000 + yy <= this_year else 1900 + yy
+
+
 def _excel_serial(value: float) -> date:
     if not 1 <= value <= 80_000:
-        raise ValueError("Tanggal lahir harus YYYY-MM-DD atau DD/MM/YYYY")
+        raise ValueError(_DATE_HELP)
     return _EXCEL_EPOCH + timedelta(days=int(value))
 
 
 def parse_nik(value: Any) -> str:
+    """A 16-digit number cell holds its NIK exactly (a double keeps every integer below 2**53).
+    What Excel loses is the 16th digit of a number *typed* into a General cell: it reads back as 0,
+    so a numeric NIK ending in 0 cannot be trusted."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError("NIK tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang; "
-                         "format kolom NIK sebagai Teks lalu ketik ulang")
-    text = str(value).strip().lstrip("'")
-    if _SCIENTIFIC.fullmatch(text):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError("NIK harus terdiri dari 16 digit angka")
+        digits = str(int(value))
+        if len(digits) == 16 and digits.endswith("0"):
+            raise ValueError("NIK tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang; "
+                             "format kolom NIK sebagai Teks lalu ketik ulang")
+        return digits
+    text = str(value).strip().lstrip("'").strip()
+    if _SCIENTIFIC.fullmatch(text.replace(",", ".")):
         raise ValueError("NIK tertulis sebagai angka ilmiah (mis. 1,60301E+15); format kolom NIK sebagai Teks")
     return text
 
@@ -232,8 +518,24 @@ def parse_nik(value: Any) -> str:
 def parse_sex(value: Any) -> str:
     sex = _SEX.get(normalise_header(value))
     if sex is None:
-        raise ValueError("Jenis kelamin harus L atau P")
+        raise ValueError("Jenis kelamin harus L atau P (Laki-laki/Lk atau Perempuan/Pr)")
     return sex
+
+
+def parse_phone(value: Any) -> tuple[str | None, bool]:
+    """(the phone as typed, or None for "no phone"; True when a second number was dropped).
+    `-`, `0` and `tidak ada` are how people write "no phone"; two numbers in one cell keep the first."""
+    text = as_text(value)
+    if text is None or normalise_header(text) in _NO_PHONE:
+        return None, False
+    parts = [p.strip() for p in _PHONE_SPLIT.split(text) if re.search(r"\d{4}", p)]
+    if len(parts) == 1:
+        tokens = parts[0].split()
+        if len(tokens) == 2 and all(len(re.sub(r"\D", "", t)) >= 10 for t in tokens):
+            parts = tokens
+    if len(parts) >= 2:
+        return parts[0], True
+    return text, False
 
 
 def as_text(value: Any) -> str | None:
@@ -244,4 +546,12 @@ def as_text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip() or None
+    return " ".join(str(value).split()) or None
+
+
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€|\ufffd")
+
+
+def looks_garbled(text: str | None) -> bool:
+    """UTF-8 decoded as Windows-1252 somewhere upstream ('ZoÃ«'), or a replacement character."""
+    return bool(text) and bool(_MOJIBAKE.search(text))

@@ -38,15 +38,16 @@ from datetime import datetime
 from chalicelib import aws
 from chalicelib.api import schemas
 from chalicelib.auth import User
-from chalicelib.domain import roster, safe_files
+from chalicelib.domain import roster
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Invalid, Malformed, NotFound
+from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
+from chalicelib.domain.villages import Village, VillageIndex
 from chalicelib.observability import logger, metrics
-from chalicelib.services import programmes, summary
+from chalicelib.services import import_report, programmes, summary
 from chalicelib.services.deps import Deps
-from chalicelib.services.roster_check import Rules, ValidRow, check
+from chalicelib.services.roster_check import Rules, ValidRow, check, require_columns
 from chalicelib.store import bulk, files, keys, regions
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import imports as repo
@@ -61,6 +62,7 @@ UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 UPLOAD_EXPIRES = 900
 CHUNK_ROWS = 1000
 ERRORS_KEPT = 1000
+NOTES_KEPT = 200  # ignored rows and warnings kept on the job (all of them are in the report)
 QUEUE = "imports"
 # A message leaves the imports queue for its DLQ after maxReceiveCount (3) receives, each with a
 # VisibilityTimeout (900 s) that covers the worker's 900 s Lambda timeout (infra/queues.yaml): a
@@ -70,10 +72,12 @@ STALLED_AFTER_SECONDS = 3 * 900 + 15 * 60
 
 # ---------- starting an import (HTTP) ----------
 def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_type: str | None,
-                 filename: str | None, kind: str = "roster") -> dict:
-    programmes.get(user, pid)
+                 filename: str | None, options: dict | None = None, kind: str = "roster") -> dict:
+    programme = programmes.get(user, pid)
     if not body:
         raise Malformed("BODY_MISSING", "Berkas roster (CSV atau XLSX) wajib dikirim")
+    _refuse_xls(body[:8], filename)
+    options = _check_options(user, programme, options)
     if len(body) > DIRECT_MAX_BYTES:
         raise Invalid("FILE_TOO_LARGE", "Berkas lebih dari 5 MB; unggah lewat /imports/upload-url",
                       {"body": f"maksimal {DIRECT_MAX_BYTES} byte"})
@@ -81,7 +85,29 @@ def start_direct(deps: Deps, user: User, pid: str, body: bytes | None, content_t
     import_id = deps.new_id()
     key = f"imports/{user.regency}/{pid}/{import_id}/source.{fmt}"
     files.put(key, body, XLSX if fmt == "xlsx" else "text/csv")
-    return _start(deps, user, pid, import_id, key, filename, kind)
+    return _start(deps, user, pid, import_id, key, filename, options, kind)
+
+
+def _refuse_xls(head: bytes, filename: str | None) -> None:
+    """An old .xls (OLE2) is refused at upload, not accepted and then failed with HEADER_MISSING."""
+    if head[:8] == roster.OLE_MAGIC or (filename or "").lower().endswith(".xls"):
+        raise Unsupported("FORMAT_UNSUPPORTED", roster.XLS_MESSAGE, {"body": "simpan sebagai .xlsx"})
+
+
+def _check_options(user: User, programme: dict, options: dict | None) -> dict:
+    """The village, kecamatan or category named for the whole file must exist, or the upload is a 422."""
+    options = {k: v for k, v in (options or {}).items() if v}
+    problems = {}
+    if "category" in options and options["category"] not in {c["code"] for c in programme["categories"]}:
+        problems["category"] = "bukan kategori program ini: " + ", ".join(c["code"] for c in programme["categories"])
+    villages = regions.villages_of(user.regency)
+    if "village_code" in options and options["village_code"] not in {v["code"] for v in villages}:
+        problems["village_code"] = "kode desa tidak dikenal di kabupaten ini"
+    if "district_code" in options and options["district_code"] not in {v["district_code"] for v in villages}:
+        problems["district_code"] = "kode kecamatan tidak dikenal di kabupaten ini"
+    if problems:
+        raise Invalid("IMPORT_OPTION_INVALID", "Pilihan untuk seluruh berkas tidak valid", problems)
+    return options
 
 
 def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> dict:
@@ -94,24 +120,27 @@ def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> d
 
 
 def start_from_upload(deps: Deps, user: User, pid: str, s3_key: str, filename: str | None,
-                      kind: str = "roster") -> dict:
-    programmes.get(user, pid)
+                      options: dict | None = None, kind: str = "roster") -> dict:
+    programme = programmes.get(user, pid)
     if not s3_key.startswith(f"uploads/{user.regency}/{pid}/") or ".." in s3_key:
         raise Invalid("UPLOAD_KEY_INVALID", "s3_key bukan unggahan untuk program ini",
                       {"s3_key": "harus dari /imports/upload-url program ini"})
     size = files.size(s3_key)
     if not size:
         raise Invalid("UPLOAD_NOT_FOUND", "Berkas belum diunggah ke S3 atau kosong", {"s3_key": "tidak ditemukan"})
-    return _start(deps, user, pid, deps.new_id(), s3_key, filename or s3_key.rsplit("/", 1)[1], kind)
+    filename = filename or s3_key.rsplit("/", 1)[1]
+    _refuse_xls(files.first_bytes(s3_key, 8), filename)
+    options = _check_options(user, programme, options)
+    return _start(deps, user, pid, deps.new_id(), s3_key, filename, options, kind)
 
 
 def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename: str | None,
-           kind: str = "roster") -> dict:
+           options: dict | None = None, kind: str = "roster") -> dict:
     """kind: `roster` (people to enrol) or `kpj` (the BPJS branch's KPJ list, services/kpj_import.py)."""
     now = deps.now_iso()
     repo.create(repo.new(user.regency, import_id, programme_id=pid, status="queued", s3_key=key, filename=filename,
                          created_at=now, updated_at=now, created_by=user.sub, created_by_role=user.role,
-                         kind=None if kind == "roster" else kind))
+                         kind=None if kind == "roster" else kind, options=options or None))
     aws.send_messages(QUEUE, [{"kind": "plan", "regency": user.regency, "import_id": import_id}])
     logger.info("import queued", extra={"import_id": import_id, "programme_id": pid})
     return {"import_id": import_id, "status": "queued"}
@@ -125,7 +154,9 @@ def progress(deps: Deps, user: User, import_id: str) -> dict:
     job = _fail_if_stalled(deps, job)
     report_url = None
     if job.errors_key:
-        report_url = files.download_url(job.errors_key, 900, f"kesalahan-impor-{import_id}.csv")
+        extension = "xlsx" if job.errors_key.endswith(".xlsx") else "csv"
+        report_url = files.download_url(job.errors_key, 900, f"kesalahan-impor-{import_id}.{extension}")
+    notes = job.notes or {}
     return {
         "import_id": job.import_id, "programme_id": job.programme_id, "status": job.status,
         "filename": job.filename, "format": job.file_format, "total": int(job.total),
@@ -133,6 +164,9 @@ def progress(deps: Deps, user: User, import_id: str) -> dict:
         "rejected": int(job.rejected), "already_enrolled": int(job.already_enrolled),
         "errors": job.errors or [], "error_count": int(job.error_count), "error_report_url": report_url,
         "ignored_columns": list(job.ignored_columns or []), "failure": job.failure,
+        "ignored_rows": notes.get("ignored_rows", []), "ignored_row_count": notes.get("ignored_row_count", 0),
+        "warnings": notes.get("warnings", []), "sheet": notes.get("sheet"), "header_row": notes.get("header_row"),
+        "encoding": notes.get("encoding"), "options": job.options or {},
         "created_at": job.created_at, "updated_at": job.updated_at, "finished_at": job.finished_at,
         **_kind_fields(job),
     }
@@ -213,32 +247,40 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
                         else {}}, deps.now_iso())
         logger.info("import failed", extra={"import_id": job.import_id, "code": exc.code})
         return
-    rules = Rules(job.regency, programme["categories"], regions.village_exists, today_wib(deps.clock))
+    options = job.options or {}
+    known = regions.villages_of(job.regency)
+    rules = Rules(job.regency, programme["categories"], regions.village_exists, today_wib(deps.clock),
+                  VillageIndex(Village(**v) for v in known) if known else None, options.get("village_code"),
+                  options.get("district_code"), options.get("category"))
+    try:
+        require_columns(sheet, rules)
+    except roster.FileError as exc:
+        repo.fail(job, {"code": exc.code, "message": exc.message, "fields": {exc.field: exc.message} if exc.field
+                        else {}}, deps.now_iso())
+        logger.info("import failed", extra={"import_id": job.import_id, "code": exc.code})
+        return
     checked = check(sheet, rules)
     chunks = [checked.valid[i:i + CHUNK_ROWS] for i in range(0, len(checked.valid), CHUNK_ROWS)]
     for n, rows in enumerate(chunks):
         files.put(_chunk_key(job, n), json.dumps([asdict(r) for r in rows]).encode(), "application/json")
     errors = [asdict(e) for e in checked.errors]
+    notices = [asdict(e) for e in checked.notices]
     errors_key = None
-    if errors:
-        errors_key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.csv"
-        files.put(errors_key, error_report(errors), "text/csv; charset=utf-8")
+    if errors or notices or sheet.ignored_rows:
+        errors_key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.xlsx"
+        files.put(errors_key, import_report.build(errors, notices, sheet.ignored_rows), import_report.XLSX)
+    notes = {"ignored_rows": [{"row": r, "reason": why} for r, why in sheet.ignored_rows[:NOTES_KEPT]],
+             "ignored_row_count": len(sheet.ignored_rows), "warnings": notices[:NOTES_KEPT],
+             "sheet": sheet.sheet_name, "header_row": sheet.header_line, "encoding": sheet.encoding}
     if not repo.plan(job, total=checked.total, rejected=checked.rejected, chunks=len(chunks),
                      errors=errors[:ERRORS_KEPT], error_count=len(errors), errors_key=errors_key,
-                     ignored=sheet.ignored_columns, file_format=fmt, now=deps.now_iso()):
+                     ignored=sheet.ignored_columns, file_format=fmt, now=deps.now_iso(), notes=notes):
         return
     logger.info("import planned", extra={"import_id": job.import_id, "total": checked.total,
                                          "rejected": checked.rejected, "chunks": len(chunks)})
     aws.send_messages(QUEUE, [{"kind": "chunk", "regency": job.regency, "import_id": job.import_id, "chunk": n}
                               for n in range(len(chunks))])
     _finish(deps, job)
-
-
-def error_report(errors: list[dict]) -> bytes:
-    """CSV with a BOM (Excel opens it as UTF-8); cells defused by safe_files (a rejected row's
-    value may well be the formula someone typed)."""
-    fields = ["row", "column", "field", "code", "message"]
-    return safe_files.csv_bytes(fields, ([e.get(f, "") for f in fields] for e in errors))
 
 
 def import_eid(regency: str, pid: str, nik: str, programme_created_at: str) -> str:

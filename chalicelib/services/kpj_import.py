@@ -34,7 +34,7 @@ from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.roster import RowError
 from chalicelib.observability import logger, metrics
-from chalicelib.services import imports
+from chalicelib.services import import_report, imports
 from chalicelib.services.deps import Deps
 from chalicelib.store import bulk, files, keys
 from chalicelib.store import imports as repo
@@ -175,8 +175,8 @@ def _chunk_errors_key(job: Any, n: int) -> str:
 
 
 def _write_report(job: Any, errors: list[dict]) -> str:
-    key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.csv"
-    files.put(key, imports.error_report(errors), "text/csv; charset=utf-8")
+    key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.xlsx"
+    files.put(key, import_report.build(errors, [], []), import_report.XLSX)  # the roster import's report
     return key
 
 

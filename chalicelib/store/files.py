@@ -40,3 +40,8 @@ def download_url(key: str, expires_in: int, filename: str) -> str:
         "get_object", ExpiresIn=expires_in,
         Params={"Bucket": config.imports_bucket(), "Key": key,
                 "ResponseContentDisposition": f'attachment; filename="{filename}"'})
+
+
+def first_bytes(key: str, n: int) -> bytes:
+    """The start of an object (its magic number) without reading the whole upload."""
+    return aws.client("s3").get_object(Bucket=config.imports_bucket(), Key=key, Range=f"bytes=0-{n - 1}")["Body"].read()

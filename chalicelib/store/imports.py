@@ -44,13 +44,14 @@ def _conditional_update(job: ImportJobModel, actions: list, condition) -> bool:
 
 
 def plan(job: ImportJobModel, *, total: int, rejected: int, chunks: int, errors: list[dict], error_count: int,
-         errors_key: str | None, ignored: list[str], file_format: str, now: str) -> bool:
+         errors_key: str | None, ignored: list[str], file_format: str, now: str, notes: dict | None = None) -> bool:
     """Record what the file holds and start running; False if the job already finished."""
     m = ImportJobModel
     return _conditional_update(job, [
         m.status.set("running"), m.total.set(total), m.rejected.set(rejected), m.chunks.set(chunks),
         m.errors.set(errors), m.error_count.set(error_count), m.errors_key.set(errors_key),
         m.ignored_columns.set(ignored or None), m.file_format.set(file_format), m.updated_at.set(now),
+        m.notes.set(notes or None),
     ], m.status.is_in("queued", "running"))
 
 

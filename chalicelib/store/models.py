@@ -449,6 +449,8 @@ class ImportJobModel(Model):
     errors = JSONAttribute(null=True)
     errors_key = UnicodeAttribute(null=True)
     ignored_columns = ListAttribute(of=UnicodeAttribute, null=True)
+    options = JSONAttribute(null=True)  # village_code / district_code / category named by the upload
+    notes = JSONAttribute(null=True)  # what the reader found: ignored rows, warnings, sheet, header row, encoding
     failure = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

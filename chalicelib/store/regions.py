@@ -54,3 +54,22 @@ def village_name(village_code: str) -> str:
         return RegionModel.get(f"REGION#{district}", village_code).name
     except DoesNotExist:
         return village_code
+
+
+_VILLAGES: dict[str, tuple[dict, ...]] = {}
+
+
+def villages_of(regency: str) -> tuple[dict, ...]:
+    """Every village of the regency with its kecamatan ({code, name, district_code, district_name}),
+    read once per process (23 Queries for Muara Enim) so an import can resolve village names."""
+    if regency not in _VILLAGES:
+        out = []
+        for district in RegionModel.query(f"REGION#{regency}"):
+            if district.level != "district":
+                continue
+            out += [{"code": v.sk, "name": v.name, "district_code": district.sk, "district_name": district.name}
+                    for v in RegionModel.query(f"REGION#{district.sk}") if v.level == "village"]
+        if not out:
+            return ()  # not seeded yet: ask again next time
+        _VILLAGES[regency] = tuple(out)
+    return _VILLAGES[regency]
