@@ -45,6 +45,7 @@ XLSX_MAX_PART = 160 * 1024 * 1024
 XLSX_MAX_SHARED_STRINGS = 48 * 1024 * 1024
 XLSX_MAX_RATIO = 200  # uncompressed / compressed, for parts over XLSX_RATIO_FROM bytes
 XLSX_RATIO_FROM = 1024 * 1024
+XLSX_MAX_CELLS = 2_500_000  # per sheet: 50,000 rows of 50 columns
 
 # canonical field -> accepted header spellings (after normalise_header)
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -282,11 +283,17 @@ def check_xlsx_package(data: bytes) -> None:
 
 def _check_text_runs(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """The longest text between two tags, read 1 MB at a time: one 400 MB string must not be
-    handed to the XML parser, which would hold it whole (escaped chars count up to 6 bytes each)."""
+    handed to the XML parser, which would hold it whole (escaped chars count up to 6 bytes each).
+    The cells of a sheet are counted on the way: the parser reads every cell of a row, even those
+    right of MAX_COLUMNS, so 300 rows of 16,384 cells would take minutes."""
     limit = MAX_CELL_CHARS * 6
-    run = 0
+    run = cells = 0
     with archive.open(info) as part:
         while chunk := part.read(1024 * 1024):
+            cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+            if cells > XLSX_MAX_CELLS:
+                raise FileError("FILE_TOO_LARGE", f"Sheet berisi lebih dari {XLSX_MAX_CELLS:,} sel".replace(",", ".")
+                                + "; hapus kolom dan baris yang tidak dipakai atau pecah berkas")
             pieces = chunk.split(b"<")
             if len(pieces) == 1:
                 run += len(chunk)
@@ -304,27 +311,63 @@ def _check_text_runs(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
 
 def _read_xlsx(data: bytes, required: tuple[str, ...]) -> Sheet:
     check_xlsx_package(data)
-    from openpyxl import load_workbook  # only import workers pay for it, not every cold start
+    scanned: list[list[tuple[int, list[Any], None]]] = []
+    for title, rows in _xlsx_worksheets(data):
+        head: list = []
+        sheet = _sheet(rows, required, head)
+        rows.close()  # stop the parser: rows below the footer are never parsed
+        if sheet is not None:
+            sheet.sheet_name = title
+            return sheet
+        scanned.append(head)
+    raise _header_missing(scanned, required)
+
+
+def _xlsx_worksheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, list[Any], None]]]]:
+    """(title, rows) of each worksheet, streamed by openpyxl's own cell parser.
+
+    Not `load_workbook(read_only=True)`: its worksheets look for a <dimension> element when they
+    are made and, when there is none, parse the whole sheet first (8 M empty rows: 97 s, 1.26 GB),
+    and they pad every row to the declared width (A1:XFD1048576: 16,384 cells a row)."""
+    from openpyxl.reader.excel import ExcelReader  # only import workers pay for openpyxl
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zipfile/KeyError/InvalidFileException for broken files
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type][:MAX_SHEETS]
+    except Exception:  # openpyxl raises zipfile/KeyError/ValueError/InvalidFileException for broken files
         raise FileError("FILE_UNREADABLE", "Berkas XLSX rusak atau bukan XLSX") from None
+    wb = reader.wb
+
+    def rows(target: str) -> Iterator[tuple[int, list[Any], None]]:
+        with reader.archive.open(target) as source:
+            parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            expected = 1
+            try:
+                for number, cells in parser.parse():
+                    for missing in range(expected, min(number, expected + STOP_BLANK_RUN + 1)):
+                        yield missing, [], None  # rows the file leaves out are blank rows
+                    values: list[Any] = [None] * min(max((c["column"] for c in cells), default=0), MAX_COLUMNS)
+                    for cell in cells:
+                        if cell["column"] <= MAX_COLUMNS:
+                            values[cell["column"] - 1] = cell["value"]
+                    yield number, values, None
+                    expected = number + 1
+            except (SyntaxError, ValueError, KeyError, IndexError, TypeError):  # ParseError is a SyntaxError
+                raise FileError("FILE_UNREADABLE", "Berkas XLSX rusak: sheet tidak bisa dibaca") from None
+
     try:
-        scanned: list[list[tuple[int, list[Any], None]]] = []
-        for worksheet in workbook.worksheets[:MAX_SHEETS]:
-            worksheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row to 16,384 cells
-            rows = ((n, list(values), None) for n, values in
-                    enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1))
-            head: list = []
-            sheet = _sheet(rows, required, head)
-            if sheet is not None:
-                sheet.sheet_name = worksheet.title
-                return sheet
-            scanned.append(head)
-        raise _header_missing(scanned, required)
+        for title, target in sheets:
+            yield title, rows(target)
     finally:
-        workbook.close()
+        reader.archive.close()
 
 
 # ---------- header and footer ----------
@@ -429,7 +472,7 @@ def _header_missing(scanned: list[list], required: tuple[str, ...]) -> FileError
             if len(mapped[0]) > len(best[0]):
                 best = mapped
     if not best[0] and all(_blank(values) for rows in scanned for _, values, *_ in rows):
-        return FileError("FILE_EMPTY", "Berkas kosong")
+        return FileError("FILE_EMPTY", f"Berkas kosong: tidak ada isi di {HEADER_SCAN_ROWS} baris pertama tiap sheet")
     missing = [f for f in ("nik", *required) if f not in best[0]]
     missing = list(dict.fromkeys(missing))
     return FileError("HEADER_MISSING", _missing_message(missing, best[1], best[2])
