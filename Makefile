@@ -10,7 +10,7 @@ ADMIN_STAMP := admin/vendor/.installed
 # The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
 PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench
+.PHONY: run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench field-test field-icons
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
@@ -34,6 +34,15 @@ $(ADMIN_STAMP): admin/package.json admin/package-lock.json
 	@touch $@
 
 admin: $(ADMIN_STAMP)
+
+# The field officers' app (field/, served at /field/) has no npm dependencies: plain ES modules,
+# its own small IndexedDB and service-worker code, served as they are. Its JavaScript tests run on
+# node's built-in runner (also inside `make test`: tests/unit/test_field_js.py).
+field-test:
+	node --test tests/js/
+
+field-icons: $(STAMP)
+	$(PY) -m devtools.field_icons
 
 # Debian's Chromium for the e2e tests (never a downloaded browser build). Without it they skip on
 # a developer's machine and say so; with CI=true a missing Chromium fails here, naming it.

@@ -166,7 +166,7 @@ def user_access_log(call: Call):
                                                           q.limit, q.cursor))
 
 
-# ---------- local stage only: the web admin's files and a login form for `make token` ----------
+# ---------- local stage only: the web admin's and field app's files, a login form for `make token` ----------
 if local_stage.is_local():
     @api.route("/v1/local/login", "POST", summary="Local stage only: mint a token (make token as JSON)",
                body="LocalLoginIn", returns="LocalLoginOut", roles=None, tags=("auth",))
@@ -188,6 +188,21 @@ if local_stage.is_local():
     @app.route("/admin/{a}/{b}/{c}", methods=["GET"])
     def admin_file_3(a: str, b: str, c: str):
         return api.guard(lambda: local_stage.admin_file((a, b, c)))
+
+    def _accept_encoding() -> str | None:
+        return app.current_request.headers.get("accept-encoding")
+
+    @app.route("/field", methods=["GET"])
+    def field_root():
+        return local_stage.redirect_to_field()
+
+    @app.route("/field/{a}", methods=["GET"])
+    def field_file_1(a: str):
+        return api.guard(lambda: local_stage.field_file((a,), _accept_encoding()))
+
+    @app.route("/field/{a}/{b}", methods=["GET"])
+    def field_file_2(a: str, b: str):
+        return api.guard(lambda: local_stage.field_file((a, b), _accept_encoding()))
 
 
 # ---------- documents ----------

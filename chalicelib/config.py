@@ -91,6 +91,11 @@ def admin_dir() -> Path:
     return Path(os.environ.get("LINDUNG_ADMIN_DIR", str(PROJECT_DIR / "admin")))
 
 
+def field_dir() -> Path:
+    """The field officers' app (served at /field/ by the local stage)."""
+    return Path(os.environ.get("LINDUNG_FIELD_DIR", str(PROJECT_DIR / "field")))
+
+
 def documents_bucket() -> str:
     """infra/storage.yaml names it `<prefix>-documents`; a stage may point elsewhere."""
     return os.environ.get("LINDUNG_DOCUMENTS_BUCKET") or f"{table_prefix()}-documents"

@@ -1,16 +1,20 @@
-"""What only the local stage offers: the web admin's static files and a login that mints a token.
+"""What only the local stage offers: the web admin's and the field app's static files, and a
+login that mints a token.
 
-In AWS the admin is served from S3 (infra/admin.yaml) and tokens come from Cognito, so both
-refuse to work outside LINDUNG_STAGE=local, even if a route were somehow deployed.
+In AWS both web apps are served from S3 (infra/admin.yaml: the admin at /, the field app at
+/field/) and tokens come from Cognito, so all of this refuses to work outside
+LINDUNG_STAGE=local, even if a route were somehow deployed.
 """
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from chalice import Response
 
 from chalicelib import config
+from chalicelib.api.http import GzipResponse, accepts_gzip
 from chalicelib.domain.errors import NotFound
 
 TOKEN_TTL = 12 * 3600
@@ -24,7 +28,11 @@ _TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
 }
+_BINARY = {".png"}
+_GZIP_MIN_BYTES = 1024
 _HIDDEN = {"node_modules", "package.json", "package-lock.json"}
 
 
@@ -32,23 +40,45 @@ def is_local() -> bool:
     return config.is_local()
 
 
-def admin_file(parts: tuple[str, ...]) -> Response:
-    """One file under admin/, by path segments; text types only, nothing outside the folder."""
+def admin_file(parts: tuple[str, ...], accept_encoding: str | None = None) -> Response:
+    """One file under admin/, by path segments (see static_file)."""
+    return static_file(config.admin_dir(), parts, accept_encoding)
+
+
+def field_file(parts: tuple[str, ...], accept_encoding: str | None = None) -> Response:
+    """One file of the field officers' app (field/), served at /field/ as CloudFront does in AWS."""
+    return static_file(config.field_dir(), parts, accept_encoding)
+
+
+def static_file(root: Path, parts: tuple[str, ...], accept_encoding: str | None = None) -> Response:
+    """One file under `root`: known types only, nothing hidden or outside the folder; text
+    gzipped when the browser accepts it (as CloudFront compresses in AWS), so what a slow link
+    carries locally is what it carries there."""
     if not is_local():
-        raise NotFound("NOT_FOUND", "Admin web disajikan dari S3 di lingkungan ini")
-    root = config.admin_dir().resolve()
+        raise NotFound("NOT_FOUND", "Aplikasi web disajikan dari S3 di lingkungan ini")
+    root = root.resolve()
     if any(not p or p.startswith(".") or p in _HIDDEN for p in parts):
         raise NotFound("NOT_FOUND", "Berkas tidak ditemukan")
     path = root.joinpath(*parts).resolve()
     content_type = _TYPES.get(path.suffix)
     if content_type is None or root not in path.parents or not path.is_file():
         raise NotFound("NOT_FOUND", "Berkas tidak ditemukan")
-    return Response(body=path.read_text(encoding="utf-8"), status_code=200,
-                    headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+    headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
+    if path.suffix in _BINARY:
+        return GzipResponse(body=path.read_bytes(), status_code=200, headers=headers)  # base64 in the event
+    text = path.read_text(encoding="utf-8")
+    if len(text) >= _GZIP_MIN_BYTES and accepts_gzip(accept_encoding):
+        return GzipResponse(body=gzip.compress(text.encode(), mtime=0), status_code=200,
+                            headers={**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(body=text, status_code=200, headers=headers)
 
 
 def redirect_to_admin() -> Response:
     return Response(body="", status_code=302, headers={"Location": "/admin/index.html"})
+
+
+def redirect_to_field() -> Response:
+    return Response(body="", status_code=302, headers={"Location": "/field/index.html"})
 
 
 def login(role: str, villages: list[str]) -> dict:

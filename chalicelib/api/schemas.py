@@ -378,7 +378,7 @@ class SyncOut(Out):
 
 class SyncQuery(Strict):
     since: str | None = Field(None, description="next_cursor of the previous pull; omit for a full roster")
-    limit: int = Field(200, ge=1, le=500)
+    limit: int = Field(200, ge=1, le=1000, description="Changes per response; a fresh phone asks 1,000 at a time")
     villages: VillageList | None = Field(
         None, description="Comma-separated; officers: a subset of their villages; admins/viewers: required (max 20)")
 

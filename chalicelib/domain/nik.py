@@ -17,7 +17,7 @@ PROVINCES = frozenset(
     "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
     "71 72 73 74 75 76 81 82 91 92 93 94 95 96".split()
 )
-_DIGITS16 = re.compile(r"\d{16}")
+_DIGITS16 = re.compile(r"[0-9]{16}")  # ASCII only: \d would take Arabic-Indic or fullwidth digits
 _OLDEST_AGE = 120
 
 

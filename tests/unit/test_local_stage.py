@@ -1,6 +1,12 @@
-"""The local stage's extras: the admin's files and the login form's token, refused elsewhere."""
+"""The local stage's extras: the admin's and field app's files and the login form's token, refused elsewhere."""
 
 from __future__ import annotations
+
+import gzip
+import json
+import re
+import struct
+from pathlib import Path
 
 import jwt
 import pytest
@@ -56,3 +62,43 @@ def test_admin_files_are_served_with_their_type(client):
 def test_nothing_outside_the_admin_files_is_served(client, path):
     r = client.http.get(path)
     assert r.status_code in (403, 404), path
+
+
+def test_the_field_app_is_served_at_field_with_its_types(client):
+    assert client.http.get("/field").headers["Location"] == "/field/index.html"
+    page = client.http.get("/field/index.html")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert 'rel="manifest"' in page.body.decode()
+    manifest = client.http.get("/field/manifest.webmanifest")
+    assert manifest.headers["Content-Type"] == "application/manifest+json"
+    icons = {i["src"]: i["sizes"] for i in json.loads(manifest.body)["icons"]}
+    assert icons == {"icons/icon-192.png": "192x192", "icons/icon-512.png": "512x512"}
+    for src, sizes in icons.items():
+        icon = client.http.get(f"/field/{src}", headers={"Accept": "image/avif,image/webp,image/png,*/*"})
+        assert icon.headers["Content-Type"] == "image/png"
+        assert icon.body[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", icon.body[16:24])
+        assert f"{width}x{height}" == sizes
+    assert client.http.get("/field/sw.js").headers["Content-Type"].startswith("text/javascript")
+
+
+def test_field_text_files_are_gzipped_when_the_browser_accepts_it(client):
+    plain = client.http.get("/field/js/store.js")
+    zipped = client.http.get("/field/js/store.js", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gzip.decompress(zipped.body) == plain.body
+    assert len(zipped.body) < len(plain.body) / 2
+
+
+def test_the_service_worker_caches_every_shell_file_that_exists():
+    """sw.js lists the shell by hand: a file renamed or added without it would be missing offline."""
+    root = Path(__file__).resolve().parents[2] / "field"
+    listed = set(json.loads("[" + re.search(r"const SHELL = \[(.*?)\];", (root / "sw.js").read_text(), re.S)
+                            .group(1).replace("'", '"') + "]"))
+    shipped = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} - {"sw.js", "package.json"}
+    assert listed == shipped
+
+
+@pytest.mark.parametrize("path", ["/field/package.json", "/field/.x", "/field/js/nope.js", "/field/../app.py"])
+def test_nothing_outside_the_field_files_is_served(client, path):
+    assert client.http.get(path).status_code in (403, 404), path

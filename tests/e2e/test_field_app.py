@@ -1,0 +1,381 @@
+"""Lindung Lapangan (/field/) as a field officer uses it: Debian's headless Chromium at a phone's
+360×740, against `make run`'s stack, offline by `context.set_offline(True)`. Every test has its
+own villages, so "the API holds exactly these" is checked per village."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import struct
+import time
+import uuid
+import zlib
+
+import pytest
+import requests
+
+from devtools import tokens
+from devtools.people import person
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 360, "height": 740}
+_serial = itertools.count(5000)
+
+
+# ---------- the phone ----------
+class Phone:
+    def __init__(self, browser, base: str):
+        self.context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta",
+                                           device_scale_factor=1, has_touch=True)
+        self.base = base
+        self.errors: list[str] = []
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20000)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.console: list[str] = []
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"field-{name}.png"))
+
+    def open(self) -> None:
+        self.page.goto(f"{self.base}/field/")
+        self.page.wait_for_selector("body[data-ready=true]")
+
+    def sign_in(self, villages: list[str]) -> None:
+        self.page.wait_for_selector("#local-login")
+        before = self.syncs()
+        self.page.fill("#villages", ",".join(villages))
+        self.page.click("#local-login button[type=submit]")
+        self.wait_synced(before)
+        self.page.wait_for_selector("#screen[data-screen=roster] #roster", state="attached")
+
+    def paste_token(self, token: str) -> None:
+        self.page.wait_for_selector("#token-login")
+        before = self.syncs()
+        self.page.fill("#token-login textarea[name=token]", token)
+        self.page.click("#token-login button[type=submit]")
+        self.wait_synced(before)
+
+    def syncs(self) -> int:
+        """How many syncs have completed on this page."""
+        return int(self.page.get_attribute("#sync-status", "data-syncs") or 0)
+
+    def wait_synced(self, after: int) -> None:
+        """A sync started after `after` has completed and the queue is empty."""
+        self.page.wait_for_function(f"Number(document.getElementById('sync-status').dataset.syncs || 0) > {after}"
+                                    " && document.getElementById('pending').dataset.count === '0'")
+
+    def use_programme(self, programme: dict) -> None:
+        if self.page.locator("#f-programme").count():
+            self.page.select_option("#f-programme", programme["id"])
+
+    def ready_offline(self) -> None:
+        """The service worker controls the page (so a reload offline is served from its cache)."""
+        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    def pending(self) -> int:
+        return int(self.page.get_attribute("#pending", "data-count"))
+
+    def roster_count(self) -> int:
+        return int(self.page.get_attribute("#roster", "data-count"))
+
+    def enrol(self, data: dict, photo: bytes | None = None) -> int | None:
+        """Fill the form and press Simpan; returns the compressed photo's size, if one was taken."""
+        page = self.page
+        page.evaluate("location.hash = '#/baru'")
+        page.wait_for_selector("#screen[data-screen=form] #enrol-form")
+        self.fill(data)
+        size = None
+        if photo is not None:
+            page.set_input_files("#photo-ktp", files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": photo}])
+            page.wait_for_selector("#photo-ktp-info[data-size]")
+            size = int(page.get_attribute("#photo-ktp-info", "data-size"))
+        before = self.pending()
+        page.click("#save")
+        page.wait_for_selector("#saved")
+        page.wait_for_function(f"Number(document.getElementById('pending').dataset.count) > {before}")
+        return size
+
+    def fill(self, data: dict) -> None:
+        page = self.page
+        for name in ("nik", "name", "birth_date", "phone", "occupation"):
+            if name in data and page.locator(f"#enrol-form [name={name}]").is_enabled():
+                page.fill(f"#enrol-form [name={name}]", data[name] or "")
+        for name in ("sex", "village_code", "category"):
+            if name in data:
+                page.select_option(f"#enrol-form [name={name}]", data[name])
+
+    def open_record(self, query: str) -> None:
+        """Search the roster (name or NIK) and open the one match."""
+        page = self.page
+        page.evaluate("location.hash = '#/daftar'")
+        page.wait_for_selector("#screen[data-screen=roster]")
+        page.fill("#q", query)
+        page.wait_for_function("document.getElementById('roster').dataset.count === '1'")
+        page.click("#roster li a")
+        page.wait_for_selector("#screen[data-screen=form] #status-card")
+
+    def close(self) -> None:
+        self.context.close()
+        assert not self.errors, f"JavaScript errors in the page: {self.errors}"
+
+
+@pytest.fixture()
+def phone(browser, stack, request):
+    p = Phone(browser, stack)
+    yield p
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        p.shot(f"FAILED-{request.node.name}")
+        (ARTIFACTS / f"field-FAILED-{request.node.name}.console.txt").write_text("\n".join(p.console))
+    p.close()
+
+
+@pytest.fixture(scope="module")
+def programme(api):
+    """A programme of its own, the newest period, so the phone opens on it."""
+    r = api("POST", "/v1/programmes", json={
+        "code": f"FLD-{uuid.uuid4().hex[:6].upper()}", "name": "Pekerja Rentan Muara Enim 2027",
+        "coverage_start": "2027-01-01", "coverage_end": "2027-12-31", "benefits": ["JKK", "JKM"],
+        "monthly_contribution_idr": 16800})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def worker(village: str, category: str = "linmas", **overrides) -> dict:
+    data = person(next(_serial) * 7919, village, category)
+    return {**data, **overrides}
+
+
+def roster_of(api, programme: dict, village: str) -> list[dict]:
+    r = api("GET", f"/v1/programmes/{programme['id']}/enrolments", params={"village_code": village, "limit": 200})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_enrol_20_and_correct_3_offline_reload_then_sync(phone, api, programme):
+    village = "16.03.01.2013"
+    url = f"/v1/programmes/{programme['id']}/enrolments"
+    seeded = [api("POST", url, json=worker(village)).json() for _ in range(2)]
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    assert phone.roster_count() == 2
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    phone.page.wait_for_function("document.getElementById('net').dataset.online === 'false'")
+
+    people = [worker(village, "linmas" if i % 2 else "perangkat_desa") for i in range(20)]
+    for i, data in enumerate(people):
+        phone.enrol(data)
+        if i == 0:
+            phone.shot("01-form-saved-offline")
+    corrected = {0: "Siti Rahmawati Putri", 7: "Joko Susilo Wibowo", 13: "Ratna Sari Dewi"}
+    for i, name in corrected.items():
+        phone.open_record(people[i]["nik"])
+        phone.page.fill("#enrol-form [name=name]", name)
+        phone.page.click("#save")
+        phone.page.wait_for_selector("#saved")
+    assert phone.pending() == 23
+
+    phone.page.evaluate("location.hash = '#/daftar'")
+    phone.page.reload()  # offline: the shell comes from the service worker, the queue from IndexedDB
+    phone.page.wait_for_selector("#screen[data-screen=roster] #roster", state="attached")
+    phone.use_programme(programme)
+    assert phone.pending() == 23
+    assert phone.roster_count() == 22
+    phone.shot("02-roster-offline")
+
+    before = phone.syncs()
+    phone.context.set_offline(False)  # the online event starts the sync
+    phone.wait_synced(before)
+    server = roster_of(api, programme, village)
+    assert len(server) == 22
+    expected = {p["nik"] for p in people} | {s["nik"] for s in seeded}
+    assert {e["nik"] for e in server} == expected
+    names = {e["nik"]: e["name"] for e in server}
+    for i, data in enumerate(people):
+        assert names[data["nik"]] == corrected.get(i, data["name"])
+    outcomes = phone.page.evaluate("import('./js/store.js').then((s) => s.state.meta.last_counts)")
+    assert outcomes == {"applied": 23}
+
+
+def test_a_sync_cut_off_mid_request_is_resent_with_the_same_op_ids(phone, api, programme):
+    village = "16.03.01.2014"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    people = [worker(village) for _ in range(20)]
+    for data in people:
+        phone.enrol(data)
+
+    sent: list[list[str]] = []
+
+    def cut_off(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
+        if len(sent) == 1:
+            route.fetch()  # the server gets and applies the batch ...
+            route.abort("connectionreset")  # ... and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    phone.page.route("**/v1/sync*", cut_off)
+    phone.context.set_offline(False)
+    phone.page.wait_for_function("document.getElementById('sync-status').innerText.includes('Tidak ada jaringan')")
+    assert phone.pending() == 20, "nothing leaves the queue without an answer"
+    assert len(roster_of(api, programme, village)) == 20  # the server did apply them
+
+    before = phone.syncs()
+    phone.page.click("#sync")
+    phone.wait_synced(before)
+    assert len(sent) == 2 and sent[1] == sent[0], "the retry carries the same op_ids"
+    server = roster_of(api, programme, village)
+    assert sorted(e["nik"] for e in server) == sorted(p["nik"] for p in people)
+    last = phone.page.evaluate("import('./js/store.js').then((s) => s.state.meta.last_results)")
+    assert len(last) == 20 and {r["status"] for r in last} <= {"applied", "duplicate"}
+
+
+def test_a_conflict_shows_both_versions_and_the_choice_becomes_a_new_operation(phone, api, programme):
+    village = "16.03.01.2015"
+    seeded = api("POST", f"/v1/programmes/{programme['id']}/enrolments",
+                 json=worker(village, name="Budi Santoso", occupation="petani karet")).json()
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    phone.open_record("Budi Santoso")
+    phone.page.fill("#enrol-form [name=occupation]", "penyadap karet")
+    phone.page.click("#save")
+    phone.page.wait_for_selector("#saved")
+
+    admin = api("PATCH", f"/v1/enrolments/{seeded['id']}", json={"occupation": "buruh tani"},
+                headers={"If-Match": str(seeded["version"])})
+    assert admin.status_code == 200, admin.text
+
+    phone.context.set_offline(False)
+    phone.page.wait_for_selector("#screen[data-screen=results] .conflict")
+    row = phone.page.locator(".conflict tr[data-field=occupation]")
+    assert row.locator("td.mine").inner_text() == "penyadap karet"
+    assert row.locator("td.server").inner_text() == "buruh tani"
+    phone.shot("04-conflict")
+    phone.page.click(".conflict button[data-choice=mine]")
+    phone.page.wait_for_function("document.getElementById('pending').dataset.count === '0'")
+    phone.page.wait_for_selector("#screen[data-screen=results]:not(:has(.conflict))")
+    final = api("GET", f"/v1/enrolments/{seeded['id']}").json()
+    assert final["occupation"] == "penyadap karet" and final["version"] == 3
+
+
+def test_a_bad_nik_is_refused_on_the_phone_with_the_servers_reason(phone, api, programme):
+    village = "16.03.01.2016"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.context.set_offline(True)
+    bad = worker(village, nik="1603013208900001")  # day 32
+    phone.page.evaluate("location.hash = '#/baru'")
+    phone.page.wait_for_selector("#enrol-form")
+    phone.fill(bad)
+    phone.page.click("#save")
+    message = phone.page.locator(".error[data-for=nik]")
+    message.wait_for()
+    phone.page.wait_for_function("document.querySelector('.error[data-for=nik]').textContent !== ''")
+    on_phone = message.inner_text()
+    assert phone.pending() == 0 and phone.page.locator("#saved").count() == 0
+    phone.shot("05-bad-nik")
+
+    officer = {"Authorization": f"Bearer {tokens.mint('officer', [village])}"}
+    r = requests.post(f"{phone.base}/v1/programmes/{programme['id']}/enrolments", json=bad, headers=officer, timeout=20)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["fields"]["nik"] == on_phone == "Tanggal lahir pada NIK tidak valid"
+
+    good_nik_wrong_sex = worker(village, sex="P", nik="1603011708900001")  # a man's NIK, P chosen
+    phone.fill(good_nik_wrong_sex)
+    phone.page.click("#save")
+    phone.page.wait_for_function("document.querySelector('.error[data-for=sex]').textContent !== ''")
+    server = requests.post(f"{phone.base}/v1/programmes/{programme['id']}/enrolments", json=good_nik_wrong_sex,
+                           headers=officer, timeout=20).json()["error"]
+    assert phone.page.locator(".error[data-for=sex]").inner_text() == server["fields"]["sex"]
+    assert phone.pending() == 0
+
+
+def camera_photo(width: int = 2000, height: int = 1500) -> bytes:
+    """A phone-camera-sized picture (PNG, megabytes): stripes and sensor noise, shifted per row."""
+    rng = random.Random(16)
+    span = width * 3
+    base = bytes(((x // 3) * (1 + x % 3) + rng.randrange(0, 60)) & 0xFF for x in range(span * 2))
+    rows = bytearray()
+    for y in range(height):
+        shift = (y * 37) % span
+        rows.append(0)
+        rows.extend(base[shift:shift + span])
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows), 1)) + chunk(b"IEND", b""))
+
+
+def test_a_photo_taken_offline_is_uploaded_after_sync(phone, api, programme):
+    village = "16.03.01.2017"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    data = worker(village, name="Aisyah Lestari")
+    picture = camera_photo()
+    assert len(picture) > 4 * 200 * 1024
+    size = phone.enrol(data, photo=picture)
+    assert size <= 200 * 1024
+    assert phone.pending() == 2  # the enrolment and its photo
+    phone.page.evaluate("location.hash = '#/daftar'")
+    phone.page.reload()
+    phone.page.wait_for_selector("#screen[data-screen=roster]")
+    assert phone.pending() == 2, "the photo waits in IndexedDB across a reload"
+
+    before = phone.syncs()
+    phone.context.set_offline(False)
+    phone.wait_synced(before)
+    (enrolment,) = roster_of(api, programme, village)
+    ktp = enrolment["documents"]["ktp"]
+    assert ktp["content_type"] == "image/jpeg" and ktp["size"] == size
+    link = api("GET", f"/v1/enrolments/{enrolment['id']}/documents/ktp").json()
+    blob = requests.get(link["url"], timeout=20).content
+    assert blob[:3] == b"\xff\xd8\xff" and len(blob) == ktp["size"]
+
+
+def test_a_token_that_expires_offline_asks_to_sign_in_and_the_queue_goes_through(phone, api, programme):
+    village = "16.03.01.2018"
+    ttl = 12
+    token = tokens.mint("officer", [village], ttl=ttl)
+    phone.open()
+    started = time.time()
+    phone.paste_token(token)
+    assert time.time() - started < ttl - 2, "signing in took longer than the token lives"
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    data = worker(village, name="Rahmat Hidayat")
+    phone.enrol(data)
+    exp = phone.page.evaluate("JSON.parse(atob(localStorage.getItem('lindung.field.token').split('.')[1])).exp")
+    phone.page.wait_for_function(f"Date.now() / 1000 > {exp + 1}", timeout=(ttl + 5) * 1000)
+
+    phone.context.set_offline(False)
+    phone.page.wait_for_selector("#screen[data-screen=login] #notice")
+    assert "1 perubahan tetap tersimpan" in phone.page.inner_text("#notice")
+    assert phone.pending() == 1
+    phone.shot("06-signin-again")
+    phone.sign_in([village])
+    (enrolment,) = roster_of(api, programme, village)
+    assert enrolment["nik"] == data["nik"] and enrolment["name"] == "Rahmat Hidayat"
