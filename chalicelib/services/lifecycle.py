@@ -177,12 +177,63 @@ def _carry(deps: Deps, old: Enrolment, new: dict, actor: Actor) -> str:
     return outcome
 
 
+# ---------- a programme's period moved ----------
+MOVES_WITH_PROGRAMME = frozenset({"draft", "submitted", "active"})  # others keep the period they had
+
+
+def queue_period_move(user: User, pid: str) -> None:
+    """After a programme's coverage dates changed: carry them to its enrolments, in pages."""
+    aws.send_messages(QUEUE, [{"type": "period", "regency": user.regency, "programme": pid, "actor": user.sub,
+                               "role": user.role, "cursor": None}])
+    logger.info("period move queued", extra={"programme_id": pid})
+
+
+def _period_page(deps: Deps, message: dict) -> Counter:
+    """Give one page of enrolments the programme's *current* dates (read now, so a page of an
+    older move, redelivered or overtaken by a newer one, applies the newest): versioned and
+    audited writes; an enrolment already on those dates is left alone, so nothing moves twice."""
+    regency, pid = message["regency"], message["programme"]
+    programme = programme_repo.get(regency, pid)
+    if programme is None:
+        return Counter()
+    page, last = enrolment_repo.programme_page(regency, pid, message["cursor"], RENEW_PAGE)
+    if last:
+        aws.send_messages(QUEUE, [{**message, "cursor": last}])
+    actor = Actor(message["actor"], message["role"])
+    counts: Counter = Counter(_move_period(deps, e, programme, actor) for e in page)
+    metrics.add_metric(name="EnrolmentsPeriodMoved", unit="Count", value=counts["moved"])
+    return counts
+
+
+def _move_period(deps: Deps, e: Enrolment, programme: dict, actor: Actor, attempts: int = 5) -> str:
+    target = {"coverage_start": programme["coverage_start"], "coverage_end": programme["coverage_end"]}
+    for _ in range(attempts):
+        if e is None or e.deleted or e.status not in MOVES_WITH_PROGRAMME:
+            return "kept"
+        diff = {k: [getattr(e, k), v] for k, v in target.items() if getattr(e, k) != v}
+        if not diff:
+            return "unchanged"
+        now = deps.now_iso()
+        moved = Enrolment(**{**e.as_dict(), **target, "version": e.version + 1, "updated_at": now,
+                             "updated_by": actor.sub})
+        diff["programme_version"] = [None, programme["version"]]
+        try:
+            enrolment_repo.replace(moved, e.version, _audit(deps, e.regency, "enrolment", e.id, "update", now, actor,
+                                                            diff), deps.new_id())
+            return "moved"
+        except Conflict:  # edited meanwhile: the move commutes with any edit, so apply it to the new version
+            e = enrolment_repo.get(e.regency, e.id)
+    raise RuntimeError("enrolment kept changing while its period moved")  # the message is retried
+
+
 # ---------- the queue handler ----------
 def handle(deps: Deps, message: dict) -> Counter:
     if message["type"] == "expire":
         return _expire(deps, message)
     if message["type"] == "renew":
         return _renew_page(deps, message)
+    if message["type"] == "period":
+        return _period_page(deps, message)
     if message["type"] == "submit":  # "Ajukan ke BPJS" pages (services/submissions.py)
         from chalicelib.services import submissions
 

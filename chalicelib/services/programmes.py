@@ -65,23 +65,20 @@ def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_mat
     now = deps.now_iso()
     updated.update(version=expected + 1, updated_at=now, updated_by=user.sub)
     repo.replace(updated, expected, _audit(deps, user, pid, "update", now, diff), deps.new_id())
+    if {"coverage_start", "coverage_end"} & diff.keys():
+        from chalicelib.services import lifecycle  # it imports this module
+
+        lifecycle.queue_period_move(user, pid)
     return updated
 
 
 def _check_in_use(user: User, current: dict, updated: dict, diff: dict) -> None:
-    """Edits that would strand enrolments. Removing a category they use would make them vanish
-    from the summary's groups: refused. Moving the period of a programme that has enrolments
-    would leave them (what reminders and expiry read) on the old dates: refused, pointing to
-    renewal, which creates the next period's programme and carries the enrolments over. Both
-    read the enrolment indexes (eventually consistent: an enrolment made in the same instant
-    can slip past, as any index read can)."""
+    """Removing a category that enrolments use would make them vanish from the summary's groups:
+    refused. (A moved period is propagated instead: services/lifecycle.py `_move_period`.) Reads
+    the by_category index (eventually consistent: an enrolment made in the same instant can slip
+    past, as any index read can)."""
     removed = sorted({c["code"] for c in current["categories"]} - {c["code"] for c in updated["categories"]})
     used = enrolment_repo.categories_in_use(user.regency, current["id"], removed) if removed else []
     if used:
         raise Conflict("CATEGORY_IN_USE", "Kategori masih dipakai data kepesertaan; pindahkan dulu pesertanya "
                        "ke kategori lain", {"categories": f"masih dipakai: {', '.join(used)}"})
-    moved = [k for k in ("coverage_start", "coverage_end") if k in diff]
-    if moved and enrolment_repo.programme_has_enrolments(user.regency, current["id"]):
-        raise Conflict("PERIOD_IN_USE", "Periode program yang sudah punya peserta tidak dapat diubah; untuk periode "
-                       f"berikutnya gunakan perpanjangan (POST /v1/programmes/{current['id']}/renew)",
-                       {k: "tidak dapat diubah: program sudah punya peserta" for k in moved})

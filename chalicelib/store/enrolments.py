@@ -185,10 +185,6 @@ def categories_in_use(regency: str, pid: str, categories: list[str]) -> list[str
             if next(iter(EnrolmentModel.by_category.query(keys.prog_part(regency, pid, "C", c), limit=1)), None)]
 
 
-def programme_has_enrolments(regency: str, pid: str) -> bool:
-    return next(iter(EnrolmentModel.by_programme.query(keys.prog(regency, pid), limit=1)), None) is not None
-
-
 def query_worker(regency: str, nik: str) -> list[Enrolment]:
     return [from_model(m) for m in EnrolmentModel.by_worker.query(keys.worker(regency, nik))]
 

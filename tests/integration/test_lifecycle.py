@@ -130,3 +130,32 @@ def test_renewed_programme_reaches_devices_through_the_change_feed(api, admin, t
     assert sorted(c["nik"] for c in carried) == sorted(e["nik"] for e in kept)
     first_programme = next(i for i, c in enumerate(after) if c["type"] == "programme" and c["id"] == new["id"])
     assert first_programme < min(after.index(c) for c in carried), "programmes come before their records"
+
+
+def test_moving_a_programmes_period_moves_its_live_enrolments_audited(api, admin, dispatcher):
+    """coverage_end moved on the programme reaches the enrolments that reminders and expiry read:
+    each live (or draft) one gets a new version with an audit event by the admin who moved it;
+    withdrawn ones keep the period they had."""
+    p = new_programme(api, admin)
+    active, other = enrol_live(api, admin, p["id"], 2)
+    submitted = enrol_live(api, admin, p["id"], 1, status="submitted")[0]
+    withdrawn = patch(api, admin, enrol_live(api, admin, p["id"], 1)[0], status="withdrawn")
+    moved = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2026-01-31"})
+    assert moved.status_code == 200 and moved.data["coverage_end"] == "2026-01-31", moved.data
+    patch(api, admin, other, occupation="Penyadap karet")  # an edit racing the propagation loses nothing
+    drain(dispatcher)
+    for e in (active, other, submitted):
+        got = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data
+        assert (got["coverage_start"], got["coverage_end"]) == ("2025-10-01", "2026-01-31"), got
+        latest = api.call("GET", f"/v1/enrolments/{e['id']}/audit", admin).data["items"][0]
+        assert (latest["action"], latest["actor_role"]) == ("update", "admin") and latest["actor"] != "system"
+        assert latest["changes"]["coverage_end"] == ["2025-12-31", "2026-01-31"]
+    assert api.call("GET", f"/v1/enrolments/{other['id']}", admin).data["occupation"] == "Penyadap karet"
+    kept = api.call("GET", f"/v1/enrolments/{withdrawn['id']}", admin).data
+    assert (kept["coverage_end"], kept["version"]) == ("2025-12-31", withdrawn["version"])
+    with deps.override(clock=lambda: JAN1):  # 1 January: cover now ends 31 January, nothing expires
+        dispatcher.fire_schedules(JAN1)
+        drain(dispatcher)
+    assert api.call("GET", f"/v1/enrolments/{active['id']}", admin).data["status"] == "active"
+    assert len(api.call("GET", f"/v1/enrolments/{active['id']}/audit", admin).data["items"]) == 2, \
+        "created, moved: one event each"
