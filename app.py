@@ -367,7 +367,7 @@ def get_import(call: Call, import_id: str):
 @api.route("/v1/programmes/{pid}/export", "GET",
            summary="Roster for BPJS bulk BPU registration (CSV/XLSX file, or a presigned link when large)",
            query="ExportQuery", returns="ExportLink", roles=auth.ADMINS | {"viewer"}, errors=(404,),
-           tags=("imports",))
+           tags=("imports",), produces=("text/csv", imports.XLSX))
 def export_roster(call: Call, pid: str):
     return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
 

@@ -91,6 +91,7 @@ class Operation:
     errors: tuple[int, ...]
     tags: tuple[str, ...] = field(default_factory=tuple)
     items_alone: bool = False  # parse_json: a too-deep subtree fails its item, not the body
+    produces: tuple[str, ...] = ()  # file types the success response may be instead of JSON (exports)
 
     def model(self, which: str) -> type[BaseModel] | None:
         """The body/query/returns model, loading chalicelib.api.schemas on first use."""
@@ -318,13 +319,14 @@ class Router:
               query: Schema | None = None, returns: Schema | None = None,
               status: int = 200, roles: frozenset[str] | None = auth.READERS,
               content_types: list[str] | None = None, errors: tuple[int, ...] = (),
-              tags: tuple[str, ...] = (), items_alone: bool = False) -> Callable:
+              tags: tuple[str, ...] = (), items_alone: bool = False,
+              produces: tuple[str, ...] = ()) -> Callable:
         """Register a route. roles=None makes it public (health, openapi). Schemas may be given by
         name (see chalicelib/api/__init__.py): they are resolved at the first request."""
 
         def decorator(fn: Callable) -> Callable:
             op = Operation(path, method, fn.__name__, summary, body, query, returns, status, roles,
-                           content_types or [JSON], errors, tags, items_alone)
+                           content_types or [JSON], errors, tags, items_alone, produces)
             self.operations.append(op)
 
             @functools.wraps(fn)

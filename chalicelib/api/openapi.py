@@ -73,6 +73,8 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "OK"}
     if op.returns is not None:
         ok["content"] = {"application/json": {"schema": _ref(refs, op.model("returns"), "serialization")}}
+    for ct in op.produces:  # a file instead of JSON (found by fuzzing's content-type conformance check)
+        ok.setdefault("content", {})[ct] = {"schema": {"type": "string", "format": "binary"}}
     doc["responses"] = {str(op.status): ok}
     error_codes = set(op.errors) | {500}
     if op.roles is not None:
