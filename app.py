@@ -374,7 +374,7 @@ def export_roster(call: Call, pid: str):
 
 @api.route("/v1/programmes/{pid}/import-template", "GET",
            summary="XLSX template to fill in: Indonesian headers, Text columns, drop-downs, Petunjuk sheet",
-           roles=auth.WRITERS, errors=(404,), tags=("imports",))
+           roles=auth.WRITERS, errors=(404,), tags=("imports",), produces=(imports.XLSX,))
 def get_import_template(call: Call, pid: str):
     return import_template.template(call.user, pid)
 
