@@ -150,6 +150,9 @@ def _renew_page(deps: Deps, message: dict) -> Counter:
     actor = Actor(message["actor"], message["role"])
     counts: Counter = Counter()
     for old in page:
+        if old.status == "renewed" and enrolment_repo.existing_id(regency, new_pid, old.nik):
+            counts["already"] += 1  # a redelivered page: this renewal carried them (not "excluded")
+            continue
         if old.status not in CARRIED:
             counts["excluded"] += 1
             continue
