@@ -216,14 +216,17 @@ def worker(user: User, nik: str) -> dict:
     from another village), and "enrolled only elsewhere" is the same 404 as "unknown", so the
     route cannot be used to learn which NIKs are enrolled somewhere else."""
     not_found = NotFound("WORKER_NOT_FOUND", "Pekerja dengan NIK ini tidak ditemukan")
+    found = repo.get_worker(user.regency, nik)
     if user.role == "officer":
         enrolments = [e for e in repo.query_worker(user.regency, nik) if user.can_see_village(e.village_code)]
-        if not enrolments:
+        if found is not None and user.can_see_village(found.village_code):
+            held = found  # the latest details were written by an enrolment in their villages
+        elif enrolments:
+            held = max(enrolments, key=lambda e: (e.updated_at, e.id))
+        else:
             raise not_found
-        held = max(enrolments, key=lambda e: (e.updated_at, e.id))
         return {"nik": held.nik, "name": held.name, "birth_date": held.birth_date, "sex": held.sex,
                 "phone": held.phone, "village_code": held.village_code, "enrolments": enrolments}
-    found = repo.get_worker(user.regency, nik)
     if found is None:
         raise not_found
     return {"nik": found.nik, "name": found.name, "birth_date": found.birth_date, "sex": found.sex,

@@ -30,3 +30,19 @@ def new_programme(api, admin, **overrides) -> dict:
 def new_person(village=VILLAGE_A, category="perangkat_desa", **overrides) -> dict:
     i = next(_counter) * 7919
     return {**person(i, village, category), **overrides}
+
+
+def wait_indexed(api, token, pid: str, ids, timeout: float = 10.0, **filters: str) -> None:
+    """Wait until the programme's enrolment list (a GSI query) shows these ids: GSIs are
+    eventually consistent in DynamoDB (and on the emulator with LINDUNG_GSI_DELAY_SECONDS)."""
+    import time
+    from urllib.parse import urlencode
+
+    wanted, deadline = set(ids), time.monotonic() + timeout
+    query = urlencode({"limit": 500, **filters})
+    while True:
+        listed = api.call("GET", f"/v1/programmes/{pid}/enrolments?{query}", token).data["items"]
+        if wanted <= {e["id"] for e in listed}:
+            return
+        assert time.monotonic() < deadline, f"not indexed after {timeout} s: {wanted - {e['id'] for e in listed}}"
+        time.sleep(0.1)  # polling a condition with a deadline, not waiting a fixed time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from chalicelib import config
 from chalicelib.services import deps
 from devtools.dispatcher import Dispatcher
-from tests.integration.helpers import new_programme
+from tests.integration.helpers import new_programme, wait_indexed
 from tests.integration.test_reminders import enrol_live
 
 JAN1 = datetime(2025, 12, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 January 2026
@@ -109,6 +110,7 @@ def test_renewed_programme_reaches_devices_through_the_change_feed(api, admin, t
     monkeypatch.setenv("LINDUNG_SYNC_SETTLE_SECONDS", "0")
     old = new_programme(api, admin)
     kept = enrol_live(api, admin, old["id"], 2)
+    wait_indexed(api, admin, old["id"], [e["id"] for e in kept])
     officer = tokens_for("officer", ["16.03.01.2011"])
 
     def pull(since=None):
@@ -121,12 +123,17 @@ def test_renewed_programme_reaches_devices_through_the_change_feed(api, admin, t
     body = {"coverage_start": "2026-01-01", "coverage_end": "2026-06-30"}
     new = api.call("POST", f"/v1/programmes/{old['id']}/renew", admin, body).data["programme"]
     drain(dispatcher)
-    after, _ = pull(cursor)
-    programmes_served = {c["id"]: c for c in after if c["type"] == "programme"}
+    deadline = time.monotonic() + 10
+    while True:  # from the same cursor each time: the feed's index may lag the writes by a moment
+        after, _ = pull(cursor)
+        programmes_served = {c["id"]: c for c in after if c["type"] == "programme"}
+        carried = [c for c in after if c["type"] == "enrolment" and c.get("programme_id") == new["id"]]
+        if (new["id"] in programmes_served and len(carried) == len(kept)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert new["id"] in programmes_served, "the renewed programme is in the feed"
     assert (programmes_served[new["id"]]["coverage_start"], programmes_served[new["id"]]["coverage_end"]) == \
         ("2026-01-01", "2026-06-30")
-    carried = [c for c in after if c["type"] == "enrolment" and c.get("programme_id") == new["id"]]
     assert sorted(c["nik"] for c in carried) == sorted(e["nik"] for e in kept)
     first_programme = next(i for i, c in enumerate(after) if c["type"] == "programme" and c["id"] == new["id"])
     assert first_programme < min(after.index(c) for c in carried), "programmes come before their records"
@@ -140,9 +147,11 @@ def test_moving_a_programmes_period_moves_its_live_enrolments_audited(api, admin
     active, other = enrol_live(api, admin, p["id"], 2)
     submitted = enrol_live(api, admin, p["id"], 1, status="submitted")[0]
     withdrawn = patch(api, admin, enrol_live(api, admin, p["id"], 1)[0], status="withdrawn")
+    wait_indexed(api, admin, p["id"], [e["id"] for e in (active, other, submitted, withdrawn)])
     moved = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2026-01-31"})
     assert moved.status_code == 200 and moved.data["coverage_end"] == "2026-01-31", moved.data
-    patch(api, admin, other, occupation="Penyadap karet")  # an edit racing the propagation loses nothing
+    edited = patch(api, admin, other, occupation="Penyadap karet")  # an edit racing the propagation loses nothing
+    wait_indexed(api, admin, p["id"], [edited["id"]])
     drain(dispatcher)
     for e in (active, other, submitted):
         got = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import PROGRAMME, new_person, new_programme
+from tests.integration.helpers import PROGRAMME, new_person, new_programme, wait_indexed
 
 
 def test_health_is_public(api):
@@ -154,6 +154,7 @@ def test_a_category_still_used_by_enrolments_cannot_be_removed(api, admin):
     p = new_programme(api, admin)
     used = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person(category="linmas"))
     assert used.status_code == 201
+    wait_indexed(api, admin, p["id"], [used.data["id"]], category="linmas")
     without = [c for c in p["categories"] if c["code"] not in {"linmas", "guru_ngaji"}]
     r = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"categories": without})
     assert r.status_code == 409 and r.data["error"]["code"] == "CATEGORY_IN_USE", r.data

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devtools import tokens
-from tests.integration.helpers import PROGRAMME, VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.helpers import PROGRAMME, VILLAGE_A, VILLAGE_B, new_person, new_programme, wait_indexed
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +123,7 @@ def test_an_officer_sees_only_what_their_villages_enrolments_hold(api, admin, to
     in_b = {**in_a, "village_code": VILLAGE_B, "name": "Siti Aminah Binti Usman", "phone": "0813 9000 2222"}
     e_b = api.call("POST", f"/v1/programmes/{second['id']}/enrolments", admin, in_b)
     assert e_b.status_code == 201, e_b.data
+    wait_indexed(api, admin, second["id"], [e_b.data["id"]])  # the latest write: the worker index has both
     officer_a = tokens_for("officer", [VILLAGE_A])
     seen = api.call("GET", f"/v1/workers/{in_a['nik']}", officer_a).data
     assert (seen["name"], seen["phone"], seen["village_code"]) == ("Siti Aminah", "+6281270001111", VILLAGE_A)
