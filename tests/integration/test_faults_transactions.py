@@ -110,7 +110,26 @@ def _new_code_ctx(api, admin):
     return {"code": f"TX-{uuid.uuid4().hex[:10].upper()}"}
 
 
+JPEG = b"\xff\xd8\xff\xe0" + b"KTP-photo-bytes" * 50 + b"\xff\xd9"
+
+
+def _uploaded(api, admin):
+    """An enrolment with a KTP photo uploaded to its issued slot, waiting to be confirmed."""
+    from chalicelib import config
+    from chalicelib.store import blobs
+
+    ctx = _enrolment(api, admin)
+    slot = api.call("POST", f"/v1/enrolments/{ctx['enrolment']['id']}/documents", admin,
+                    {"kind": "ktp", "content_type": "image/jpeg", "size": len(JPEG)}).data
+    blobs.s3().put_object(Bucket=config.documents_bucket(), Key=slot["fields"]["key"], Body=JPEG,
+                          ContentType="image/jpeg", ServerSideEncryption="AES256")
+    return {**ctx, "document_id": slot["document_id"]}
+
+
 PATHS = [
+    Path("document confirm", _uploaded,
+         lambda api, admin, c: api.call("PUT", f"/v1/enrolments/{c['enrolment']['id']}/documents/ktp", admin,
+                                        {"document_id": c["document_id"]}), 200, _enrolment_state),
     Path("enrolment create", _create_ctx,
          lambda api, admin, c: api.call("POST", f"/v1/programmes/{c['programme']['id']}/enrolments", admin,
                                         c["person"]), 201, _create_state),
