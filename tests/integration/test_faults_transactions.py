@@ -231,3 +231,19 @@ def test_import_claims_that_keep_conflicting_raise_busy_and_claim_nothing(aws_en
                  extra=CONFLICT):
         assert bulk.put_new(markers) == set()
     assert len(bulk.get_all([(m.pk, m.sk) for m in markers])) == 3
+
+
+@pytest.mark.parametrize("reason", ["ThrottlingError", "ProvisionedThroughputExceeded"])
+def test_items_throttled_inside_a_transaction_are_retried_too(api, admin, reason):
+    """DynamoDB can cancel a transaction because one of its items' partitions is throttled (a
+    cancellation reason, which botocore does not retry): the helper retries it like a conflict."""
+    ctx = _create_ctx(api, admin)
+    throttled = {"CancellationReasons": [{"Code": "None"}, {"Code": reason, "Message": "injected"}]}
+    with failing(db.connection().client, "TransactWriteItems", times=2, code="TransactionCanceledException",
+                 extra=throttled) as fault:
+        r = api.call("POST", f"/v1/programmes/{ctx['programme']['id']}/enrolments", admin, ctx["person"])
+    assert r.status_code == 201 and fault.injected == 2, r.data
+    with failing(db.connection().client, "TransactWriteItems", times=PERSISTENT, code="TransactionCanceledException",
+                 extra=throttled):
+        busy = api.call("POST", f"/v1/programmes/{ctx['programme']['id']}/enrolments", admin, new_person())
+    assert busy.status_code == 503 and busy.headers["Retry-After"], busy.data
