@@ -402,9 +402,15 @@ def programme_summary(call: Call, pid: str):
 
 @app.on_sqs_message(queue=config.queue_name("imports"), batch_size=1)
 def process_import(event):
-    """Plan or chunk messages of roster imports; an exception leaves the message for a retry."""
+    """Plan or chunk messages of roster imports; an exception leaves the message for a retry.
+    It is logged here without its text and re-raised as its type alone: the Lambda runtime would
+    print the original's message, which may quote a row's values (issue 12.12)."""
     for record in event:
-        imports.handle(deps.default(), json.loads(record.body))
+        try:
+            imports.handle(deps.default(), json.loads(record.body))
+        except Exception as exc:
+            observability.logger.exception("import message failed; it stays queued for a retry")
+            raise observability.HandlerFailed(type(exc).__name__) from None
 
 
 @app.schedule(Rate(30, unit=Rate.MINUTES))

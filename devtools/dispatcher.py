@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import logging
 import os
 import signal
 import threading
@@ -187,7 +186,9 @@ class Dispatcher:
                 try:
                     handled += self.poll(name, release_failed=release_failed)
                 except Exception:  # a crashed batch stays on the queue, as on Lambda
-                    logging.getLogger(__name__).exception("batch from %s failed; it stays queued", name)
+                    from chalicelib.observability import logger  # its tracebacks carry no exception text
+
+                    logger.exception("batch failed; it stays queued", extra={"queue": name})
                     handled += 1
             total += handled
             empty_rounds = empty_rounds + 1 if handled == 0 else 0
@@ -239,7 +240,8 @@ class Dispatcher:
                 try:
                     self.poll(queue, wait_seconds=1)
                 except Exception as exc:  # keep serving; the message stays for a retry
-                    print(f"dispatcher: {queue} batch failed: {type(exc).__name__}: {exc}", flush=True)
+                    # the type only: an exception's text may quote a value (a name, a NIK)
+                    print(f"dispatcher: {queue} batch failed: {type(exc).__name__}", flush=True)
             if not self.queues:
                 stop.wait(1)
 

@@ -1,5 +1,5 @@
 """`make run`: emulator (unless AWS_ENDPOINT_URL is set), tables and queues from infra/,
-reference data, then `chalice local` on 127.0.0.1:$PORT plus the dispatcher that feeds queues
+reference data, then `chalice local` (devtools/local_server.py) on 127.0.0.1:$PORT plus the dispatcher that feeds queues
 and schedules to the app's handlers. Ctrl-C stops everything this started."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main() -> int:
         print(f"Tables created from infra/, {count} regions loaded.")
         piped = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
         server = _redacted(subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "chalice"), "local", "--stage", "local", "--no-autoreload",
+            [sys.executable, "-m", "devtools.local_server", "local", "--stage", "local", "--no-autoreload",
              "--host", "127.0.0.1", "--port", str(port)],
             env={**os.environ, "PYTHONUNBUFFERED": "1"}, **piped,
         ))

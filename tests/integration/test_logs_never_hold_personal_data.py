@@ -177,3 +177,98 @@ def test_a_sweep_an_import_with_bad_rows_and_a_sync_log_no_nik_and_no_phone(http
     record("log_lines_scanned_for_personal_data_background", {"lines": logs.count("\n"), "secrets": len(secrets)})
     assert not leaks, f"{len(leaks)} NIK/phone values in the logs, e.g. " + "; ".join(
         line[:300] for line in logs.splitlines() if any(x in line for x in leaks[:3]))[:3000]
+
+
+# ---------- issue 12.12: spelled and encoded paths, unknown paths, exception texts ----------
+def _normalised(text: str) -> str:
+    """What a reader or a grep recovers from a log: percent-decoded twice, digit separators gone."""
+    from urllib.parse import unquote
+
+    return re.sub(r"(?<=\d)[-. _/+()]+(?=\d)", "", unquote(unquote(text)))
+
+
+def _nik_spellings(nik: str) -> list[str]:
+    from urllib.parse import quote
+
+    groups = [nik[i:i + 4] for i in range(0, 16, 4)]
+    return [f"%3{nik[0]}{nik[1:]}", "-".join(groups), "%20".join(groups), "%2D".join(groups), ".".join(groups),
+            "".join(f"%{ord(c):02X}" for c in nik), quote("-".join(groups)), f"%25{ord(nik[0]):02X}{nik[1:]}"]
+
+
+def test_spelled_and_encoded_paths_and_unknown_paths_log_no_nik_and_echo_no_token(http_stack):
+    base, log_path = http_stack
+    token = tokens.mint("admin")
+    admin = {"Authorization": f"Bearer {token}"}
+    s = requests.Session()
+    p = s.post(f"{base}/v1/programmes", headers=admin, json={**PROGRAMME, "code": "LOGS-ENC"}, timeout=10).json()
+    person = new_person(VILLAGE_A)
+    assert s.post(f"{base}/v1/programmes/{p['id']}/enrolments", headers=admin, json=person,
+                  timeout=10).status_code == 201
+    nik, phone = person["nik"], person["phone"]
+    asked = 0
+    for spelled in _nik_spellings(nik):
+        r = s.get(f"{base}/v1/workers/{spelled}", headers=admin, timeout=10)
+        assert r.status_code < 500, (spelled, r.status_code, r.text)
+        r = s.get(f"{base}/v1/programmes/{p['id']}/enrolments?q={spelled}", headers=admin, timeout=10)
+        assert r.status_code < 500, (spelled, r.status_code)
+        asked += 2
+    phone_groups = [phone[:4], phone[4:8], phone[8:]]
+    for spelled in ("-".join(phone_groups), "%20".join(phone_groups), "%2B62" + phone[1:]):
+        assert s.get(f"{base}/v1/programmes/{p['id']}/enrolments?q={spelled}", headers=admin,
+                     timeout=10).status_code < 500
+        asked += 1
+    # the review: chalice local answered an unknown path with a 403 quoting the Authorization header
+    unknown = s.get(f"{base}/v1/no-such-route/{nik}", headers=admin, timeout=10)
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json() == {"error": {"code": "NOT_FOUND", "message": "Alamat ini tidak ada di API", "fields": {}}}
+    assert token not in unknown.text and token.split(".")[1] not in unknown.text
+    assert s.post(f"{base}/nope", headers=admin, timeout=10).status_code == 404
+
+    logs = log_path.read_text()
+    assert f"/v1/programmes/{p['id']}/enrolments" in logs, "the access log lines were captured"
+    normalised = _normalised(logs)
+    record("encoded_path_requests_scanned", {"requests": asked + 2, "log_lines": logs.count("\n")})
+    assert nik not in normalised, [line[:200] for line in logs.splitlines() if nik[:6] in _normalised(line)][:5]
+    assert phone[1:] not in normalised
+    assert token.split(".")[1] not in logs, "no token in the logs either"
+
+
+def test_exception_texts_never_reach_the_logs(api, admin, monkeypatch):
+    """An openpyxl IllegalCharacterError quotes the cell (a worker's name) in its message: the
+    API's 500 and a queue handler's failure log type and frames, never that text."""
+    import pytest
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    import io
+    import logging
+
+    import app as app_module
+    from chalicelib.observability import HandlerFailed, logger
+    from chalicelib.services import exports, imports
+
+    name = "Siti Aminah binti Rusdi"
+
+    def boom(*_a, **_k):
+        raise IllegalCharacterError(f"{name}\x01 cannot be used in worksheets.")
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)  # what the function prints to CloudWatch: its own formatter
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    monkeypatch.setattr(exports, "export", boom)
+    from tests.integration.helpers import new_programme
+
+    p = new_programme(api, admin)
+    r = api.call("GET", f"/v1/programmes/{p['id']}/export?format=xlsx", admin)
+    assert r.status_code == 500 and r.data["error"]["code"] == "INTERNAL"
+    monkeypatch.setattr(imports, "handle", boom)
+    event = {"Records": [{"body": "{}", "messageId": "m1", "receiptHandle": "r", "attributes": {},
+                          "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                          "eventSourceARN": "arn:aws:sqs:ap-southeast-3:000000000000:q", "awsRegion": "ap-southeast-3"}]}
+    with pytest.raises(HandlerFailed) as failed:
+        app_module.process_import(event, None)
+    assert str(failed.value) == "IllegalCharacterError", "the Lambda runtime prints this message"
+    logger.removeHandler(handler)
+    logs = stream.getvalue()
+    assert "IllegalCharacterError" in logs and "unhandled error" in logs and "import message failed" in logs
+    assert name not in logs and "Siti" not in logs, logs[-2000:]
