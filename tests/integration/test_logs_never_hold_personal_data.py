@@ -236,11 +236,11 @@ def test_spelled_and_encoded_paths_and_unknown_paths_log_no_nik_and_echo_no_toke
 def test_exception_texts_never_reach_the_logs(api, admin, monkeypatch):
     """An openpyxl IllegalCharacterError quotes the cell (a worker's name) in its message: the
     API's 500 and a queue handler's failure log type and frames, never that text."""
-    import pytest
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
     import io
     import logging
+
+    import pytest
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
     import app as app_module
     from chalicelib.observability import HandlerFailed, logger
@@ -264,7 +264,8 @@ def test_exception_texts_never_reach_the_logs(api, admin, monkeypatch):
     monkeypatch.setattr(imports, "handle", boom)
     event = {"Records": [{"body": "{}", "messageId": "m1", "receiptHandle": "r", "attributes": {},
                           "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                          "eventSourceARN": "arn:aws:sqs:ap-southeast-3:000000000000:q", "awsRegion": "ap-southeast-3"}]}
+                          "eventSourceARN": "arn:aws:sqs:ap-southeast-3:000000000000:q",
+                          "awsRegion": "ap-southeast-3"}]}
     with pytest.raises(HandlerFailed) as failed:
         app_module.process_import(event, None)
     assert str(failed.value) == "IllegalCharacterError", "the Lambda runtime prints this message"
