@@ -1,6 +1,6 @@
 """`make test-localstack`: the integration suite again, with LocalStack as the AWS emulator.
 
-SQS, SNS, SES, S3, IAM, STS and CloudFormation are LocalStack's; DynamoDB stays on moto
+SQS, SNS, SES, S3, IAM, STS, CloudFormation and Secrets Manager are LocalStack's; DynamoDB stays on moto
 (AWS_ENDPOINT_URL_DYNAMODB), because LocalStack's DynamoDB downloads DynamoDB Local at start,
 which an offline machine cannot do. devtools/stack.py deploys infra/tables.yaml to the
 CloudFormation beside DynamoDB and every other template to LocalStack's.
@@ -28,7 +28,7 @@ from pathlib import Path
 from chalicelib import config
 from devtools import ci, emulator
 
-SERVICES = ("sqs", "sns", "ses", "s3", "iam", "sts", "cloudformation")
+SERVICES = ("sqs", "sns", "ses", "s3", "iam", "sts", "cloudformation", "secretsmanager")
 ROOT = config.PROJECT_DIR
 VENV = ROOT / os.environ.get("LS_VENV", ".venv-localstack")
 REQUIREMENTS = ROOT / "requirements-localstack.txt"
