@@ -14,10 +14,33 @@ from chalicelib import aws, config
 from devtools.dispatcher import Dispatcher, HandlerFailed, schedule_due
 
 
-def _module(received: list, fail_bodies: set, ticks: list):
+@pytest.fixture()
+def own_queue(aws_endpoint):
+    """A queue of this test's own (with a DLQ after 5 receives, as infra/queues.yaml): nothing another
+    test left on the app's shared queues is counted or consumed here."""
+    import json
+    import uuid
+
+    sqs = aws.client("sqs")
+    name = f"dispatch-test-{uuid.uuid4().hex[:8]}"
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})["QueueUrl"]
+
+    def send(bodies):
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": json.dumps(b, separators=(",", ":"))} for i, b in enumerate(bodies)])
+
+    yield name, send
+    sqs.delete_queue(QueueUrl=url)
+    sqs.delete_queue(QueueUrl=dlq)
+
+
+def _module(received: list, fail_bodies: set, ticks: list, queue: str | None = None):
     app = Chalice(app_name="dispatch-test")
 
-    @app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10)
+    @app.on_sqs_message(queue=queue or config.queue_name("reminders"), batch_size=10)
     def consume(event):
         failures = []
         for record in event:
@@ -36,23 +59,24 @@ def _module(received: list, fail_bodies: set, ticks: list):
     return module
 
 
-def test_partial_batch_failures_are_redelivered_and_nothing_is_lost(aws_endpoint):
+def test_partial_batch_failures_are_redelivered_and_nothing_is_lost(own_queue):
+    queue, send = own_queue
     received, ticks = [], []
-    bodies = [{"n": i} for i in range(25)]
-    aws.send_messages("reminders", bodies)
-    dispatcher = Dispatcher(_module(received, {'{"n":3}', '{"n":17}'}, ticks))
+    for start in range(0, 25, 10):
+        send([{"n": i} for i in range(start, min(start + 10, 25))])
+    dispatcher = Dispatcher(_module(received, {'{"n":3}', '{"n":17}'}, ticks, queue))
     with dispatcher.expecting_failures() as failures:
-        handled = dispatcher.drain(config.queue_name("reminders"))
+        handled = dispatcher.drain(queue)
     assert handled == 27  # 25 + the two failed ones delivered again
     assert sorted(f.body for f in failures) == ['{"n":17}', '{"n":3}']
     assert sorted(received) == sorted([f'{{"n":{i}}}' for i in range(25)] + ['{"n":3}', '{"n":17}'])
-    assert dispatcher.drain(config.queue_name("reminders")) == 0
+    assert dispatcher.drain(queue) == 0
 
 
-def _crashing(seen: list):
+def _crashing(seen: list, queue: str):
     app = Chalice(app_name="dispatch-crash")
 
-    @app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5)
+    @app.on_sqs_message(queue=queue, batch_size=5)
     def consume(event):
         for record in event:
             seen.append(record.body)
@@ -64,31 +88,33 @@ def _crashing(seen: list):
     return module
 
 
-def test_a_crashing_handler_fails_the_drain_in_strict_mode(aws_endpoint):
+def test_a_crashing_handler_fails_the_drain_in_strict_mode(own_queue):
     """The suite runs strict (tests/conftest.py): a test whose handler crashed cannot pass by
     asserting that nothing happened. The queue is still drained (the message went to the DLQ
     after its receives), so no later test meets it."""
+    queue, send = own_queue
     seen: list = []
-    aws.send_messages("lifecycle", [{"crash": True, "n": 1}])
-    dispatcher = Dispatcher(_crashing(seen))
+    send([{"crash": True, "n": 1}])
+    dispatcher = Dispatcher(_crashing(seen, queue))
     assert dispatcher.strict
     with pytest.raises(HandlerFailed) as failed:
-        dispatcher.drain(config.queue_name("lifecycle"))
+        dispatcher.drain(queue)
     assert "KeyError: 'handler bug'" in str(failed.value) and '{"crash":true,"n":1}' in str(failed.value)
-    assert seen and set(seen) == {'{"crash":true,"n":1}'}
-    assert dispatcher.drain(config.queue_name("lifecycle")) == 0
+    assert seen == ['{"crash":true,"n":1}'] * 5  # maxReceiveCount receives, then the DLQ
+    assert dispatcher.drain(queue) == 0
 
 
-def test_expected_failures_are_the_tests_to_assert_and_non_strict_stays_robust(aws_endpoint):
+def test_expected_failures_are_the_tests_to_assert_and_non_strict_stays_robust(own_queue):
+    queue, send = own_queue
     seen: list = []
-    dispatcher = Dispatcher(_crashing(seen))
-    aws.send_messages("lifecycle", [{"crash": True, "n": 2}, {"n": 3}])
+    dispatcher = Dispatcher(_crashing(seen, queue))
+    send([{"crash": True, "n": 2}, {"n": 3}])
     with dispatcher.expecting_failures() as failures:
-        dispatcher.drain(config.queue_name("lifecycle"))
+        dispatcher.drain(queue)
     assert failures and all("KeyError" in f.error for f in failures)
-    relaxed = Dispatcher(_crashing(seen), strict=False)  # make run's dispatcher: logs and goes on
-    aws.send_messages("lifecycle", [{"crash": True, "n": 4}])
-    relaxed.drain(config.queue_name("lifecycle"))
+    relaxed = Dispatcher(_crashing(seen, queue), strict=False)  # make run's dispatcher: logs and goes on
+    send([{"crash": True, "n": 4}])
+    relaxed.drain(queue)
     assert relaxed.failures and '{"crash":true,"n":4}' in {f.body for f in relaxed.failures}
 
 
