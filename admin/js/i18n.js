@@ -168,6 +168,36 @@ const DICT = {
   },
 };
 
+// Impor: KPJ list, template, Ajukan ke BPJS (issue 11). Kept in one block so other screens' keys merge cleanly.
+Object.assign(DICT.id, {
+  'import.kind': 'Jenis berkas', 'import.kind.roster': 'Daftar peserta (untuk didaftarkan)',
+  'import.kind.kpj': 'Daftar KPJ dari BPJS (mengaktifkan peserta)',
+  'import.template': 'Unduh templat', 'import.templateHelp': 'Templat XLSX: judul kolom, daftar pilihan dan petunjuk pengisian.',
+  'import.kpjHelp': 'Daftar dari kantor cabang BPJS: kolom NIK dan No KPJ (boleh juga Tgl Efektif, Status). Peserta draft/diajukan dengan NIK itu menjadi aktif dengan nomor KPJ tersebut; mengunggah ulang tidak mengubah apa pun.',
+  'import.errorCount': '{0} kesalahan pada {1} baris ditolak',
+  'import.activated': 'Diaktifkan', 'import.already_active': 'Sudah aktif', 'import.not_found': 'NIK tidak ada',
+  'import.conflicts': 'Bentrok KPJ',
+  'submit.title': 'Ajukan ke BPJS', 'submit.help': 'Ubah status peserta draft menjadi diajukan (dikirim ke kantor cabang BPJS), untuk seluruh program atau satu desa. Peserta yang bukan draft tidak diubah.',
+  'submit.village': 'Desa', 'submit.all': '— seluruh program —', 'submit.go': 'Ajukan ke BPJS',
+  'submit.confirm': 'Ajukan semua peserta draft {0} ke BPJS?', 'submit.running': 'Mengajukan… {0} diajukan',
+  'submit.done': 'Selesai: {0} peserta diajukan, {1} dilewati', 'submit.selected': 'Ajukan yang dipilih ke BPJS',
+  'grid.bulkProgress': 'Mengubah status… {0} dari {1}',
+});
+Object.assign(DICT.en, {
+  'import.kind': 'File type', 'import.kind.roster': 'Roster (people to enrol)',
+  'import.kind.kpj': "BPJS branch's KPJ list (activates members)",
+  'import.template': 'Download template', 'import.templateHelp': 'XLSX template: column headers, drop-down lists and instructions.',
+  'import.kpjHelp': "The BPJS branch's list: NIK and KPJ number columns (optionally effective date, status). Draft/submitted members with that NIK become active with that KPJ; uploading it again changes nothing.",
+  'import.errorCount': '{0} errors in {1} rejected rows',
+  'import.activated': 'Activated', 'import.already_active': 'Already active', 'import.not_found': 'NIK not found',
+  'import.conflicts': 'KPJ conflicts',
+  'submit.title': 'Submit to BPJS', 'submit.help': 'Move draft members to submitted (sent to the BPJS branch), for the whole programme or one village. Members that are not drafts are left as they are.',
+  'submit.village': 'Village', 'submit.all': '— whole programme —', 'submit.go': 'Submit to BPJS',
+  'submit.confirm': 'Submit every draft member of {0} to BPJS?', 'submit.running': 'Submitting… {0} submitted',
+  'submit.done': 'Done: {0} members submitted, {1} skipped', 'submit.selected': 'Submit selected to BPJS',
+  'grid.bulkProgress': 'Changing status… {0} of {1}',
+});
+
 let lang = localStorage.getItem('lindung.lang') || 'id';
 
 export const currentLang = () => lang;

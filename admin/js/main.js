@@ -20,6 +20,9 @@ const ROUTES = [
 ];
 const NAV = ['dashboard', 'enrolments', 'imports', 'reminders', 'programmes', 'renew'];
 const ADMIN_ONLY = new Set(['imports', 'renew']);  // the API answers 403 to anyone else
+const NOT_FOR_OFFICERS = new Set(['dashboard']);  // the summary is regency-wide: officers get 403
+/** Where a role starts: officers on their villages' Peserta, everyone else on the dashboard. */
+export const home = () => (ctx.me?.role === 'officer' ? '#/enrolments' : '#/dashboard');
 
 async function boot() {
   setLang(currentLang());
@@ -48,7 +51,8 @@ export async function signedIn() {
 function chrome() {
   const hash = location.hash || '#/dashboard';
   const nav = document.getElementById('nav');
-  const mine = NAV.filter((n) => ctx.me?.role === 'admin' || !ADMIN_ONLY.has(n));
+  const mine = NAV.filter((n) => (ctx.me?.role === 'admin' || !ADMIN_ONLY.has(n))
+    && !(ctx.me?.role === 'officer' && NOT_FOR_OFFICERS.has(n)));
   nav.replaceChildren(...(ctx.me ? mine.map((n) => h('a', { href: `#/${n}`, class: hash.startsWith(`#/${n}`) ? 'active' : '', 'data-nav': n }, t(`nav.${n}`))) : []));
   const picker = document.getElementById('programme-picker');
   picker.hidden = !ctx.me || !ctx.programmes.length;
@@ -68,6 +72,7 @@ async function route() {
   }
   if (!ctx.me && hash !== '#/login') { location.hash = '#/login'; return; }
   if (ctx.me && !ctx.programme && !['#/programmes', '#/programmes/new', '#/login'].includes(hash)) { location.hash = '#/programmes/new'; return; }
+  if (ctx.me?.role === 'officer' && (!location.hash || hash === '#/dashboard')) { location.hash = home(); return; }
   let name = 'dashboard';
   let params = {};
   for (const [re, n, p] of ROUTES) {

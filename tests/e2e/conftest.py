@@ -132,4 +132,4 @@ def login(ui: Page, role: str = "admin", villages: str = "", page=None) -> None:
     if villages:
         page.fill("#villages", villages)
     page.click("#local-login button[type=submit]")
-    page.wait_for_selector("#nav a[data-nav=dashboard]")
+    page.wait_for_selector("#nav a[data-nav=enrolments]")  # every role has Peserta (officers no dashboard)

@@ -41,7 +41,11 @@ export async function render(main) {
     columns, columnDefaults: { headerSort: false, maxWidth: 260 }, locale: currentLang(),
   });
   const selectedInfo = h('span', { class: 'muted', id: 'selected-count' }, t('grid.selected', 0));
-  table.on('rowSelectionChanged', (data) => { selectedInfo.textContent = t('grid.selected', data.length); });
+  const submitSelected = h('button', { id: 'submit-selected', disabled: true, onclick: () => submitRows() }, t('submit.selected'));
+  table.on('rowSelectionChanged', (data) => {
+    selectedInfo.textContent = t('grid.selected', data.length);
+    submitSelected.disabled = !data.length;
+  });
 
   // ----- paging -----
   const pageInfo = h('span', { id: 'page-info' });
@@ -53,11 +57,14 @@ export async function render(main) {
   const bulkStatus = h('select', { id: 'bulk-status' }, statuses.map((s) => h('option', { value: s }, enumLabel('status', s))));
   const bulk = h('button', { id: 'bulk-apply', onclick: () => bulkChange(bulkStatus.value) }, t('grid.bulkApply'));
   const canWrite = ctx.me.role !== 'viewer';
+  const canExport = ctx.me.role !== 'officer';  // the export is the whole roster: admins and viewers only
+  const isAdmin = ctx.me.role === 'admin';
   const exportBtn = (format) => h('button', { 'data-export': format, title: t('grid.exportAll'), onclick: () => exportAs(format) }, `${t('grid.export')} ${format.toUpperCase()}`);
 
   main.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', { style: 'margin:0;flex:1' }, `${t('grid.title')} — ${ctx.programme.code}`),
-      canWrite ? h('a', { class: 'button primary', href: '#/enrolments/new' }, t('grid.new')) : null, exportBtn('csv'), exportBtn('xlsx')),
+      canWrite ? h('a', { class: 'button primary', href: '#/enrolments/new' }, t('grid.new')) : null,
+      canExport ? exportBtn('csv') : null, canExport ? exportBtn('xlsx') : null, isAdmin ? submitSelected : null),
     filterBar, message, gridEl,
     h('div', { class: 'pager' }, prev, pageInfo, next, h('span', { style: 'flex:1' }), selectedInfo,
       canWrite ? h('label', {}, t('grid.bulkStatus'), ' ', bulkStatus) : null, canWrite ? bulk : null));
@@ -105,13 +112,20 @@ export async function render(main) {
 
   async function bulkChange(status) {
     const rows = table.getSelectedData();
+    if (!rows.length || bulk.disabled) return;
     const failures = [];
-    for (const row of rows) {
-      try {
-        await request('PATCH', `/v1/enrolments/${row.id}`, { json: { status }, headers: { 'If-Match': String(row.version) } });
-      } catch (e) { failures.push([row, e]); }
-    }
-    await load();
+    bulk.disabled = true;  // one bulk change at a time: a second click would PATCH with stale versions
+    const progress = h('div', { class: 'alert', id: 'bulk-progress' });
+    message.replaceChildren(progress);
+    try {
+      for (const [i, row] of rows.entries()) {
+        progress.textContent = t('grid.bulkProgress', i + 1, rows.length);
+        try {
+          await request('PATCH', `/v1/enrolments/${row.id}`, { json: { status }, headers: { 'If-Match': String(row.version) } });
+        } catch (e) { failures.push([row, e]); }
+      }
+      await load();
+    } finally { bulk.disabled = false; }
     const summary = t('grid.bulkDone', rows.length - failures.length, failures.length);
     if (failures.length) {
       message.replaceChildren(h('div', { class: 'alert error', id: 'bulk-result' }, summary,
@@ -119,6 +133,25 @@ export async function render(main) {
     } else {
       message.replaceChildren(h('div', { class: 'alert ok', id: 'bulk-result' }, summary));
     }
+  }
+
+  /** Ajukan ke BPJS for the selected rows (drafts among them become submitted; the rest stay). */
+  async function submitRows() {
+    const ids = table.getSelectedData().map((r) => r.id);
+    if (!ids.length) return;
+    submitSelected.disabled = true;
+    try {
+      let job = await files.submit(pid, { ids });
+      while (job.status !== 'done' && main.isConnected) {
+        message.replaceChildren(h('div', { class: 'alert', id: 'submit-progress' }, t('submit.running', job.submitted)));
+        await new Promise((r) => setTimeout(r, 700));
+        job = await files.submission(job.submission_id);
+      }
+      await load();
+      message.replaceChildren(h('div', { class: 'alert ok', id: 'submit-result' }, t('submit.done', job.submitted, job.skipped)));
+    } catch (e) {
+      message.replaceChildren(errorBox(e, label));
+    } finally { submitSelected.disabled = !table.getSelectedData().length; }
   }
 
   /** The whole roster (the export takes no filters): the branch's bulk registration file. */

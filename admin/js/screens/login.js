@@ -2,7 +2,7 @@
 // Cognito user pool (USER_PASSWORD_AUTH); pasting a token works everywhere.
 import { getConfig, post, session } from '../api.js';
 import { t } from '../i18n.js';
-import { signedIn } from '../main.js';
+import { home, signedIn } from '../main.js';
 import { errorBox, h } from '../ui.js';
 
 export async function render(main) {
@@ -10,7 +10,7 @@ export async function render(main) {
   const error = h('div');
   const done = async (token) => {
     session.token = token;
-    try { await signedIn(); location.hash = '#/dashboard'; } catch (e) { session.token = null; error.replaceChildren(errorBox(e)); }
+    try { await signedIn(); location.hash = home(); } catch (e) { session.token = null; error.replaceChildren(errorBox(e)); }
   };
   const guard = (fn) => async (ev) => { ev.preventDefault(); error.replaceChildren(); try { await fn(ev.target); } catch (e) { error.replaceChildren(errorBox(e)); } };
 
