@@ -10,7 +10,7 @@ ADMIN_STAMP := admin/vendor/.installed
 # The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
 PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: test-eventual run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench field-test field-icons
+.PHONY: test-eventual run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench field-test field-icons field-bench
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
@@ -43,6 +43,11 @@ field-test:
 
 field-icons: $(STAMP)
 	$(PY) -m devtools.field_icons
+
+# The field app's budgets, once, in Chromium: shell size, slow 3G first load, offline reopen and
+# search over a 3,000 roster, requests of a full pull (see README "Field app"; ~8 min on the emulator).
+field-bench: $(STAMP) $(ADMIN_STAMP)
+	$(PY) -m bench.field_app 3000
 
 # Debian's Chromium for the e2e tests (never a downloaded browser build). Without it they skip on
 # a developer's machine and say so; with CI=true a missing Chromium fails here, naming it.

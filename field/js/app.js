@@ -411,12 +411,14 @@ async function boot() {
   const config = await fetch('config.json').then((r) => r.json()).catch(() => ({}));
   setConfig(config);
   await store.load();
+  performance.mark('lindung:loaded');  // bench/field_app.py reads these marks
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => { bar(); if (session.token) runSync({ quiet: true }); });
   window.addEventListener('offline', bar);
   window.addEventListener('lindung:unauthenticated', () => { notice = `Sesi berakhir. ${store.pendingCount()} perubahan tetap tersimpan di HP.`; });
   document.getElementById('sync').addEventListener('click', () => runSync());
   route();
+  performance.mark('lindung:drawn');
   document.body.dataset.ready = 'true';
   if (navigator.onLine && session.token && !session.expired && store.pendingCount()) runSync({ quiet: true });
 }
