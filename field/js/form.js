@@ -58,7 +58,7 @@ export function extraProperties(fieldsDoc, category) {
   if (fieldsDoc.schema?.properties) {
     return Object.entries(fieldsDoc.schema.properties).map(([key, p]) => ({ key, ...p, required: (fieldsDoc.schema.required || []).includes(key) }));
   }
-  return (fieldsDoc.fields || []).filter((f) => !f.categories?.length || !category || f.categories.includes(category)).map((f) => ({
+  return (fieldsDoc.fields || []).filter((f) => !f.categories?.length || f.categories.includes(category)).map((f) => ({
     key: f.key, title: f.label?.id || f.label?.en || f.key, type: { number: 'number', integer: 'integer', boolean: 'boolean' }[f.type] || 'string',
     format: f.type === 'date' ? 'date' : undefined, enum: f.type === 'choice' ? (f.choices || []).map((c) => c.value ?? c) : undefined,
     minimum: f.min, maximum: f.max, pattern: f.pattern, required: Boolean(f.required), description: f.help?.id || f.help,

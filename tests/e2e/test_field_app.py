@@ -379,3 +379,37 @@ def test_a_token_that_expires_offline_asks_to_sign_in_and_the_queue_goes_through
     phone.sign_in([village])
     (enrolment,) = roster_of(api, programme, village)
     assert enrolment["nik"] == data["nik"] and enrolment["name"] == "Rahmat Hidayat"
+
+
+def test_fields_the_api_adds_appear_in_the_form(phone, api, programme):
+    """A new optional field in the create schema, and the programme's `extra` fields from
+    GET /v1/programmes/{pid}/fields when the API has that route, become inputs with no app change
+    (both swapped in at the network level here), and the programme's ones follow the category."""
+    village = "16.03.01.2019"
+    doc = api("GET", "/v1/openapi.json").json()
+    created = doc["components"]["schemas"]["EnrolmentIn"]["properties"]
+    created["lokasi_kerja"] = {"type": "string", "title": "Lokasi kerja"}
+    doc["paths"]["/v1/programmes/{pid}/fields"] = {"get": {"responses": {"200": {"description": "fields"}}}}
+    fields = {"version": 1, "fields": [{"key": "luas_kebun_ha", "label": {"id": "Luas kebun (ha)", "en": "Plot (ha)"},
+                                        "type": "number", "required": True, "min": 0.1, "max": 50,
+                                        "categories": ["petani_sawit"]}]}
+    phone.page.route("**/v1/openapi.json", lambda route: route.fulfill(json=doc))
+    phone.page.route("**/v1/programmes/*/fields", lambda route: route.fulfill(json=fields))
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.page.wait_for_function("import('./js/store.js').then((s) => Object.keys(s.state.meta.fields || {}).length)")
+    phone.context.set_offline(True)  # what the form needs was kept on the phone
+    phone.page.evaluate("location.hash = '#/baru'")
+    phone.page.wait_for_selector("#enrol-form [name=lokasi_kerja]")
+    assert phone.page.locator('#enrol-form [name="extra.luas_kebun_ha"]').count() == 0
+    phone.fill(worker(village, "petani_sawit"))
+    plot = phone.page.locator('#enrol-form [name="extra.luas_kebun_ha"]')
+    plot.wait_for()
+    assert plot.get_attribute("type") == "number" and plot.get_attribute("max") == "50"
+    assert "Luas kebun (ha)" in phone.page.inner_text('[data-field="extra.luas_kebun_ha"] label')
+    phone.page.click("#save")
+    phone.page.wait_for_function("document.querySelector('.error[data-for=\"extra.luas_kebun_ha\"]').textContent")
+    assert phone.pending() == 0
+    phone.page.select_option("#enrol-form [name=category]", "linmas")
+    plot.wait_for(state="detached")
