@@ -235,6 +235,8 @@ function formScreen(el, { id = null, fix = null } = {}) {
       if (slot) slot.textContent = v; else unplaced.push(`${k}: ${v}`);
     }
     status.replaceChildren(message ? h('div', { class: 'alert error' }, [message, ...unplaced].join(' — ')) : '');
+    const first = [...el.querySelectorAll('.error[data-for]')].find((e) => e.textContent);
+    if (first) first.parentElement.scrollIntoView({ block: 'center' });
   };
 
   const collect = () => {
