@@ -26,7 +26,7 @@ from chalicelib.domain.enrolment import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.observability import logger, metrics
-from chalicelib.services import programmes
+from chalicelib.services import lifecycle, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import audit as audit_repo
@@ -77,10 +77,23 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
     changes = {k: [None, getattr(enrolment, k)] for k in _AUDITED if getattr(enrolment, k) not in (None, [])}
     repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes),
                 receipt(enrolment) if receipt else None)
+    enrolment = _follow_a_period_move(deps, user, enrolment)
     metrics.add_metric(name="EnrolmentsCreated", unit="Count", value=1)
     logger.info("enrolment created", extra={"enrolment_id": enrolment.id, "programme_id": pid,
                                             "nik": parsed.masked()})
     return enrolment
+
+
+def _follow_a_period_move(deps: Deps, user: User, enrolment: Enrolment) -> Enrolment:
+    """The programme's period may have moved between our read of it and our write, after the move's
+    sweep (services/lifecycle.py) passed: read it again (one consistent GetItem) and follow."""
+    fresh = programmes.get(user, enrolment.programme_id)
+    if (fresh["coverage_start"], fresh["coverage_end"]) == (enrolment.coverage_start, enrolment.coverage_end):
+        return enrolment
+    try:
+        return lifecycle.move_to_period(deps, enrolment, fresh, Actor(user.sub, user.role)) or enrolment
+    except Conflict:  # edited by someone in the same instant: answered as stored (rare; keeps the old dates)
+        return repo.get(user.regency, enrolment.id) or enrolment
 
 
 def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:

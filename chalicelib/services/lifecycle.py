@@ -195,8 +195,10 @@ def _period_page(deps: Deps, message: dict) -> Counter:
     """Give one page of enrolments the programme's *current* dates (read now, so a page of an
     older move, redelivered or overtaken by a newer one, applies the newest): versioned and
     audited writes; an enrolment already on those dates is left alone, so nothing moves twice.
-    Not covered: an enrolment created in the instant of the move (it read the old programme, or
-    the by_programme index does not show it yet when its page is read) keeps the old dates."""
+    A create that read the programme before the move and wrote after it follows on its own
+    (services/enrolments.py `_follow_a_period_move`). Not covered: an enrolment committed just
+    before the move that the by_programme index does not show yet, and rows an import writes
+    at that moment, keep the old dates."""
     regency, pid = message["regency"], message["programme"]
     programme = programme_repo.get(regency, pid)
     if programme is None:
@@ -210,22 +212,30 @@ def _period_page(deps: Deps, message: dict) -> Counter:
     return counts
 
 
-def _move_period(deps: Deps, e: Enrolment, programme: dict, actor: Actor, attempts: int = 5) -> str:
+def move_to_period(deps: Deps, e: Enrolment, programme: dict, actor: Actor) -> Enrolment | None:
+    """Give `e` the programme's dates: a new version with an audit event (raises Conflict when `e`
+    is stale). None when it keeps its period (status) or already has these dates."""
+    if e.deleted or e.status not in MOVES_WITH_PROGRAMME:
+        return None
     target = {"coverage_start": programme["coverage_start"], "coverage_end": programme["coverage_end"]}
+    diff = {k: [getattr(e, k), v] for k, v in target.items() if getattr(e, k) != v}
+    if not diff:
+        return None
+    now = deps.now_iso()
+    moved = Enrolment(**{**e.as_dict(), **target, "version": e.version + 1, "updated_at": now,
+                         "updated_by": actor.sub})
+    diff["programme_version"] = [None, programme["version"]]
+    enrolment_repo.replace(moved, e.version, _audit(deps, e.regency, "enrolment", e.id, "update", now, actor, diff),
+                           deps.new_id())
+    return moved
+
+
+def _move_period(deps: Deps, e: Enrolment | None, programme: dict, actor: Actor, attempts: int = 5) -> str:
     for _ in range(attempts):
-        if e is None or e.deleted or e.status not in MOVES_WITH_PROGRAMME:
+        if e is None:
             return "kept"
-        diff = {k: [getattr(e, k), v] for k, v in target.items() if getattr(e, k) != v}
-        if not diff:
-            return "unchanged"
-        now = deps.now_iso()
-        moved = Enrolment(**{**e.as_dict(), **target, "version": e.version + 1, "updated_at": now,
-                             "updated_by": actor.sub})
-        diff["programme_version"] = [None, programme["version"]]
         try:
-            enrolment_repo.replace(moved, e.version, _audit(deps, e.regency, "enrolment", e.id, "update", now, actor,
-                                                            diff), deps.new_id())
-            return "moved"
+            return "moved" if move_to_period(deps, e, programme, actor) else "unchanged"
         except Conflict:  # edited meanwhile: the move commutes with any edit, so apply it to the new version
             e = enrolment_repo.get(e.regency, e.id)
     raise RuntimeError("enrolment kept changing while its period moved")  # the message is retried

@@ -10,7 +10,7 @@ import pytest
 from chalicelib import config
 from chalicelib.services import deps
 from devtools.dispatcher import Dispatcher
-from tests.integration.helpers import new_programme, wait_indexed
+from tests.integration.helpers import new_person, new_programme, wait_indexed
 from tests.integration.test_reminders import enrol_live
 
 JAN1 = datetime(2025, 12, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 January 2026
@@ -168,3 +168,32 @@ def test_moving_a_programmes_period_moves_its_live_enrolments_audited(api, admin
     assert api.call("GET", f"/v1/enrolments/{active['id']}", admin).data["status"] == "active"
     assert len(api.call("GET", f"/v1/enrolments/{active['id']}/audit", admin).data["items"]) == 2, \
         "created, moved: one event each"
+
+
+def test_an_enrolment_created_while_the_period_moves_follows_the_move(api, admin, monkeypatch):
+    """The create read the programme before the move committed, and wrote after it: it must not
+    keep the old dates (the sweep's page may already have passed it)."""
+    from chalicelib.services import enrolments, programmes
+
+    p = new_programme(api, admin)
+    read_programme = programmes.get
+    moved: list[dict] = []
+    patching = []
+
+    def read_then_move(user, pid):
+        stale = read_programme(user, pid)
+        if pid == p["id"] and not patching:  # another admin's PATCH lands between the read and the write
+            patching.append(True)
+            moved.append(api.call("PATCH", f"/v1/programmes/{pid}", admin, {"coverage_end": "2026-02-28"}).data)
+        return stale
+
+    monkeypatch.setattr(enrolments.programmes, "get", read_then_move)
+    r = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person())
+    monkeypatch.undo()
+    assert r.status_code == 201, r.data
+    assert moved and moved[0]["coverage_end"] == "2026-02-28"
+    got = api.call("GET", f"/v1/enrolments/{r.data['id']}", admin).data
+    assert got["coverage_end"] == "2026-02-28" and r.data["coverage_end"] == "2026-02-28", got
+    audit = api.call("GET", f"/v1/enrolments/{r.data['id']}/audit", admin).data["items"]
+    assert [a["action"] for a in audit] == ["update", "create"]
+    assert audit[0]["changes"]["coverage_end"] == ["2025-12-31", "2026-02-28"]
