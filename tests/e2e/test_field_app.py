@@ -413,3 +413,38 @@ def test_fields_the_api_adds_appear_in_the_form(phone, api, programme):
     assert phone.pending() == 0
     phone.page.select_option("#enrol-form [name=category]", "linmas")
     plot.wait_for(state="detached")
+
+
+def test_status_change_and_soft_delete_from_the_phone_and_the_feed_removes_what_left(phone, api, programme):
+    village, elsewhere = "16.03.01.2020", "16.03.01.2021"
+    url = f"/v1/programmes/{programme['id']}/enrolments"
+    gone, moved, leaving, deleted = (api("POST", url, json=worker(village, name=n)).json()
+                                     for n in ("Hendra Gunawan", "Yusuf Harahap", "Wati Susanti", "Iwan Setiawan"))
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    assert phone.roster_count() == 4
+
+    assert api("DELETE", f"/v1/enrolments/{gone['id']}").status_code == 204
+    moving = api("PATCH", f"/v1/enrolments/{moved['id']}", json={"village_code": elsewhere}, headers={"If-Match": "1"})
+    assert moving.status_code == 200, moving.text
+
+    phone.open_record(leaving["nik"])
+    phone.page.select_option("#f-new-status", "withdrawn")
+    phone.page.fill("#f-reason", "Pindah kerja ke Palembang")
+    phone.page.click("#change-status")
+    phone.page.wait_for_selector("#status-msg #saved")
+    phone.open_record(deleted["nik"])
+    phone.page.once("dialog", lambda d: d.accept())
+    phone.page.click("#delete")
+    phone.page.wait_for_selector("#screen[data-screen=roster]")
+
+    before = phone.syncs()
+    phone.page.click("#sync")
+    phone.wait_synced(before)
+    phone.page.fill("#q", "")
+    names = phone.page.locator("#roster li strong").all_inner_texts()
+    assert names == ["Wati Susanti"]  # deleted by the admin, moved out, deleted on the phone: gone
+    after = api("GET", f"/v1/enrolments/{leaving['id']}").json()
+    assert (after["status"], after["rejection_reason"]) == ("withdrawn", "Pindah kerja ke Palembang")
+    assert api("GET", f"/v1/enrolments/{deleted['id']}").status_code == 404
