@@ -85,7 +85,7 @@ fuzz: $(STAMP)
 # The integration suite on an emulator whose GSIs lag their table by 1 s, as DynamoDB's are
 # eventually consistent (devtools/moto_server.py, LINDUNG_GSI_DELAY_SECONDS).
 test-eventual: $(STAMP)
-	LINDUNG_GSI_DELAY_SECONDS=1 $(PY) -m pytest -q -m "not fuzz" tests/integration
+	LINDUNG_GSI_DELAY_SECONDS=1 LINDUNG_INDEX_SETTLE_SECONDS=2 $(PY) -m pytest -q -m "not fuzz" tests/integration
 
 # The integration suite against LocalStack (SQS/SNS/SES/S3/CloudFormation) with DynamoDB on moto;
 # says SKIPPED and why when LocalStack cannot be set up here; with CI=true that fails instead

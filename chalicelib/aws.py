@@ -24,11 +24,15 @@ def queue_url(kind: str) -> str:
     return client("sqs").get_queue_url(QueueName=config.queue_name(kind))["QueueUrl"]
 
 
-def send_messages(kind: str, bodies: Iterable[dict]) -> int:
-    """Send JSON messages in batches of 10; raise if SQS refuses any (nothing silently dropped)."""
+def send_messages(kind: str, bodies: Iterable[dict], delay_seconds: int = 0) -> int:
+    """Send JSON messages in batches of 10; raise if SQS refuses any (nothing silently dropped).
+    `delay_seconds` (SQS DelaySeconds, at most 900): delivered no sooner than that."""
     sent, batch = 0, []
     for body in bodies:
-        batch.append({"Id": str(len(batch)), "MessageBody": json.dumps(body, separators=(",", ":"))})
+        entry = {"Id": str(len(batch)), "MessageBody": json.dumps(body, separators=(",", ":"))}
+        if delay_seconds > 0:
+            entry["DelaySeconds"] = min(int(delay_seconds), 900)
+        batch.append(entry)
         if len(batch) == 10:
             sent += _flush(kind, batch)
             batch = []

@@ -112,6 +112,12 @@ def sync_settle_seconds() -> float:
     return float(os.environ.get("LINDUNG_SYNC_SETTLE_SECONDS", "30"))
 
 
+def index_settle_seconds() -> int:
+    """How long after its writes a job reads them back through a GSI (eventually consistent in
+    DynamoDB; usually well under a second): the summary refresh after an import waits this long."""
+    return int(os.environ.get("LINDUNG_INDEX_SETTLE_SECONDS", "5"))
+
+
 def op_receipt_days() -> int:
     """How long a sync operation's receipt is kept (DynamoDB TTL on `expires_at`)."""
     return int(os.environ.get("LINDUNG_OP_RECEIPT_DAYS", "45"))

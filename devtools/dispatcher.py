@@ -194,21 +194,25 @@ class Dispatcher:
             empty_rounds = empty_rounds + 1 if handled == 0 else 0
             if handled == 0:
                 # a short poll can come back empty while messages wait; in-flight ones (a crashed
-                # batch kept invisible) are given up on after ~2 s, as their timeout is the test's to choose
-                if empty_rounds > 20 or not self._pending([queue] if queue else list(self.queues)):
+                # batch kept invisible) are given up on after ~2 s, as their timeout is the test's to
+                # choose; delayed ones (DelaySeconds) are waited for: they are certain to come
+                waiting, delayed = self._pending([queue] if queue else list(self.queues))
+                if not (waiting or delayed) or (empty_rounds > 20 and not delayed):
                     return total
                 time.sleep(0.1)
         return total
 
-    def _pending(self, queues: list[str]) -> int:
-        """Messages still queued or in flight (an empty receive alone does not prove emptiness)."""
-        sqs, pending = aws.client("sqs"), 0
+    def _pending(self, queues: list[str]) -> tuple[int, int]:
+        """(queued or in flight, delayed) messages: an empty receive alone does not prove emptiness."""
+        sqs, waiting, delayed = aws.client("sqs"), 0, 0
         for name in queues:
             attrs = sqs.get_queue_attributes(
                 QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            pending += int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
-        return pending
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+            waiting += int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+            delayed += int(attrs.get("ApproximateNumberOfMessagesDelayed", 0))
+        return waiting, delayed
 
     def fire_schedules(self, now: datetime) -> list[str]:
         fired = []

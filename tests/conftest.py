@@ -20,6 +20,8 @@ os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 # devtools/dispatcher.py: in tests a handler failure during drain() fails the test unless the test
 # wraps it in `dispatcher.expecting_failures()`
 os.environ["LINDUNG_DISPATCH_STRICT"] = "1"
+# the emulator's indexes are consistent at once, unless `make test-eventual` delays them (and sets this)
+os.environ.setdefault("LINDUNG_INDEX_SETTLE_SECONDS", "0")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -35,7 +35,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from chalicelib import aws
+from chalicelib import aws, config
 from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import roster
@@ -365,4 +365,6 @@ def _finish(deps: Deps, job: ImportJobModel) -> None:
     running inside the last chunk's invocation."""
     if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):
         logger.info("import done", extra={"import_id": job.import_id})
-        aws.send_messages(QUEUE, [{"kind": "summary", "regency": job.regency, "import_id": job.import_id}])
+        # the summary reads the by_programme GSI: give it time to catch up with this import's writes
+        aws.send_messages(QUEUE, [{"kind": "summary", "regency": job.regency, "import_id": job.import_id}],
+                          delay_seconds=config.index_settle_seconds())
