@@ -242,10 +242,21 @@ export async function resolve(result, choice) {
 
 // ---------- one sync ----------
 let running = null;
+let again = false;
 
-/** Push the queue, upload photos, pull. One at a time: a second call joins the running one. */
+/** Push the queue, upload photos, pull. One at a time: a call during a sync joins it, and if it
+ * brought new operations (saved after the running push had taken the queue) one more round runs. */
 export function sync() {
-  running ||= run().finally(() => { running = null; });  // finally after assignment, even if run() fails at once
+  if (running) { again = true; return running; }
+  running = (async () => {
+    try {
+      let result;
+      do { again = false; result = await run(); } while (again && state.ops.length);
+      return result;
+    } finally {
+      running = null;  // after the assignment above: the first await comes before any throw
+    }
+  })();
   return running;
 }
 
