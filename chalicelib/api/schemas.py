@@ -114,6 +114,21 @@ def _period_end(end: date | None, info: ValidationInfo) -> date | None:
     return end
 
 
+class Eligibility(Strict):
+    """Who the programme may cover, checked at the start of cover (null = no bounds)."""
+
+    min_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
+        None, description="youngest age in years at coverage_start")
+    max_age: Annotated[int, Field(ge=0, le=120, strict=True)] | None = Field(
+        None, description="oldest age in years at coverage_start")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Eligibility:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError("min_age tidak boleh lebih besar dari max_age")
+        return self
+
+
 def _check_programme(categories: list[Category] | None, targets: dict[str, int] | None) -> None:
     if categories is not None:
         codes = [c.code for c in categories]
@@ -137,6 +152,7 @@ class ProgrammeIn(Strict):
     categories: list[Category] = Field(
         default_factory=lambda: [Category(**c) for c in DEFAULT_CATEGORIES], min_length=1, max_length=100)
     targets: dict[Code, Count] = {}
+    eligibility: Eligibility | None = None
 
     _period = field_validator("coverage_end")(_period_end)
 
@@ -156,6 +172,7 @@ class ProgrammePatch(Strict):
     monthly_contribution_idr: Rupiah | None = None
     categories: list[Category] | None = Field(None, min_length=1, max_length=100)
     targets: dict[Code, Count] | None = None
+    eligibility: Eligibility | None = None
 
     _period = field_validator("coverage_end")(_period_end)
 
@@ -178,6 +195,7 @@ class ProgrammeOut(Out):
     monthly_contribution_idr: int
     categories: list[Category]
     targets: dict[str, int]
+    eligibility: Eligibility | None = None
     version: int
     created_at: str
     updated_at: str

@@ -13,6 +13,7 @@ from pynamodb.models import Model
 
 from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
+from chalicelib.domain import eligibility
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import (
     Actor,
@@ -65,6 +66,7 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
     _check_category(programme, data.category)
     check_name(data.name)
     parsed, warnings = check_person(data.nik, data.birth_date, data.sex, user.regency, today_wib(deps.clock))
+    warnings += _eligibility(programme, data.birth_date)
     check_status(None, data.status, data.kpj_number, None)
     now = deps.now_iso()
     enrolment = Enrolment(
@@ -94,6 +96,12 @@ def _follow_a_period_move(deps: Deps, user: User, enrolment: Enrolment) -> Enrol
         return lifecycle.move_to_period(deps, enrolment, fresh, Actor(user.sub, user.role)) or enrolment
     except Conflict:  # edited by someone in the same instant: answered as stored (rare; keeps the old dates)
         return repo.get(user.regency, enrolment.id) or enrolment
+
+
+def _eligibility(programme: dict, birth_date) -> list[str]:
+    """A person outside the programme's age bounds is kept but flagged (imports reject the row)."""
+    outside = eligibility.problem(birth_date, programme["coverage_start"], programme.get("eligibility"))
+    return [eligibility.WARNING] if outside else []
 
 
 def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:
@@ -131,6 +139,14 @@ def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_mat
         _check_category(programmes.get(user, current.programme_id), changes["category"])
     updated, diff = apply_patch(current, changes, user.regency, today_wib(deps.clock),
                                 Actor(user.sub, user.role), deps.now_iso())
+    if "birth_date" in changes and changes["birth_date"] is not None:  # apply_patch recomputed the warnings
+        flagged = _eligibility(programmes.get(user, current.programme_id), updated.birth_date)
+        if flagged and flagged[0] not in updated.warnings:
+            updated.warnings = [*updated.warnings, *flagged]
+        if updated.warnings != current.warnings:
+            diff["warnings"] = [current.warnings, updated.warnings]
+            if updated.version == current.version:
+                updated.version, updated.updated_at, updated.updated_by = current.version + 1, deps.now_iso(), user.sub
     if not diff:
         return current
     repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id(),

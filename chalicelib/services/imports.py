@@ -251,7 +251,8 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
     known = regions.villages_of(job.regency)
     rules = Rules(job.regency, programme["categories"], regions.village_exists, today_wib(deps.clock),
                   VillageIndex(Village(**v) for v in known) if known else None, options.get("village_code"),
-                  options.get("district_code"), options.get("category"))
+                  options.get("district_code"), options.get("category"), programme.get("eligibility"),
+                  programme["coverage_start"])
     try:
         require_columns(sheet, rules)
     except roster.FileError as exc:

@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 from chalicelib.api import schemas
+from chalicelib.domain import eligibility, roster
 from chalicelib.domain import nik as nik_rules
-from chalicelib.domain import roster
 from chalicelib.domain.enrolment import check_name, check_person, check_status, district_of, normalise_phone
 from chalicelib.domain.errors import Invalid
 from chalicelib.domain.programme import CategoryMatcher
@@ -44,6 +44,8 @@ class Rules:
     default_village: str | None = None  # named by the upload for rows without a village
     default_district: str | None = None  # named by the upload: village names are looked up there
     default_category: str | None = None  # named by the upload for rows whose jabatan names no category
+    eligibility: dict | None = None  # the programme's age bounds (domain/eligibility.py); None: everyone
+    coverage_start: str | None = None  # the day the bounds are checked on
 
     def category_lookup(self) -> dict[str, str]:
         """Code or label in any spelling: 'Perangkat Desa' -> perangkat_desa (kept for callers of the
@@ -159,6 +161,10 @@ def _check_row(row: Row, rules: Rules, matcher: CategoryMatcher) -> ValidRow | P
         except Invalid as exc:
             for f, message in (exc.fields or {"nik": exc.message}).items():
                 problems.setdefault(f, (exc.code, message, f))
+    if "birth_date" not in problems and isinstance(values.get("birth_date"), date) and rules.coverage_start:
+        outside = eligibility.problem(values["birth_date"], rules.coverage_start, rules.eligibility)
+        if outside:
+            problems["birth_date"] = (eligibility.WARNING, outside, "birth_date")
     phone = None
     if "phone" not in problems and values.get("phone"):
         try:

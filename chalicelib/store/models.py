@@ -78,6 +78,7 @@ class ProgrammeModel(Model):
     monthly_contribution_idr = NumberAttribute()
     categories = JSONAttribute()
     targets = JSONAttribute()
+    eligibility = JSONAttribute(null=True)  # {"min_age", "max_age"} at coverage start, or None
     version = NumberAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

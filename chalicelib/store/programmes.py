@@ -15,7 +15,7 @@ from chalicelib.store.audit import AuditEntry, audit_model
 from chalicelib.store.models import ProgrammeCodeModel, ProgrammeModel
 
 FIELDS = ("code", "name", "funder", "legal_basis", "coverage_start", "coverage_end", "benefits",
-          "monthly_contribution_idr", "categories", "targets", "version", "created_at", "updated_at",
+          "monthly_contribution_idr", "categories", "targets", "eligibility", "version", "created_at", "updated_at",
           "created_by", "updated_by")
 
 
