@@ -122,8 +122,10 @@ def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict
     except renewal_repo.AlreadyRenewed:  # a concurrent identical request won
         won = renewal_repo.get(user.regency, pid, start_day)
         return _renewal_out(won, programme_repo.get(user.regency, won["programme_id"])), False
+    # the pages read the by_programme GSI: give it time to catch up with enrolments made just before
     aws.send_messages(QUEUE, [{"type": "renew", "regency": user.regency, "from": pid, "to": new_pid,
-                               "marker": start_day, "actor": user.sub, "role": user.role, "cursor": None}])
+                               "marker": start_day, "actor": user.sub, "role": user.role, "cursor": None}],
+                      delay_seconds=config.index_settle_seconds())
     logger.info("renewal started", extra={"from_programme_id": pid, "programme_id": new_pid})
     return _renewal_out(renewal, new), True
 

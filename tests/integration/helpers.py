@@ -46,3 +46,18 @@ def wait_indexed(api, token, pid: str, ids, timeout: float = 10.0, **filters: st
             return
         assert time.monotonic() < deadline, f"not indexed after {timeout} s: {wanted - {e['id'] for e in listed}}"
         time.sleep(0.1)  # polling a condition with a deadline, not waiting a fixed time
+
+
+def eventually(read, done, timeout: float = 15.0, every: float = 0.1):
+    """`read()` until `done(result)`: for a read through a GSI right after a write, which DynamoDB
+    (and `make test-eventual`) makes eventually consistent. Waits on the condition, never a fixed
+    time; fails with the last result when the index never catches up."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = read()
+        if done(result) or time.monotonic() > deadline:
+            assert done(result), f"not caught up after {timeout:.0f}s: {result!r}"[:2000]
+            return result
+        time.sleep(every)
