@@ -8,9 +8,11 @@ exception's message or a nested value.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import traceback
+from collections.abc import Iterator
 from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics
@@ -76,6 +78,19 @@ def _redact_run(match: re.Match) -> str:
 class HandlerFailed(Exception):
     """Re-raised in a queue handler instead of the original exception, whose text the Lambda
     runtime would print: its message is only the original's type."""
+
+
+@contextlib.contextmanager
+def failing_without_text(what: str) -> Iterator[None]:
+    """For schedule and queue handlers: an exception is logged here (frames and type, no text)
+    and re-raised as HandlerFailed(<type>), so the Lambda runtime, which prints an unhandled
+    exception's message to CloudWatch, never prints a value the message quoted (issue 12.12).
+    The invocation still fails: a queue message stays for a retry, a schedule shows an error."""
+    try:
+        yield
+    except Exception as exc:
+        logger.exception(f"{what} failed")
+        raise HandlerFailed(type(exc).__name__) from None
 
 
 def _withheld(exc: BaseException) -> str:
