@@ -17,7 +17,7 @@ import requests
 
 from devtools import tokens
 from devtools.people import person
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +27,9 @@ _serial = itertools.count(5000)
 
 # ---------- the phone ----------
 class Phone:
-    def __init__(self, browser, base: str):
-        self.context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta",
-                                           device_scale_factor=1, has_touch=True)
+    def __init__(self, browser, base: str, context=None):
+        self.context = context or browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta",
+                                                      device_scale_factor=1, has_touch=True)
         self.base = base
         self.errors: list[str] = []
         self.page = self.context.new_page()
@@ -448,3 +448,39 @@ def test_status_change_and_soft_delete_from_the_phone_and_the_feed_removes_what_
     after = api("GET", f"/v1/enrolments/{leaving['id']}").json()
     assert (after["status"], after["rejection_reason"]) == ("withdrawn", "Pindah kerja ke Palembang")
     assert api("GET", f"/v1/enrolments/{deleted['id']}").status_code == 404
+
+
+def test_the_queue_survives_a_browser_restart(browser, stack, api, programme, tmp_path):
+    """A persistent profile, as on a phone: the browser is closed with changes queued offline and
+    started again offline; the app opens from the service worker and the queue is still there."""
+    village = "16.03.01.2022"
+
+    def start() -> Phone:
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+        return Phone(browser, stack, context)
+
+    phone = start()
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    people = [worker(village) for _ in range(2)]
+    for data in people:
+        phone.enrol(data)
+    phone.close()  # the whole browser exits
+
+    phone = start()
+    try:
+        phone.context.set_offline(True)
+        phone.page.goto(f"{stack}/field/index.html")
+        phone.page.wait_for_selector("#screen[data-screen=roster] #roster", state="attached")
+        assert phone.pending() == 2
+        before = phone.syncs()
+        phone.context.set_offline(False)
+        phone.wait_synced(before)
+        assert sorted(e["nik"] for e in roster_of(api, programme, village)) == sorted(p["nik"] for p in people)
+    finally:
+        phone.close()
