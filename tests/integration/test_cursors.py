@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from chalicelib.api import cursors
-from tests.integration.helpers import VILLAGE_A, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, eventually, new_person, new_programme
 
 
 @contextlib.contextmanager
@@ -58,6 +58,8 @@ def lists(aws_endpoint):
         eids = [api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person()).data["id"]
                 for _ in range(3)]
         api.call("PATCH", f"/v1/enrolments/{eids[0]}", admin, {"occupation": "Petani"}, headers={"If-Match": "1"})
+        eventually(lambda: api.call("GET", f"/v1/programmes/{p['id']}/enrolments?limit=10", officer).data["items"],
+                   lambda items: len(items) == 3)  # the list reads a GSI (make test-eventual)
         routes = {
             "programmes": (admin, "/v1/programmes?limit=1", "cursor"),
             "regions": (admin, "/v1/regions?parent=16.03&limit=1", "cursor"),
