@@ -85,6 +85,7 @@ const DICT = {
     'field.code': 'Kode', 'field.funder': 'Penyandang dana', 'field.legal_basis': 'Dasar hukum', 'field.benefits': 'Manfaat',
     'field.monthly_contribution_idr': 'Iuran per bulan (Rp)', 'field.categories': 'Kategori peserta', 'field.targets': 'Target',
     'field.label': 'Nama', 'field.group': 'Kelompok', 'field.rate': 'Iuran per bulan (Rp)', 'field.as_of': 'Per tanggal',
+    'field.aliases': 'Alias jabatan di berkas impor (mis. Kaur, Kepala Dusun)',
   },
   en: {
     'nav.dashboard': 'Dashboard', 'nav.enrolments': 'Enrolments', 'nav.imports': 'Import', 'nav.reminders': 'Reminders',

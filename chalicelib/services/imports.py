@@ -63,6 +63,7 @@ UPLOAD_EXPIRES = 900
 CHUNK_ROWS = 1000
 ERRORS_KEPT = 1000
 NOTES_KEPT = 200  # ignored rows and warnings kept on the job (all of them are in the report)
+ERRORS_KEPT_BYTES = 200_000  # the job item must stay under DynamoDB's 400 KB with its notes
 QUEUE = "imports"
 # A message leaves the imports queue for its DLQ after maxReceiveCount (3) receives, each with a
 # VisibilityTimeout (900 s) that covers the worker's 900 s Lambda timeout (infra/queues.yaml): a
@@ -274,7 +275,7 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
              "ignored_row_count": len(sheet.ignored_rows), "warnings": notices[:NOTES_KEPT],
              "sheet": sheet.sheet_name, "header_row": sheet.header_line, "encoding": sheet.encoding}
     if not repo.plan(job, total=checked.total, rejected=checked.rejected, chunks=len(chunks),
-                     errors=errors[:ERRORS_KEPT], error_count=len(errors), errors_key=errors_key,
+                     errors=kept_errors(errors), error_count=len(errors), errors_key=errors_key,
                      ignored=sheet.ignored_columns, file_format=fmt, now=deps.now_iso(), notes=notes):
         return
     logger.info("import planned", extra={"import_id": job.import_id, "total": checked.total,
@@ -282,6 +283,18 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
     aws.send_messages(QUEUE, [{"kind": "chunk", "regency": job.regency, "import_id": job.import_id, "chunk": n}
                               for n in range(len(chunks))])
     _finish(deps, job)
+
+
+def kept_errors(errors: list[dict]) -> list[dict]:
+    """The first errors for the job item: at most ERRORS_KEPT and ERRORS_KEPT_BYTES of JSON (an
+    error names the row's NIK and name and may list every category); all are in the report."""
+    kept, size = [], 0
+    for error in errors[:ERRORS_KEPT]:
+        size += len(json.dumps(error, ensure_ascii=False).encode()) + 2  # with the list separator
+        if size > ERRORS_KEPT_BYTES:
+            break
+        kept.append(error)
+    return kept
 
 
 def import_eid(regency: str, pid: str, nik: str, programme_created_at: str) -> str:

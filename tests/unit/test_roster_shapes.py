@@ -7,6 +7,7 @@ reader and the row checks keep, reject and ignore.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from datetime import date
@@ -429,3 +430,19 @@ def test_declared_sizes_over_the_limits_fail_with_a_code(monkeypatch):
     with pytest.raises(roster.FileError) as exc:
         roster.read(_small_roster(), "xlsx")
     assert exc.value.code == "FILE_TOO_LARGE"
+
+
+def test_errors_kept_on_the_job_stay_under_the_item_size():
+    from chalicelib.services import imports
+
+    data = ("NIK;Nama;Tanggal Lahir;JK;Kode Desa;Jabatan\r\n" + "".join(
+        f"{_nik(EMBAWANG, date(1970, 1, 1), 'L', 1000 + i)};Nama Panjang Sekali Orang {i};01/01/1970;L;{EMBAWANG};"
+        "Jabatan Yang Tidak Ada\r\n" for i in range(1500))).encode()
+    from dataclasses import asdict
+
+    errors = [asdict(e) for e in check(roster.read(data, "csv"), _rules()).errors]
+    assert len(errors) >= 1500
+    kept = imports.kept_errors(errors)
+    assert 0 < len(kept) <= imports.ERRORS_KEPT
+    assert len(json.dumps(kept, ensure_ascii=False).encode()) <= imports.ERRORS_KEPT_BYTES
+    assert len(json.dumps(errors[:imports.ERRORS_KEPT]).encode()) > imports.ERRORS_KEPT_BYTES  # the cap matters
