@@ -21,6 +21,7 @@ from chalicelib.services import (
     imports,
     lifecycle,
     officers,
+    optouts,
     programmes,
     reference,
     reminders,
@@ -147,7 +148,21 @@ def enrolment_audit(call: Call, eid: str):
 @api.route("/v1/workers/{nik}", "GET", summary="A worker with all enrolments", returns="WorkerOut",
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
-    return s.WorkerOut.model_validate(enrolments.worker(call.user, nik))
+    return s.WorkerOut.model_validate({**enrolments.worker(call.user, nik),
+                                       "sms_opt_out": optouts.of_worker(call.user.regency, nik)})
+
+
+@api.route("/v1/workers/{nik}/opt-out", "PUT", summary="Record that a worker asked for no SMS (date, how asked)",
+           body="OptOutIn", returns="OptOutOut", roles=auth.WRITERS, errors=(404,), tags=("privacy",))
+def put_opt_out(call: Call, nik: str):
+    return s.OptOutOut.model_validate(optouts.record(deps.default(), call.user, nik, call.body))
+
+
+@api.route("/v1/workers/{nik}/opt-out", "DELETE", summary="The worker wants SMS reminders again",
+           roles=auth.WRITERS, status=204, errors=(404,), tags=("privacy",))
+def delete_opt_out(call: Call, nik: str):
+    optouts.withdraw(call.user, nik)
+    return Reply(None, status=204)
 
 
 # ---------- personal data (UU 27/2022 PDP; docs/privacy.md) ----------

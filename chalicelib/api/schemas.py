@@ -304,6 +304,23 @@ class AuditList(Out):
     next_cursor: str | None = None
 
 
+class OptOutIn(Strict):
+    channel: Literal["sms"] = "sms"
+    asked_on: date = Field(description="When the worker asked")
+    asked_via: Literal["langsung", "telepon", "sms", "whatsapp", "surat", "lainnya"] = Field(
+        description="How they asked: in person, phone, SMS, WhatsApp, letter, other")
+    note: Text | None = None
+
+
+class OptOutOut(Out):
+    channel: str
+    asked_on: date
+    asked_via: str
+    note: str | None = None
+    recorded_at: str
+    recorded_by: str
+
+
 class WorkerOut(Out):
     nik: str
     name: str
@@ -312,6 +329,7 @@ class WorkerOut(Out):
     phone: str | None = None
     village_code: str
     enrolments: list[EnrolmentOut]
+    sms_opt_out: OptOutOut | None = Field(None, description="Set when the worker asked for no SMS reminders")
 
 
 # ---------- local stage only ----------
@@ -597,6 +615,7 @@ class ReminderRunOut(Out):
     skipped: int = 0
     failed: int = 0
     deferred: int = 0
+    opted_out: int = Field(0, description="Workers skipped because they opted out of SMS (counted in skipped)")
     cost: CostEstimate
     period_projection: PeriodProjection
 

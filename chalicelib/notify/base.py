@@ -41,5 +41,9 @@ class Notifier(abc.ABC):
     def send(self, message: Outgoing) -> str:
         """Deliver the message; return the provider's message id or raise SendFailed."""
 
+    def opted_out(self, recipient: str) -> bool:
+        """The provider's own opt-out list (SNS: the person replied STOP). Default: none."""
+        return False
+
 
 Notifiers = dict[str, Notifier]

@@ -27,6 +27,9 @@ class FailingFor(Notifier):
         self.code = code
         self.failed: list[str] = []
 
+    def opted_out(self, recipient: str) -> bool:
+        return self.inner.opted_out(recipient)
+
     def send(self, message: Outgoing) -> str:
         for recipient in message.to:
             if recipient in self.remaining and self.remaining[recipient] != 0:

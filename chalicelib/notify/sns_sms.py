@@ -23,3 +23,10 @@ class SnsSmsNotifier(Notifier):
         except BotoCoreError as exc:
             raise SendFailed(f"SNS_{type(exc).__name__}") from None
         return response["MessageId"]
+
+    def opted_out(self, recipient: str) -> bool:
+        """SNS's opt-out list (CheckIfPhoneNumberIsOptedOut). Unreachable: not sent now, retried later."""
+        try:
+            return bool(aws.client("sns").check_if_phone_number_is_opted_out(phoneNumber=recipient)["isOptedOut"])
+        except (ClientError, BotoCoreError) as exc:
+            raise SendFailed(f"SNS_OPTOUT_CHECK_{type(exc).__name__}") from None

@@ -30,8 +30,8 @@ from chalicelib.services import enrolments, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
+from chalicelib.store import optouts, regions
 from chalicelib.store import programmes as programme_repo
-from chalicelib.store import regions
 from chalicelib.store import reminders as repo
 from chalicelib.store.models import EnrolmentModel
 
@@ -166,6 +166,7 @@ class _Plan:
     now_iso: str
     considered: int = 0
     no_phone: int = 0
+    opted_out: int = 0  # SNS's opt-out list or an opt-out recorded for the worker (store/optouts.py)
     deferred: int = 0
     settled: int = 0
     sms: int = 0
@@ -204,8 +205,9 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
         "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
         "queued_messages": 0 if dry_run else len(plan.messages),
         "would_send": {"sms": plan.sms, "email": plan.emails, "whatsapp_links": plan.whatsapp_links},
-        "skipped": plan.no_phone + plan.settled, "deferred": plan.deferred,
-        "expected": plan.sms + plan.emails + plan.no_phone + plan.deferred,
+        "skipped": plan.no_phone + plan.settled + plan.opted_out, "deferred": plan.deferred,
+        "opted_out": plan.opted_out,
+        "expected": plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.deferred,
         "cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
                  "total_idr": dr.sms_cost_idr(plan.segments, price)},
         "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
@@ -217,8 +219,9 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
         repo.create_run(regency, plan.run_id, as_of.isoformat(), iso(now), trigger,
                         {k: v for k, v in result.items() if k not in {"as_of", "run_id", "dry_run"}})
         aws.send_messages(QUEUE, plan.messages)
-        repo.add_to_run(regency, plan.run_id, skipped=plan.no_phone, deferred=plan.deferred)
-        result.update(status="queued" if plan.messages else "done", skipped=plan.no_phone)
+        repo.add_to_run(regency, plan.run_id, skipped=plan.no_phone + plan.opted_out, deferred=plan.deferred,
+                        opted_out=plan.opted_out)
+        result.update(status="queued" if plan.messages else "done", skipped=plan.no_phone + plan.opted_out)
         metrics.add_metric(name="RemindersQueued", unit="Count", value=plan.sms)
     logger.info("reminder sweep planned", extra={"regency": regency, "as_of": as_of.isoformat(), "dry_run": dry_run,
                                                  "considered": plan.considered, "sms": plan.sms,
@@ -256,7 +259,7 @@ def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, now: datetime, 
 
 
 def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run: bool) -> None:
-    batch = plan.pending.pop(group, [])
+    batch = _without_opted_out(plan, plan.pending.pop(group, []))
     if not batch:
         return
     pid, rule_id, end = group
@@ -275,6 +278,29 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
                               "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
                               "eids": [m.eid for m in batch]})
     plan.sms += len(batch)
+
+
+def _without_opted_out(plan: _Plan, batch: list) -> list:
+    """Workers who said no to SMS are skipped and counted (their village digest still lists them,
+    for a personal visit). Recorded opt-outs in one BatchGetItem; SNS's list per number."""
+    if not batch:
+        return batch
+    recorded = optouts.opted_out(plan.regency, [m.nik for m in batch])
+    sms = notify.notifiers()["sms"]
+    keep = []
+    for m in batch:
+        if m.nik in recorded or _provider_opted_out(sms, m.phone):
+            plan.opted_out += 1
+        else:
+            keep.append(m)
+    return keep
+
+
+def _provider_opted_out(sms: Any, phone: str) -> bool:
+    try:
+        return sms.opted_out(phone)
+    except SendFailed:
+        return False  # unknown now: the send checks again before it sends
 
 
 def _plan_digests(plan: _Plan, book: _Programmes, dry_run: bool) -> None:
@@ -356,6 +382,15 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
         e = enrolment_repo.get(regency, eid)
         if e is None or e.deleted or e.status not in LIVE or e.coverage_end != end or not e.phone:
             counts["skipped"] += 1
+            continue
+        try:
+            said_no = optouts.get(regency, e.nik, "sms") is not None or ports["sms"].opted_out(e.phone)
+        except SendFailed:
+            counts["failed"] += 1  # the opt-out list could not be read: not sent, the next run retries
+            continue
+        if said_no:
+            counts["skipped"] += 1
+            counts["opted_out"] += 1
             continue
         key = repo.enrolment_key(regency, eid, end, rule.id, "sms")
         token = _claim(deps, key, message, eid, "sms", masked(e.phone))
@@ -458,7 +493,7 @@ def get_run(user: User, run_id: str) -> dict:
         raise NotFound("RUN_NOT_FOUND", "Proses pengingat tidak ditemukan")
     out = {**found.summary, "run_id": run_id, "as_of": found.as_of, "dry_run": False,
            "sent": int(found.sent), "skipped": int(found.skipped), "failed": int(found.failed),
-           "deferred": int(found.deferred)}
+           "deferred": int(found.deferred), "opted_out": int(found.opted_out or 0)}
     processed = out["sent"] + out["skipped"] + out["failed"] + out["deferred"]
     out["status"] = "done" if processed >= found.summary.get("expected", 0) else "queued"
     return out

@@ -398,6 +398,7 @@ class ReminderRunModel(Model):
     skipped = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
     deferred = NumberAttribute(default=0)
+    opted_out = NumberAttribute(default=0)  # included in skipped
 
 
 class RenewalModel(Model):
@@ -555,3 +556,20 @@ class AccessModel(Model):
     whole = BooleanAttribute(default=False)
     rows = NumberAttribute(null=True)
     expires_at = NumberAttribute()
+
+
+class OptOutModel(Model):
+    """A worker asked not to get SMS (recorded by an admin or officer). PK: R#<regency>#W#<nik>  SK: OPTOUT#<channel>
+
+    Beside the worker item, so erasing a person removes it with the rest of their partition.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    channel = UnicodeAttribute()
+    asked_on = UnicodeAttribute()
+    asked_via = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    recorded_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()

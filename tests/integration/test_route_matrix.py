@@ -146,6 +146,15 @@ def _confirm(ctx: Ctx) -> Req:
     return Req({"eid": e["id"]}, body={"document_id": document_id})
 
 
+_OPT_OUT = {"asked_on": "2025-11-20", "asked_via": "langsung", "note": "minta tidak dikirimi SMS"}
+
+
+def _opted_out(ctx: Ctx) -> Req:
+    e = ctx.enrolment()
+    assert ctx.api.call("PUT", f"/v1/workers/{e['nik']}/opt-out", ctx.admin, _OPT_OUT).status_code == 200
+    return Req({"nik": e["nik"]})
+
+
 EXPECT: dict[str, Expect] = {
     "GET /v1/health": public(),
     "GET /v1/openapi.json": public(),
@@ -202,6 +211,8 @@ EXPECT: dict[str, Expect] = {
     # officers get the template with their own villages in its lists; viewers enrol nobody
     "GET /v1/programmes/{pid}/import-template": Expect(200, 200, 200, 403, call=lambda ctx: Req(headers={
         "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})),
+    "PUT /v1/workers/{nik}/opt-out": Expect(200, 200, 404, 403, call=lambda ctx: Req(body=_OPT_OUT)),
+    "DELETE /v1/workers/{nik}/opt-out": Expect(204, 204, 404, 403, call=_opted_out),
 }
 
 
