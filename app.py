@@ -25,6 +25,7 @@ from chalicelib.services import (
     programmes,
     reference,
     reminders,
+    report,
     submissions,
     summary,
     sync,
@@ -38,6 +39,7 @@ if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-orig
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
                               expose_headers=["ETag"])
 app.api.binary_types.append(imports.XLSX)  # XLSX uploads and exports pass API Gateway as binary
+app.api.binary_types.append("application/pdf")  # the access report's printable form
 api = Router(app, scope=officers.scoped, reads=access)
 
 
@@ -149,7 +151,22 @@ def enrolment_audit(call: Call, eid: str):
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
     return s.WorkerOut.model_validate({**enrolments.worker(call.user, nik),
-                                       "sms_opt_out": optouts.of_worker(call.user.regency, nik)})
+                                       "sms_opt_out": optouts.of_worker(call.user.regency, nik),
+                                       "restriction": optouts.restriction_of(call.user.regency, nik)})
+
+
+@api.route("/v1/workers/{nik}/restriction", "PUT",
+           summary="Restrict processing while a dispute is open (Pasal 41): no reminders, not exported",
+           body="RestrictionIn", returns="RestrictionOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
+def put_restriction(call: Call, nik: str):
+    return s.RestrictionOut.model_validate(optouts.restrict(deps.default(), call.user, nik, call.body))
+
+
+@api.route("/v1/workers/{nik}/restriction", "DELETE", summary="The dispute is closed: lift the restriction",
+           roles=auth.ADMINS, status=204, errors=(404,), tags=("privacy",))
+def delete_restriction(call: Call, nik: str):
+    optouts.lift(call.user, nik)
+    return Reply(None, status=204)
 
 
 @api.route("/v1/workers/{nik}/opt-out", "PUT", summary="Record that a worker asked for no SMS (date, how asked)",
@@ -171,6 +188,16 @@ def delete_opt_out(call: Call, nik: str):
 def worker_access_log(call: Call, nik: str):
     q = call.query
     return s.AccessLogOut.model_validate(access.worker_log(deps.default(), call.user, nik, q.from_, q.to, q.limit))
+
+
+@api.route("/v1/workers/{nik}/report", "GET",
+           summary="Everything held on a person (Pasal 32): details, enrolments and status history, reminders, "
+                   "documents (names), who read it; ?format=pdf printable", query="ReportQuery",
+           returns="WorkerReportOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
+def worker_report(call: Call, nik: str):
+    if call.query.format == "pdf":
+        return report.pdf(deps.default(), call.user, nik)
+    return s.WorkerReportOut.model_validate(report.build(deps.default(), call.user, nik))
 
 
 @api.route("/v1/access-log", "GET", summary="Reads of personal data by one account over a time range",

@@ -25,12 +25,16 @@ def person(index: int, village_code: str, category: str, rng: random.Random | No
     sex = "P" if rng.random() < 0.3 else "L"
     birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
     given = rng.choice(GIVEN_P if sex == "P" else GIVEN_L)
+    name = f"{given} {rng.choice(FAMILY)}"  # the same draws in the same order as always
+    phone = f"08{rng.choice([11, 12, 13, 21, 22, 52, 53, 57, 77, 78, 95])}{rng.randrange(10**7, 10**8)}"
+    if phone.endswith("99"):  # the emulator's SNS treats ...99 as opted out of SMS: not a default person
+        phone = phone[:-2] + "98"
     return {
         "nik": nik_for(village_code, birth, sex, index % 9999 + 1),
-        "name": f"{given} {rng.choice(FAMILY)}",
+        "name": name,
         "birth_date": birth.isoformat(),
         "sex": sex,
-        "phone": f"08{rng.choice([11, 12, 13, 21, 22, 52, 53, 57, 77, 78, 95])}{rng.randrange(10**7, 10**8)}",
+        "phone": phone,
         "village_code": village_code,
         "category": category,
     }

@@ -321,6 +321,18 @@ class OptOutOut(Out):
     recorded_by: str
 
 
+class RestrictionIn(Strict):
+    reason: Text = Field(description="The dispute, as the person raised it")
+    opened_on: date
+
+
+class RestrictionOut(Out):
+    reason: str
+    opened_on: date
+    recorded_at: str
+    recorded_by: str
+
+
 class WorkerOut(Out):
     nik: str
     name: str
@@ -330,6 +342,8 @@ class WorkerOut(Out):
     village_code: str
     enrolments: list[EnrolmentOut]
     sms_opt_out: OptOutOut | None = Field(None, description="Set when the worker asked for no SMS reminders")
+    restriction: RestrictionOut | None = Field(
+        None, description="Open dispute (Pasal 41): no reminders, left out of exports until lifted")
 
 
 # ---------- local stage only ----------
@@ -616,6 +630,7 @@ class ReminderRunOut(Out):
     failed: int = 0
     deferred: int = 0
     opted_out: int = Field(0, description="Workers skipped because they opted out of SMS (counted in skipped)")
+    restricted: int = Field(0, description="Workers skipped for an open dispute, Pasal 41 (counted in skipped)")
     cost: CostEstimate
     period_projection: PeriodProjection
 
@@ -849,3 +864,60 @@ class AccessLogOut(Out):
     from_time: str = Field(description="The range searched (UTC)")
     to_time: str
     user: str | None = None
+
+
+class StatusStep(Out):
+    at: str
+    status: str | None = None
+    by: str
+    action: str
+
+
+class ReminderSent(Out):
+    channel: str | None = None
+    rule_id: str | None = None
+    status: str | None = None
+    sent_at: str | None = None
+    claimed_at: str | None = None
+    recipient: str | None = Field(None, description="Masked (+62812****90)")
+
+
+class DocumentHeld(Out):
+    kind: str
+    name: str
+    content_type: str | None = None
+    size: int | None = None
+    uploaded_at: str | None = None
+    uploaded_by: str | None = None
+
+
+class EnrolmentHeld(Out):
+    enrolment: EnrolmentOut
+    status_history: list[StatusStep]
+    reminders: list[ReminderSent]
+    documents: list[DocumentHeld]
+
+
+class PersonHeld(Out):
+    nik: str
+    name: str
+    birth_date: date
+    sex: str
+    phone: str | None = None
+    village_code: str
+
+
+class WorkerReportOut(Out):
+    """Everything held on one person (Pasal 32)."""
+
+    generated_at: str
+    generated_by: str
+    person: PersonHeld
+    sms_opt_out: OptOutOut | None = None
+    restriction: RestrictionOut | None = None
+    enrolments: list[EnrolmentHeld]
+    accesses: list[AccessEntryOut]
+
+
+class ReportQuery(Strict):
+    format: Literal["json", "pdf"] = Field("json", description="pdf: printable, in Bahasa Indonesia")

@@ -17,7 +17,7 @@ from chalice import Response
 from chalicelib.auth import User
 from chalicelib.domain import privacy, safe_files
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.services import access, programmes, reference
+from chalicelib.services import access, optouts, programmes, reference
 from chalicelib.services.deps import Deps
 from chalicelib.store import enrolments as repo
 from chalicelib.store import files
@@ -43,6 +43,8 @@ def rows(user: User, pid: str) -> list[list]:
     they cannot take a full roster out."""
     names = _region_names()
     enrolments = [repo.from_model(m) for m in repo.query_programme(user.regency, pid, {}, None, None, QUERY_LIMIT)]
+    held = optouts.restricted(user.regency)  # an open dispute (Pasal 41) keeps a person out of exports
+    enrolments = [e for e in enrolments if e.nik not in held]
     enrolments.sort(key=lambda e: (e.village_code, e.name, e.nik))
     table = [_row(e, names) for e in enrolments]
     if not privacy.sees_full(user.role):

@@ -12,6 +12,7 @@ from chalicelib.observability import logger
 from chalicelib.services import enrolments
 from chalicelib.services.deps import Deps
 from chalicelib.store import optouts as repo
+from chalicelib.store import restrictions
 
 
 def record(deps: Deps, user: User, nik: str, body: schemas.OptOutIn) -> dict:
@@ -30,3 +31,26 @@ def withdraw(user: User, nik: str, channel: str = "sms") -> None:
 
 def of_worker(regency: str, nik: str) -> dict | None:
     return repo.get(regency, nik, "sms")
+
+
+# ---------- restriction while a dispute is open (Pasal 41) ----------
+def restrict(deps: Deps, user: User, nik: str, body: schemas.RestrictionIn) -> dict:
+    """No reminders and no exports of this person until the dispute closes (admins)."""
+    enrolments.worker(user, nik)
+    saved = restrictions.put(user.regency, nik, body.reason, body.opened_on.isoformat(), deps.now_iso(), user.sub)
+    logger.info("processing restricted")
+    return saved
+
+
+def lift(user: User, nik: str) -> None:
+    enrolments.worker(user, nik)
+    if not restrictions.delete(user.regency, nik):
+        raise NotFound("RESTRICTION_NOT_FOUND", "Tidak ada pembatasan terbuka untuk pekerja ini")
+
+
+def restriction_of(regency: str, nik: str) -> dict | None:
+    return restrictions.get(regency, nik)
+
+
+def restricted(regency: str) -> set[str]:
+    return restrictions.restricted(regency)

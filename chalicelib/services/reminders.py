@@ -30,7 +30,7 @@ from chalicelib.services import enrolments, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
-from chalicelib.store import optouts, regions
+from chalicelib.store import optouts, regions, restrictions
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as repo
 from chalicelib.store.models import EnrolmentModel
@@ -167,6 +167,8 @@ class _Plan:
     considered: int = 0
     no_phone: int = 0
     opted_out: int = 0  # SNS's opt-out list or an opt-out recorded for the worker (store/optouts.py)
+    restricted: int = 0  # an open dispute (Pasal 41) stops reminders
+    restricted_niks: set[str] = field(default_factory=set)
     deferred: int = 0
     settled: int = 0
     sms: int = 0
@@ -193,6 +195,7 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     for rs in book.rules.values():
         dates |= dr.end_dates_to_query(rs, as_of)
     plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), iso(now))
+    plan.restricted_niks = restrictions.restricted(regency)
     for day in sorted(dates):
         for m in repo.live_ending_on(regency, day.isoformat(), programme_id):
             _consider(plan, book, m, now, dry_run)
@@ -205,9 +208,9 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
         "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
         "queued_messages": 0 if dry_run else len(plan.messages),
         "would_send": {"sms": plan.sms, "email": plan.emails, "whatsapp_links": plan.whatsapp_links},
-        "skipped": plan.no_phone + plan.settled + plan.opted_out, "deferred": plan.deferred,
-        "opted_out": plan.opted_out,
-        "expected": plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.deferred,
+        "skipped": plan.no_phone + plan.settled + plan.opted_out + plan.restricted, "deferred": plan.deferred,
+        "opted_out": plan.opted_out, "restricted": plan.restricted,
+        "expected": plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.restricted + plan.deferred,
         "cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
                  "total_idr": dr.sms_cost_idr(plan.segments, price)},
         "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
@@ -219,9 +222,9 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
         repo.create_run(regency, plan.run_id, as_of.isoformat(), iso(now), trigger,
                         {k: v for k, v in result.items() if k not in {"as_of", "run_id", "dry_run"}})
         aws.send_messages(QUEUE, plan.messages)
-        repo.add_to_run(regency, plan.run_id, skipped=plan.no_phone + plan.opted_out, deferred=plan.deferred,
-                        opted_out=plan.opted_out)
-        result.update(status="queued" if plan.messages else "done", skipped=plan.no_phone + plan.opted_out)
+        not_sent = plan.no_phone + plan.opted_out + plan.restricted
+        repo.add_to_run(regency, plan.run_id, skipped=not_sent, deferred=plan.deferred, opted_out=plan.opted_out)
+        result.update(status="queued" if plan.messages else "done", skipped=not_sent)
         metrics.add_metric(name="RemindersQueued", unit="Count", value=plan.sms)
     logger.info("reminder sweep planned", extra={"regency": regency, "as_of": as_of.isoformat(), "dry_run": dry_run,
                                                  "considered": plan.considered, "sms": plan.sms,
@@ -289,7 +292,9 @@ def _without_opted_out(plan: _Plan, batch: list) -> list:
     sms = notify.notifiers()["sms"]
     keep = []
     for m in batch:
-        if m.nik in recorded or _provider_opted_out(sms, m.phone):
+        if m.nik in plan.restricted_niks:
+            plan.restricted += 1
+        elif m.nik in recorded or _provider_opted_out(sms, m.phone):
             plan.opted_out += 1
         else:
             keep.append(m)
@@ -384,7 +389,8 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
             counts["skipped"] += 1
             continue
         try:
-            said_no = optouts.get(regency, e.nik, "sms") is not None or ports["sms"].opted_out(e.phone)
+            said_no = (optouts.get(regency, e.nik, "sms") is not None or restrictions.get(regency, e.nik) is not None
+                       or ports["sms"].opted_out(e.phone))
         except SendFailed:
             counts["failed"] += 1  # the opt-out list could not be read: not sent, the next run retries
             continue
@@ -427,6 +433,8 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
         return counts
     rows = (repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
             else repo.live_in_village_ending_on(regency, pid, village, end))
+    held = restrictions.restricted(regency)  # an open dispute stops reminders, digests included
+    rows = [m for m in rows if m.nik not in held]
     email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
                          sorted(rows, key=lambda m: (m.village_code, m.name_lc)), recipients)
     try:

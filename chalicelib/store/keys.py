@@ -109,3 +109,8 @@ def submission(r: str, submission_id: str) -> str:
 def access(r: str, kind: str, value: str) -> str:
     """Access-log partitions: kind U (user sub), E (enrolment id), P (programme id)."""
     return f"R#{r}#ACCESS#{kind}#{value}"
+
+
+def restrictions(r: str) -> str:
+    """The partition of a regency's open processing restrictions (SK: the NIK)."""
+    return f"R#{r}#RESTRICTED"

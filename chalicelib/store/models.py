@@ -573,3 +573,19 @@ class OptOutModel(Model):
     note = UnicodeAttribute(null=True)
     recorded_at = UnicodeAttribute()
     recorded_by = UnicodeAttribute()
+
+
+class RestrictionModel(Model):
+    """Processing restricted while a dispute is open (Pasal 41). PK: R#<regency>#RESTRICTED  SK: <nik>
+
+    One partition for the regency, so the reminder sweep and the export read every open
+    restriction with one Query (there are few). Deleted when the dispute closes.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    reason = UnicodeAttribute()
+    opened_on = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()

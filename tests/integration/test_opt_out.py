@@ -67,3 +67,34 @@ def test_opted_out_workers_are_skipped_counted_and_still_in_the_digest(api, admi
     assert api.call("DELETE", f"/v1/workers/{asked['nik']}/opt-out", officer).status_code == 204
     assert api.call("DELETE", f"/v1/workers/{asked['nik']}/opt-out", officer).status_code == 404
     assert "sms_opt_out" not in api.call("GET", f"/v1/workers/{asked['nik']}", admin).data
+
+
+def test_an_open_dispute_stops_reminders_and_exports_until_lifted(api, admin, tokens_for):
+    from tests.integration.helpers import new_programme
+
+    pid = new_programme(api, admin)["id"]
+    people = enrol_live(api, admin, pid, 3)
+    disputed = people[0]
+    officer = tokens_for("officer", [VILLAGE_A])
+    dispute = {"reason": "Menyangkal pernah didaftarkan; minta data diperiksa", "opened_on": "2025-11-12"}
+    assert api.call("PUT", f"/v1/workers/{disputed['nik']}/restriction", officer, dispute).status_code == 403
+    opened = api.call("PUT", f"/v1/workers/{disputed['nik']}/restriction", admin, dispute)
+    assert opened.status_code == 200, opened.data
+    shown = api.call("GET", f"/v1/workers/{disputed['nik']}", admin).data["restriction"]
+    assert shown["opened_on"] == "2025-11-12" and shown["reason"].startswith("Menyangkal")
+
+    with deps.override(clock=lambda: NOV16):
+        dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+    assert dry["considered"] == 3 and dry["would_send"]["sms"] == 2 and dry["restricted"] == 1
+
+    def exported() -> str:
+        r = api.client.http.get(f"/v1/programmes/{pid}/export?format=csv", headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 200
+        return r.body.decode("utf-8-sig")
+
+    body = exported()
+    assert disputed["nik"] not in body and all(p["nik"] in body for p in people[1:])
+    assert api.call("DELETE", f"/v1/workers/{disputed['nik']}/restriction", admin).status_code == 204
+    assert api.call("DELETE", f"/v1/workers/{disputed['nik']}/restriction", admin).status_code == 404
+    assert disputed["nik"] in exported()
+    assert "restriction" not in api.call("GET", f"/v1/workers/{disputed['nik']}", admin).data

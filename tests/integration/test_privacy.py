@@ -183,7 +183,8 @@ def test_lists_exports_and_sync_pulls_are_logged(client, tokens_for, world):
     assert set(routes) == {"/v1/programmes/{pid}/enrolments", "/v1/programmes/{pid}/export", "/v1/sync"}
     assert set(routes["/v1/programmes/{pid}/enrolments"]["enrolment_ids"]) == {world["a"]["id"], world["b"]["id"]}
     assert routes["/v1/programmes/{pid}/export"]["whole_roster"] and routes["/v1/programmes/{pid}/export"]["rows"] == 2
-    assert routes["/v1/sync"]["enrolment_ids"] == [world["b"]["id"]]
+    assert world["b"]["id"] in routes["/v1/sync"]["enrolment_ids"]  # the village's feed, all programmes
+    assert world["a"]["id"] not in routes["/v1/sync"]["enrolment_ids"]
     b_log = _log(client, admin, f"/v1/workers/{world['b']['nik']}/access-log")["items"]
     seen_by_viewer = {e["route"] for e in b_log if e["actor"] == "viewer-inspektorat"}
     assert {"/v1/sync", "/v1/programmes/{pid}/export"} <= seen_by_viewer
@@ -214,3 +215,48 @@ def test_access_log_is_for_admins_and_checks_its_range(client, tokens_for, world
     status, _ = _call(client, "GET", "/v1/access-log?user=x&from=2025-03-02&to=2025-03-01", admin)
     assert status == 422
     assert _call(client, "GET", "/v1/workers/1603010101900001/access-log", admin)[0] == 404
+
+
+def test_access_report_holds_everything_held_and_no_document_content(client, tokens_for, world):
+    admin, eid = ROLES["admin"](tokens_for), world["a"]["id"]
+    officer = tokens_for("officer", [VILLAGE_A], sub="operator-report-reader")
+    assert _call(client, "GET", f"/v1/enrolments/{eid}", officer)[0] == 200
+    assert _call(client, "GET", f"/v1/workers/{world['a']['nik']}/report", ROLES["viewer"](tokens_for))[0] == 403
+    status, text = _call(client, "GET", f"/v1/workers/{world['a']['nik']}/report", admin)
+    assert status == 200, text
+    report = json.loads(text)
+    assert report["person"]["nik"] == world["a"]["nik"] and report["person"]["phone"] == "+6281377665549"
+    (held,) = report["enrolments"]
+    assert held["enrolment"]["id"] == eid
+    assert held["status_history"][0] == {"at": held["enrolment"]["created_at"], "status": "draft",
+                                         "by": "admin-dpmd", "action": "create"}
+    (doc,) = held["documents"]
+    assert doc["kind"] == "ktp" and doc["size"] == len(JPEG) and doc["uploaded_by"] == "operator-embawang"
+    assert "KTP" * 10 not in text and "url" not in doc
+    assert any(a["actor"] == "operator-report-reader" and a["enrolment_ids"] == [eid] for a in report["accesses"])
+    assert _call(client, "GET", "/v1/workers/1603010101900001/report", admin)[0] == 404
+
+
+def test_access_report_prints_as_a_pdf_in_bahasa_indonesia(client, tokens_for, world, tmp_path):
+    import io
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    admin, eid = ROLES["admin"](tokens_for), world["a"]["id"]
+    r = client.http.get(f"/v1/workers/{world['a']['nik']}/report?format=pdf",
+                        headers={"Authorization": f"Bearer {admin}", "Accept": "application/pdf"})
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf" and r.body[:5] == b"%PDF-"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.body)).pages)
+    for expected in ("Laporan Data Pribadi yang Disimpan", "Pasal 32", world["a"]["nik"], world["a"]["name"],
+                     "+6281377665549", "Riwayat status", f"ktp-{eid}", "Siapa yang membaca", "Desember 2025"):
+        assert expected in text, expected
+    assert "KTP" * 10 not in text
+    log = _log(client, admin, f"/v1/access-log?user=admin-dpmd&from={date.today()}")["items"]
+    assert any(e["route"] == "/v1/workers/{nik}/report" and e["enrolment_ids"] == [eid] for e in log)
+    (tmp_path / "report.pdf").write_bytes(r.body)
+    if shutil.which("pdftoppm"):  # a look at it, for people (test-artifacts/)
+        out = tmp_path.parent / "access-report"
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "report.pdf"), str(out)],
+                       check=True, timeout=60)

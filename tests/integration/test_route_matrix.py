@@ -155,6 +155,15 @@ def _opted_out(ctx: Ctx) -> Req:
     return Req({"nik": e["nik"]})
 
 
+_DISPUTE = {"reason": "Menyangkal pernah didaftarkan; minta data diperiksa", "opened_on": "2025-11-21"}
+
+
+def _restricted(ctx: Ctx) -> Req:
+    e = ctx.enrolment()
+    assert ctx.api.call("PUT", f"/v1/workers/{e['nik']}/restriction", ctx.admin, _DISPUTE).status_code == 200
+    return Req({"nik": e["nik"]})
+
+
 EXPECT: dict[str, Expect] = {
     "GET /v1/health": public(),
     "GET /v1/openapi.json": public(),
@@ -207,12 +216,16 @@ EXPECT: dict[str, Expect] = {
     "POST /v1/programmes/{pid}/submissions": admins(202, call=lambda ctx: Req({"pid": ctx.programme()["id"]}, body={})),
     "GET /v1/submissions/{submission_id}": admins(200),
     "GET /v1/workers/{nik}/access-log": admins(200),
+    "GET /v1/workers/{nik}/report": admins(200),
     "GET /v1/access-log": admins(200, other=None, call=lambda ctx: Req(query="?user=admin-matrix")),
     # officers get the template with their own villages in its lists; viewers enrol nobody
     "GET /v1/programmes/{pid}/import-template": Expect(200, 200, 200, 403, call=lambda ctx: Req(headers={
         "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})),
     "PUT /v1/workers/{nik}/opt-out": Expect(200, 200, 404, 403, call=lambda ctx: Req(body=_OPT_OUT)),
     "DELETE /v1/workers/{nik}/opt-out": Expect(204, 204, 404, 403, call=_opted_out),
+    "PUT /v1/workers/{nik}/restriction": admins(200, call=lambda ctx: Req({"nik": ctx.enrolment()["nik"]},
+                                                                         body=_DISPUTE)),
+    "DELETE /v1/workers/{nik}/restriction": admins(204, call=_restricted),
 }
 
 

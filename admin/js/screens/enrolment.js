@@ -63,19 +63,34 @@ async function renderExisting(main, id, enums) {
     : k === 'category' ? categoryLabel(v) : k === 'status' ? enumLabel('status', v) : Array.isArray(v) ? v.join(', ') : v ?? '—');
   const facts = h('table', { class: 'plain', id: 'system-fields' }, system.map((k) => h('tr', {}, h('th', {}, label(k, outSchema.properties[k])), h('td', { 'data-field': k }, show(k, enrolment[k])))));
 
+  const privacy = h('span', { id: 'privacy-flags' });
   const audit = h('div', { id: 'audit' }, t('loading'));
   const reminders = h('div', { id: 'reminders' }, t('loading'));
   main.replaceChildren(
     h('h1', {}, `${t('enrol.detail')}: ${enrolment.name}`, ' ', h('span', { class: 'badge', id: 'status-badge' }, enumLabel('status', enrolment.status)),
-      ' ', h('span', { class: 'badge', id: 'version-badge' }, `v${enrolment.version}`)),
+      ' ', h('span', { class: 'badge', id: 'version-badge' }, `v${enrolment.version}`), ' ', privacy),
     h('div', { class: 'row' },
       h('section', { class: 'card grow', id: 'enrolment-form' }, error, holder, save),
       h('section', { class: 'card', style: 'width:380px' }, h('h2', {}, t('enrol.readonly')), facts)),
     h('div', { class: 'row' },
       h('section', { class: 'card grow' }, h('h2', {}, t('enrol.audit')), audit),
       h('section', { class: 'card grow' }, h('h2', {}, t('enrol.reminders')), reminders)));
+  loadPrivacy(privacy, enrolment.nik);
   loadAudit(audit, id);
   loadReminders(reminders, id);
+}
+
+// An open dispute (restriction) and an SMS opt-out, from the worker (GET /v1/workers/{nik});
+// viewers see a masked NIK and have nothing to look up.
+async function loadPrivacy(box, nik) {
+  if (!nik || nik.includes('*')) return;
+  try {
+    const w = await get(`/v1/workers/${nik}`);
+    const flags = [];
+    if (w.restriction) flags.push(h('span', { class: 'badge warn', id: 'restriction-badge' }, t('privacy.restricted', w.restriction.opened_on)));
+    if (w.sms_opt_out) flags.push(h('span', { class: 'badge', id: 'opt-out-badge' }, t('privacy.optedOut', w.sms_opt_out.asked_on, w.sms_opt_out.asked_via)));
+    box.replaceChildren(...flags);
+  } catch { /* the detail stays usable without the flags */ }
 }
 
 async function loadAudit(box, id) {
