@@ -484,3 +484,46 @@ def test_the_queue_survives_a_browser_restart(browser, stack, api, programme, tm
         assert sorted(e["nik"] for e in roster_of(api, programme, village)) == sorted(p["nik"] for p in people)
     finally:
         phone.close()
+
+
+def test_a_rejected_operation_shows_the_servers_message_on_its_field_and_the_fix_goes_through(phone, api, programme):
+    """A Palembang landline passes the phone's checks (it only checks NIK, sex and what is
+    required); the server refuses it. The officer sees why, on the field, fixes it and resubmits."""
+    village = "16.03.01.2023"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    data = worker(village, name="Sri Wahyuni", phone="(0711) 352-000")
+    phone.enrol(data)
+
+    phone.context.set_offline(False)  # the online event syncs; a rejection opens the results
+    card = phone.page.locator("#screen[data-screen=results] .card[data-status=rejected]")
+    card.wait_for()
+    officer = {"Authorization": f"Bearer {tokens.mint('officer', [village])}"}
+    server = requests.post(f"{phone.base}/v1/programmes/{programme['id']}/enrolments", json=data, headers=officer,
+                           timeout=20).json()["error"]  # what the server says about the same data over REST
+    assert set(server["fields"]) == {"phone"}
+    assert "Sri Wahyuni" in card.inner_text() and server["fields"]["phone"] in card.inner_text()
+    assert phone.pending() == 0 and roster_of(api, programme, village) == []
+    phone.shot("07-rejected")
+
+    card.locator("button", has_text="Perbaiki").click()
+    phone.page.wait_for_selector("#screen[data-screen=form] #rejected")
+    assert phone.page.inner_text(".error[data-for=phone]") == server["fields"]["phone"]
+    assert phone.page.input_value("#enrol-form [name=nik]") == data["nik"]
+    assert phone.page.input_value("#enrol-form [name=name]") == "Sri Wahyuni"
+    phone.page.fill("#enrol-form [name=phone]", "0812-7345-1120")
+    before = phone.syncs()
+    phone.page.click("#save")
+    phone.page.wait_for_selector("#saved")
+    phone.wait_synced(before)
+    (enrolment,) = roster_of(api, programme, village)
+    assert (enrolment["nik"], enrolment["name"]) == (data["nik"], "Sri Wahyuni")
+    assert enrolment["phone"] in ("081273451120", "+6281273451120", "6281273451120")
+    assert store_open_results(phone) == 0, "the fixed rejection no longer asks for action"
+
+
+def store_open_results(phone) -> int:
+    return phone.page.evaluate("import('./js/store.js').then((s) => s.openResults().length)")
