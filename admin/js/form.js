@@ -121,7 +121,9 @@ function fieldSchema(name, prop, required, choices, readonly) {
 export function clean(value, schema) {
   const required = new Set(schema.required || []);
   const out = {};
-  const blank = (x) => x === '' || x === null || x === undefined || (typeof x === 'object' && !Array.isArray(x) && Object.values(x).every(blank));
+  // An empty row the editor added holds '' and [] (a category's aliases): blank too.
+  const blank = (x) => x === '' || x === null || x === undefined
+    || (Array.isArray(x) ? x.length === 0 : typeof x === 'object' && Object.values(x).every(blank));
   for (let [k, v] of Object.entries(value)) {
     if (Array.isArray(v)) v = v.filter((item) => !blank(item));  // rows the editor added to meet minItems
     if (!required.has(k) && (v === '' || v === null || v === undefined || (Array.isArray(v) && v.length === 0))) continue;
