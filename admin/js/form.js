@@ -1,7 +1,7 @@
 // Forms from JSON Schema with JSON Editor (@json-editor/json-editor). Every property of the
 // schema becomes an input; labels come from i18n with the schema title as fallback, and the
 // API's own field messages are shown on the fields they name.
-import { currentLang, enumLabel, label, t } from './i18n.js';
+import { currentLang, enumLabel, label, maybe, t } from './i18n.js';
 import { h } from './ui.js';
 
 const JE = () => window.JSONEditor;
@@ -89,7 +89,11 @@ const empty = (prop) => (prop.type === 'array' ? [] : prop.type === 'object' ? {
 function fieldSchema(name, prop, required, choices, readonly) {
   const s = { ...prop, title: label(name, prop) };
   delete s.nullable;
-  if (prop.description) s.description = prop.description;
+  // Help text in the reader's language: a translation (help.<field>) or, in English only, the
+  // schema's own description (English API text must not show up in an Indonesian form).
+  const help = maybe(`help.${name}`);
+  if (help) s.description = help;
+  else if (prop.description && currentLang() === 'en') s.description = prop.description;
   if (choices) {
     s.type = 'string';
     s.enum = [...(required ? [] : ['']), ...choices.map((c) => c.value)];

@@ -185,6 +185,10 @@ Object.assign(DICT.id, {
   'submit.confirm': 'Ajukan semua peserta draft {0} ke BPJS?', 'submit.running': 'Mengajukan… {0} diajukan',
   'submit.done': 'Selesai: {0} peserta diajukan, {1} dilewati', 'submit.selected': 'Ajukan yang dipilih ke BPJS',
   'grid.bulkProgress': 'Mengubah status… {0} dari {1}',
+  'audit.action.create': 'dibuat', 'audit.action.update': 'diubah', 'audit.action.delete': 'ditarik',
+  'field.import_id': 'Impor', 'field.submission_id': 'Pengajuan ke BPJS', 'field.kpj_effective_date': 'Tanggal efektif KPJ',
+  'field.deleted': 'Ditarik', 'field.warnings': 'Peringatan', 'field.eligibility': 'Batas usia',
+  'help.rate': 'Kosongkan untuk memakai iuran program lama', 'role.system': 'Sistem',
 });
 Object.assign(DICT.en, {
   'import.kind': 'File type', 'import.kind.roster': 'Roster (people to enrol)',
@@ -199,7 +203,22 @@ Object.assign(DICT.en, {
   'submit.confirm': 'Submit every draft member of {0} to BPJS?', 'submit.running': 'Submitting… {0} submitted',
   'submit.done': 'Done: {0} members submitted, {1} skipped', 'submit.selected': 'Submit selected to BPJS',
   'grid.bulkProgress': 'Changing status… {0} of {1}',
+  'audit.action.create': 'created', 'audit.action.update': 'changed', 'audit.action.delete': 'withdrawn',
+  'field.import_id': 'Import', 'field.submission_id': 'Submission to BPJS', 'field.kpj_effective_date': 'KPJ effective date',
+  'field.deleted': 'Withdrawn', 'field.warnings': 'Warnings', 'field.eligibility': 'Age bounds',
+  'help.rate': "Leave empty to keep the old programme's rate", 'role.system': 'System',
 });
+
+const MONTHS = { id: ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'],
+  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] };
+/** '2025-12-31' -> '31 Desember 2025' (texts); dd/mm/yyyy is what forms show (dateShort). */
+export function dateText(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso ?? ''));
+  return m ? `${Number(m[3])} ${(MONTHS[lang] || MONTHS.id)[Number(m[2]) - 1]} ${m[1]}` : String(iso ?? '');
+}
+export const dateShort = (iso) => String(iso ?? '').replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$3/$2/$1');
+/** A key's translation, or null when there is none (t() answers the key itself). */
+export const maybe = (key) => (DICT[lang]?.[key] ?? null);
 
 let lang = localStorage.getItem('lindung.lang') || 'id';
 

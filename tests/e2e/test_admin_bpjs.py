@@ -98,3 +98,23 @@ def test_bulk_status_change_locks_its_button_and_shows_progress(ui, api, bpjs_pr
     page.wait_for_selector("#bulk-result.ok")
     assert "3 berhasil, 0 gagal" in page.inner_text("#bulk-result") and page.is_enabled("#bulk-apply")
     assert {api("GET", f"/v1/enrolments/{e['id']}").json()["status"] for e in fresh} == {"submitted"}
+
+
+def test_audit_shows_labels_and_forms_show_no_english_schema_text(ui, api, bpjs_programme):
+    member = enrol(api, bpjs_programme["id"], VILLAGE_A, "linmas")
+    r = api("PATCH", f"/v1/enrolments/{member['id']}", json={"status": "submitted"}, headers={"If-Match": "1"})
+    assert r.status_code == 200, r.text
+    login(ui)
+    use(ui, bpjs_programme)
+    goto(ui, f"#/enrolments/{member['id']}")
+    page = ui.page
+    page.wait_for_selector("#audit [data-change=status]")
+    change = page.inner_text("#audit tr[data-action=update] [data-change=status]")
+    assert change == "Status: Draf → Diajukan", change  # labels, not draft -> submitted
+    created = page.inner_text("#audit tr[data-action=create]")
+    assert "dibuat" in created and "linmas" not in created and "16.03.01.2011" not in created
+    assert "Embawang" in created and "Admin" in created
+    goto(ui, "#/renew")
+    assert page.input_value('[name="root[coverage_start]"]')  # the form is there
+    text = page.inner_text("#screen")
+    assert "default the old rate" not in text and "monthly_contribution_idr" not in text

@@ -4,7 +4,7 @@ import { get, post, request } from '../api.js';
 import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
 import * as reminders from '../endpoints/reminders.js';
 import { changes, schemaForm } from '../form.js';
-import { enumLabel, label, t } from '../i18n.js';
+import { dateShort, enumLabel, label, t } from '../i18n.js';
 import { requestSchema, responseSchema } from '../schema.js';
 import { errorBox, flash, h } from '../ui.js';
 
@@ -99,9 +99,25 @@ async function loadAudit(box, id) {
     box.replaceChildren(h('table', { class: 'plain' },
       h('tr', {}, ['at', 'action', 'actor', 'changes'].map((k) => h('th', {}, t(`audit.${k}`)))),
       items.map((a) => h('tr', { 'data-action': a.action },
-        h('td', {}, new Date(a.at).toLocaleString()), h('td', {}, a.action), h('td', {}, `${a.actor} (${a.actor_role})`),
-        h('td', {}, Object.entries(a.changes).map(([f, [from, to]]) => h('div', {}, h('b', {}, label(f)), `: ${from ?? '—'} → ${to ?? '—'}`)))))));
+        h('td', {}, new Date(a.at).toLocaleString()), h('td', {}, t(`audit.action.${a.action}`)),
+        h('td', {}, `${a.actor} (${t(`role.${a.actor_role}`)})`),
+        h('td', {}, Object.entries(a.changes).map(([f, [from, to]]) => h('div', { 'data-change': f }, h('b', {}, label(f)),
+          `: ${shown(f, from)} → ${shown(f, to)}`)))))));
   } catch (e) { box.replaceChildren(errorBox(e)); }
+}
+
+/** An audited value as people read it: labels for codes, dd/mm/yyyy for dates, names for villages. */
+function shown(field, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.map((v) => shown(field, v)).join(', ') || '—';
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (field === 'status') return enumLabel('status', value);
+  if (field === 'sex') return enumLabel('sex', value);
+  if (field === 'category') return categoryLabel(value);
+  if (field === 'village_code') return villageName(value);
+  if (field === 'district_code') return districtName(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(String(value))) return dateShort(value);
+  return String(value);
 }
 
 /** Reminders sent (or tried) for this enrolment, newest first: rule (H-45 …), channel, outcome. */
