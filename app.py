@@ -193,7 +193,8 @@ def worker_access_log(call: Call, nik: str):
 @api.route("/v1/workers/{nik}/report", "GET",
            summary="Everything held on a person (Pasal 32): details, enrolments and status history, reminders, "
                    "documents (names), who read it; ?format=pdf printable", query="ReportQuery",
-           returns="WorkerReportOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
+           returns="WorkerReportOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",),
+           produces=("application/pdf",))
 def worker_report(call: Call, nik: str):
     if call.query.format == "pdf":
         return report.pdf(deps.default(), call.user, nik)
