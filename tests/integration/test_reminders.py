@@ -26,7 +26,7 @@ from chalicelib.notify.sns_sms import SnsSmsNotifier
 from chalicelib.services import deps
 from chalicelib.store import reminders as store
 from devtools.dispatcher import Dispatcher
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme
 from tests.integration.sent import emails_to, sms_to
 
 NOV16 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # 08:00 WIB, 45 days before 31 December
@@ -60,6 +60,11 @@ def enrol_live(api, admin, pid, n, village=VILLAGE_A, phone=True, status="active
         r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p)
         assert r.status_code == 201, r.data
         out.append(r.data)
+    # the sweeps read GSIs: these people were enrolled before the sweep, so let the indexes have them
+    # (at once on the instant emulator; ~1 s in make test-eventual)
+    eventually(lambda: {e["id"] for e in api.call("GET", f"/v1/programmes/{pid}/enrolments?limit=500",
+                                                  admin).data["items"]},
+               lambda seen: {e["id"] for e in out} <= seen)
     return out
 
 
