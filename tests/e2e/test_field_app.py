@@ -527,3 +527,84 @@ def test_a_rejected_operation_shows_the_servers_message_on_its_field_and_the_fix
 
 def store_open_results(phone) -> int:
     return phone.page.evaluate("import('./js/store.js').then((s) => s.openResults().length)")
+
+
+def test_a_replay_the_server_answers_duplicate_is_shown_as_done(phone, api, programme):
+    """The server applied a create but its answer never reached the phone; the officer then signs in
+    again (the local login is a new `sub`, so no receipt answers the replay) and the same op_id is
+    sent again: the NIK is already enrolled, `duplicate`, and the phone counts it as done."""
+    village = "16.03.01.2024"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    data = worker(village, name="Dedi Kurniawan")
+    phone.enrol(data)
+    sent: list[list[str]] = []
+
+    def cut_off(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
+        if len(sent) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    phone.page.route("**/v1/sync*", cut_off)
+    phone.context.set_offline(False)
+    phone.page.wait_for_function("document.getElementById('sync-status').innerText.includes('Tidak ada jaringan')")
+    assert phone.pending() == 1
+    (applied,) = roster_of(api, programme, village)
+
+    phone.page.evaluate("location.hash = '#/masuk'")
+    phone.sign_in([village])
+    assert len(sent) == 2 and sent[1] == sent[0], "the same op_id, sent again"
+    last = phone.page.evaluate("import('./js/store.js').then((s) => s.state.meta.last_results)")
+    assert [(r["op_id"], r["status"], r["id"]) for r in last] == [(sent[0][0], "duplicate", applied["id"])]
+    assert phone.pending() == 0 and store_open_results(phone) == 0
+    assert "1 sudah terdaftar" in phone.page.inner_text("#sync-status")
+    phone.page.fill("#q", "Dedi Kurniawan")
+    phone.page.wait_for_function("document.getElementById('roster').dataset.count === '1'")
+    assert phone.page.locator("#roster li .pending, #roster li[data-pending]:not([data-pending='0'])").count() == 0
+    phone.page.evaluate("location.hash = '#/hasil'")
+    done = phone.page.locator("#last-results li[data-status=duplicate]")
+    assert "sudah terdaftar" in done.inner_text()
+    assert phone.page.locator("#screen[data-screen=results] .card").count() == 0, "nothing asks for action"
+    assert [e["id"] for e in roster_of(api, programme, village)] == [applied["id"]]
+
+
+def test_more_than_100_queued_operations_go_in_batches_of_100_and_arrive_once(phone, api, programme):
+    village = "16.03.02.2013"  # 16.03.01 has 24 villages, all used above
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.context.set_offline(True)
+    people = [{k: v for k, v in worker(village).items() if v} for _ in range(120)]
+    # queued through the same store.enqueue that Simpan calls (120 form fills would only be slower)
+    phone.page.evaluate("""async ([pid, people]) => {
+        const s = await import('./js/store.js');
+        for (const data of people) await s.enqueue({ op: 'create', programme_id: pid, id: s.ulid(), data });
+    }""", [programme["id"], people])
+    assert phone.page.evaluate("import('./js/store.js').then((s) => s.pendingCount())") == 120
+    bodies: list[list[str]] = []
+
+    def count(route):
+        if route.request.method == "POST":
+            bodies.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
+        route.continue_()
+
+    phone.page.route("**/v1/sync*", count)
+    before = phone.syncs()
+    phone.context.set_offline(False)
+    phone.wait_synced(before)
+    assert [len(b) for b in bodies] == [100, 20]
+    sent = [op for b in bodies for op in b]
+    assert len(set(sent)) == 120
+    assert phone.page.evaluate("import('./js/store.js').then((s) => s.state.meta.last_counts)") == {"applied": 120}
+    server = roster_of(api, programme, village)
+    assert sorted(e["nik"] for e in server) == sorted(p["nik"] for p in people)
+    assert phone.roster_count() == 120
