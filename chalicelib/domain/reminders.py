@@ -8,8 +8,8 @@ due (nobody needs the 45-day text on day 30) and never after the cover has ended
 
 from __future__ import annotations
 
-import math
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
@@ -176,17 +176,67 @@ def worker_values(name: str, programme: str, coverage_end: date, village: str, c
             "officer_contact": contact, "days_left": (coverage_end - as_of).days}
 
 
+# Characters people type in names (phones autocorrect ' to ’) that GSM-7 lacks, and what SNS should get.
+_GSM7_SPELLING = {
+    "\u2019": "'", "\u2018": "'", "\u201a": "'", "\u02bc": "'", "\u02bb": "'", "\u0060": "'", "\u00b4": "'",
+    "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u2026": "...", "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200b": "", "\u200c": "",
+    "\u200d": "", "\ufeff": "", "\u00ad": "", "\t": " ",
+    "ı": "i", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "œ": "oe",
+    "Œ": "OE", "ŋ": "ng", "ĸ": "k", "ſ": "s", "ç": "c", "ª": "a", "º": "o", "·": ".", "•": "-",
+}
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in _GSM7 or c in _GSM7_EXT for c in text)
+
+
+def gsm7_spelling(text: str) -> str:
+    """The text with every character GSM-7 lacks spelt in GSM-7 where a spelling exists: ’ -> ', “ -> ",
+    ë -> e, ā -> a, ı -> i. Letters of the GSM-7 basic table (é è ñ ü Ä ...) stay as typed. A character with
+    no Latin spelling (an emoji, Arabic or Chinese script) is kept: the SMS then goes, and is priced, as UCS-2."""
+    out: list[str] = []
+    for c in text:
+        if c in _GSM7 or c in _GSM7_EXT:
+            out.append(c)
+        elif c in _GSM7_SPELLING:
+            out.append(_GSM7_SPELLING[c])
+        else:
+            base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
+            out.append(base if base and is_gsm7(base) else c)
+    return "".join(out)
+
+
+def sms_text(template: str, values: dict[str, object]) -> str:
+    """What goes out as the SMS: the rendered template, spelt in GSM-7 (see gsm7_spelling)."""
+    return gsm7_spelling(render(template, values))
+
+
+def sms_units(text: str) -> tuple[str, int]:
+    """("gsm7" | "ucs2", length in the encoding's units): septets (the extension table's ^{}\\[~]|€ take
+    two), or UTF-16 code units (an emoji outside the BMP takes two)."""
+    if is_gsm7(text):
+        return "gsm7", sum(2 if c in _GSM7_EXT else 1 for c in text)
+    return "ucs2", len(text.encode("utf-16-le")) // 2
+
+
 def sms_segments(text: str) -> int:
-    """How many SMS a text costs: 160/153 GSM-7 characters, or 70/67 when any other character is used."""
-    if all(c in _GSM7 or c in _GSM7_EXT for c in text):
-        length = sum(2 if c in _GSM7_EXT else 1 for c in text)
-        single, multi = 160, 153
-    else:
-        length = len(text.encode("utf-16-le")) // 2
-        single, multi = 70, 67
+    """How many SMS SNS bills for a text: one up to 160 GSM-7 septets (70 UCS-2 units); longer texts go
+    as a concatenated message of 153 septets (67 units) per part, the rest of each part carrying the
+    header that joins them. A two-septet extension character or a surrogate pair is never split
+    across parts, so it may push a part over to the next one."""
+    encoding, length = sms_units(text)
+    single, part = (160, 153) if encoding == "gsm7" else (70, 67)
     if length <= single:
         return 1
-    return math.ceil(length / multi)
+    parts, used = 1, 0
+    for c in text:
+        width = (2 if c in _GSM7_EXT else 1) if encoding == "gsm7" else len(c.encode("utf-16-le")) // 2
+        if used + width > part:
+            parts, used = parts + 1, 0
+        used += width
+    return parts
 
 
 def wa_link(phone: str, text: str) -> str:

@@ -125,7 +125,7 @@ def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -
     end_day, today = date.fromisoformat(end), today_wib(deps.clock)
     village_name = regions.village_name(village) if village else "(desa)"
     values = dr.worker_values(name, programme["name"], end_day, village_name, rs.contact_for(village), today)
-    sms = dr.render(templates["sms"], values)
+    sms = dr.sms_text(templates["sms"], values)
     wa = dr.render(templates["whatsapp"], values)
     digest = {**values, "count": 1}
     segments = dr.sms_segments(sms)
@@ -273,7 +273,7 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
         batch = [m for k, m in keys.items() if k not in done]
         rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
         for m in batch:
-            text = dr.render(rs.templates["sms"], _values(m, programme, rs, plan.as_of))
+            text = dr.sms_text(rs.templates["sms"], _values(m, programme, rs, plan.as_of))
             plan.segments += dr.sms_segments(text)
     else:
         plan.segments += len(batch)  # refined by the preview; planning stays cheap
@@ -403,7 +403,7 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
         if token is None:
             counts["skipped"] += 1
             continue
-        text = dr.render(rs.templates["sms"], _values(e, programme, rs, as_of))
+        text = dr.sms_text(rs.templates["sms"], _values(e, programme, rs, as_of))
         try:
             provider_id = ports["sms"].send(Outgoing("sms", (e.phone,), text))
         except SendFailed as exc:

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from chalicelib import aws, config, notify
+from chalicelib.domain import reminders as dr
 from chalicelib.domain.clock import iso
 from chalicelib.notify.fake import FailingFor
 from chalicelib.notify.ses_email import SesEmailNotifier
@@ -337,3 +338,30 @@ def test_sent_log_endpoint_reports_exactly_what_moto_data_json_records():
         sorted(m["message_id"] for m in mine["sms"])
     assert sorted(m["id"] for m in full.get("ses", {}).get("RawMessage", [])) == \
         sorted(m["id"] for m in mine["raw_emails"])
+
+
+def test_names_as_typed_go_out_spelt_in_gsm7_one_segment(api, admin, aws_endpoint, dispatcher, programme):
+    pid = programme["id"]
+    names = ["Siti Nur’aini", "Zoë Maʼruf", "Raden Roro Ayu Kusumawardhani Nur’aini Binti Abdul"]
+    people = []
+    for name in names:
+        p = new_person(phone=f"+62812{next(_phones):08d}"[:14], name=name, status="active",
+                       kpj_number=f"{random.randrange(10**10, 10**11)}")
+        r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p)
+        assert r.status_code == 201, r.data
+        people.append(r.data)
+    preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin,
+                       {"enrolment_id": people[0]["id"]}).data
+    assert "Siti Nur'aini" in preview["sms"]["text"] and preview["sms"]["segments"] == 1
+    with deps.override(clock=lambda: NOV16):
+        dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+        run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    sent = dict(sms_to(aws_endpoint, [p["phone"] for p in people]))
+    assert len(sent) == 3
+    texts = [sent[p["phone"]] for p in people]
+    assert "Yth. Siti Nur'aini," in texts[0] and "Yth. Zoe Ma'ruf," in texts[1]
+    assert "Raden Roro Ayu Kusumawardhani Nur'aini Binti Abdul" in texts[2]
+    assert all(t.isascii() for t in texts)
+    # priced from what went out: the 51-character name takes two GSM-7 segments, the others one
+    assert [dr.sms_segments(t) for t in texts] == [1, 1, 2] and dry["cost"]["sms_segments"] == 4

@@ -82,3 +82,59 @@ def test_whatsapp_click_to_chat_link():
     assert link.startswith("https://wa.me/6281234567890?text=")
     assert unquote(link.split("text=", 1)[1]) == "Halo Siti & Budi, 31 Desember?"
     assert " " not in link and "&" not in link.split("?", 1)[1]
+
+
+# ---------- segments the way SNS bills them, and names spelt in GSM-7 ----------
+def _sms(name: str) -> str:
+    values = dr.worker_values(name, "Perlindungan Pekerja Rentan 2025", END, "Tanjung Enim Selatan",
+                              "0812-7788-1234", date(2025, 12, 1))
+    return dr.sms_text(dr.DEFAULT_TEMPLATES["sms"], values)
+
+
+def test_a_curly_apostrophe_in_a_name_does_not_turn_the_sms_into_ucs2():
+    raw = dr.render(dr.DEFAULT_TEMPLATES["sms"], {**dr.worker_values("Siti Nur’aini", "P", END, "V", "0812",
+                                                                      date(2025, 12, 1))})
+    assert not dr.is_gsm7(raw) and dr.sms_units(raw)[0] == "ucs2"  # as typed: one ’ makes all of it UCS-2
+    sms = _sms("Siti Nur’aini")
+    assert "Yth. Siti Nur'aini," in sms and dr.sms_units(sms)[0] == "gsm7" and dr.sms_segments(sms) == 1
+
+
+def test_names_as_typed_are_spelt_in_gsm7():
+    assert dr.gsm7_spelling("Zoë") == "Zoe"
+    assert dr.gsm7_spelling("Ma‘ruf “Ucok” Amin") == "Ma'ruf \"Ucok\" Amin"
+    assert dr.gsm7_spelling("Nyoman Ayu Wulandarī") == "Nyoman Ayu Wulandari"
+    assert dr.gsm7_spelling("Raden Ajeng Kartini\u00a0– Hj.") == "Raden Ajeng Kartini - Hj."
+    assert dr.gsm7_spelling("Ağustina İbrahim ç") == "Agustina Ibrahim c"
+    # letters of the GSM-7 basic table stay as typed: they cost one septet each
+    assert dr.gsm7_spelling("José Muñoz Müller Hélène") == "José Muñoz Müller Hélène"
+    assert dr.is_gsm7(dr.gsm7_spelling("Siti Nur’aini Zoë Đặng Thị Hường"))
+    # no Latin spelling: kept, and the SMS is priced as UCS-2
+    assert dr.gsm7_spelling("Ahmad 🙏") == "Ahmad 🙏" and dr.sms_units("Ahmad 🙏") == ("ucs2", 8)
+
+
+def test_gsm7_segments_160_single_153_per_part_extension_characters_count_two():
+    assert dr.sms_segments("a" * 160) == 1 and dr.sms_segments("a" * 161) == 2
+    assert dr.sms_segments("a" * 306) == 2 and dr.sms_segments("a" * 307) == 3
+    assert dr.sms_units("{€}") == ("gsm7", 6)
+    assert dr.sms_segments("€" * 80) == 1 and dr.sms_segments("€" * 81) == 2
+    # a two-septet character is not split across parts: 152 septets + "[" does not fit part one's 153
+    assert dr.sms_segments("a" * 152 + "[" + "a" * 151) == 2
+    assert dr.sms_segments("a" * 152 + "[" + "a" * 152) == 3
+
+
+def test_ucs2_segments_70_single_67_per_part():
+    assert dr.sms_segments("ā" * 70) == 1 and dr.sms_segments("ā" * 71) == 2
+    assert dr.sms_segments("ā" * 134) == 2 and dr.sms_segments("ā" * 135) == 3
+    assert dr.sms_units("🙏" * 35) == ("ucs2", 70) and dr.sms_segments("🙏" * 35) == 1
+    # 134 units would be two parts of 67, but a surrogate pair is not split: "aa" + 32 pairs, 33, 1
+    assert dr.sms_units("aa" + "🙏" * 66) == ("ucs2", 134) and dr.sms_segments("aa" + "🙏" * 66) == 3
+
+
+def test_a_long_name_with_a_curly_apostrophe_stays_one_segment_once_spelt():
+    name = "Raden Roro Siti Nur’aini Kusumawardhani Binti H. Abdul"  # 54 characters, as typed
+    assert len(name) > 40
+    raw = dr.render(dr.DEFAULT_TEMPLATES["sms"], dr.worker_values(name, "P", END, "V", "0812-7788-1234",
+                                                                  date(2025, 12, 1)))
+    assert dr.sms_segments(raw) == 3  # UCS-2: what the walk paid for
+    sms = _sms(name)
+    assert dr.sms_units(sms) == ("gsm7", len(sms)) and dr.sms_segments(sms) == 2
