@@ -573,11 +573,17 @@ class ReminderPreviewIn(Strict):
     enrolment_id: str | None = None
 
 
+class SmsNamesCheck(Out):
+    names: int = Field(description="The programme's enrolments this SMS text was rendered for (your villages)")
+    over_one_segment: int = Field(description="How many of them would take two or more SMS segments")
+
+
 class SmsPreview(Out):
     text: str
     characters: int
     segments: int
     cost_idr: int
+    programme_names: SmsNamesCheck
 
 
 class WhatsappPreview(Out):

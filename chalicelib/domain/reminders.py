@@ -31,8 +31,10 @@ TEMPLATE_PLACEHOLDERS = {
 }
 
 DEFAULT_TEMPLATES = {
-    "sms": ("Yth. {name}, perlindungan BPJS Ketenagakerjaan (JKK & JKM) Anda dari Pemkab berakhir "
-            "{end_date}. Info: {officer_contact}"),
+    # 74 GSM-7 characters around the name, the date (up to 17) and the contact: one segment (160) for a
+    # name of up to 47 characters with a 22-character contact (tests/unit/test_reminders_domain.py measures it)
+    "sms": ("Yth. {name}, BPJS Ketenagakerjaan (JKK & JKM) Anda dari Pemkab berakhir {end_date}. "
+            "Info: {officer_contact}"),
     "whatsapp": ("Assalamualaikum/Salam sejahtera {name} (Desa {village}). Perlindungan BPJS Ketenagakerjaan "
                  "(JKK & JKM) Anda dalam program {programme} berakhir {end_date}, {days_left} hari lagi. "
                  "Untuk perpanjangan hubungi {officer_contact}."),

@@ -130,10 +130,32 @@ def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -
     digest = {**values, "count": 1}
     segments = dr.sms_segments(sms)
     return {"sms": {"text": sms, "characters": len(sms), "segments": segments,
-                    "cost_idr": dr.sms_cost_idr(segments, config.sms_price_idr())},
+                    "cost_idr": dr.sms_cost_idr(segments, config.sms_price_idr()),
+                    "programme_names": _names_over_one_segment(user, pid, programme, rs, templates["sms"], today)},
             "whatsapp": {"text": wa, "link": dr.wa_link(phone, wa)},
             "email_subject": dr.render(templates["email_subject"], digest),
             "email_intro": dr.render(templates["email_intro"], digest)}
+
+
+def _names_over_one_segment(user: User, pid: str, programme: dict, rs: dr.RuleSet, template: str,
+                            today: date) -> dict:
+    """The SMS rendered for every enrolment of the programme (in the user's villages): how many take
+    more than one segment. One paged Query of the programme's enrolments; village names read once."""
+    village_names = {v["code"]: v["name"] for v in regions.villages_of(user.regency)}
+    names = over = 0
+    start: dict | None = None
+    while True:
+        page, start = enrolment_repo.programme_page(user.regency, pid, start, 500)
+        for e in page:
+            if e.deleted or not user.can_see_village(e.village_code):
+                continue
+            values = dr.worker_values(e.name, programme["name"], date.fromisoformat(e.coverage_end),
+                                      village_names.get(e.village_code, e.village_code),
+                                      rs.contact_for(e.village_code), today)
+            names += 1
+            over += dr.sms_segments(dr.sms_text(template, values)) > 1
+        if not start:
+            return {"names": names, "over_one_segment": over}
 
 
 # ---------- the sweep ----------

@@ -27,7 +27,7 @@ from chalicelib.notify.sns_sms import SnsSmsNotifier
 from chalicelib.services import deps
 from chalicelib.store import reminders as store
 from devtools.dispatcher import Dispatcher
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
 from tests.integration.sent import emails_to, sms_to
 
 NOV16 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # 08:00 WIB, 45 days before 31 December
@@ -353,6 +353,13 @@ def test_names_as_typed_go_out_spelt_in_gsm7_one_segment(api, admin, aws_endpoin
     preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin,
                        {"enrolment_id": people[0]["id"]}).data
     assert "Siti Nur'aini" in preview["sms"]["text"] and preview["sms"]["segments"] == 1
+    wait_indexed(api, admin, pid, [p["id"] for p in people])
+    preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin, {}).data
+    assert preview["sms"]["programme_names"] == {"names": 3, "over_one_segment": 0}
+    long_text = {"templates": {"sms": "{name}, " + "Perlindungan BPJS Ketenagakerjaan dari Pemkab Muara Enim. " * 2
+                               + "Berakhir {end_date}."}}  # 144 characters with the date: over 160 for names of 17+
+    preview = api.call("POST", f"/v1/programmes/{pid}/reminder-rules/preview", admin, long_text).data
+    assert preview["sms"]["programme_names"] == {"names": 3, "over_one_segment": 1}
     with deps.override(clock=lambda: NOV16):
         dry = run(api, admin, pid, "2025-11-16", dry_run=True)
         run(api, admin, pid, "2025-11-16")
@@ -363,5 +370,5 @@ def test_names_as_typed_go_out_spelt_in_gsm7_one_segment(api, admin, aws_endpoin
     assert "Yth. Siti Nur'aini," in texts[0] and "Yth. Zoe Ma'ruf," in texts[1]
     assert "Raden Roro Ayu Kusumawardhani Nur'aini Binti Abdul" in texts[2]
     assert all(t.isascii() for t in texts)
-    # priced from what went out: the 51-character name takes two GSM-7 segments, the others one
-    assert [dr.sms_segments(t) for t in texts] == [1, 1, 2] and dry["cost"]["sms_segments"] == 4
+    # priced from what went out: one GSM-7 segment each, the 51-character name too
+    assert [dr.sms_segments(t) for t in texts] == [1, 1, 1] and dry["cost"]["sms_segments"] == 3

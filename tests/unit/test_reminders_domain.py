@@ -137,4 +137,40 @@ def test_a_long_name_with_a_curly_apostrophe_stays_one_segment_once_spelt():
                                                                   date(2025, 12, 1)))
     assert dr.sms_segments(raw) == 3  # UCS-2: what the walk paid for
     sms = _sms(name)
-    assert dr.sms_units(sms) == ("gsm7", len(sms)) and dr.sms_segments(sms) == 2
+    assert dr.sms_units(sms) == ("gsm7", len(sms)) and dr.sms_segments(sms) == 1
+
+
+# Name parts as people in Muara Enim write them (with the ’ phones type), combined 1-4 parts, titles, bin/binti.
+_PARTS = ["Muhammad", "Ahmad", "Siti", "Sri", "Nur", "Dewi", "Budi", "Agus", "Rahmat", "Yusuf", "Fitri", "Ratna",
+          "Saputra", "Wijaya", "Pratama", "Hidayat", "Kurniawan", "Lestari", "Susanti", "Rahman", "Harahap",
+          "Kusumawardhani", "Sulistyaningsih", "Prasetyaningrum", "Rachmawati", "Nur’aini", "Ma’ruf", "Syaifuddin",
+          "Abdurrahman", "Fatimah", "Zulkarnain", "Wulandari", "Setiawan", "Ramadhani", "Maimunah", "Sukarmi", "Zoë"]
+
+
+def _programme_names(n: int = 2000) -> list[str]:
+    import random
+
+    rng = random.Random(1603)
+    out = []
+    for _ in range(n):
+        name = " ".join(rng.sample(_PARTS, rng.choices([1, 2, 3, 4], weights=[10, 45, 33, 12])[0]))
+        r = rng.random()
+        if r < 0.05:
+            name = "Hj. " + name
+        elif r < 0.10:
+            name += rng.choice([" Bin ", " Binti "]) + rng.choice(_PARTS)
+        out.append(name)
+    return out
+
+
+def test_the_default_sms_fits_one_gsm7_segment_for_95_percent_of_names():
+    names = _programme_names()
+    assert max(len(n) for n in names) >= 50 and sum(len(n) > 40 for n in names) >= 30  # long names are there
+    longest_date = date(2025, 9, 30)  # "30 September 2025": the longest end date
+    for contact in ("kantor desa / DPMD", "Bu Rina 0812 1111 2222"):
+        texts = [dr.sms_text(dr.DEFAULT_TEMPLATES["sms"],
+                             dr.worker_values(n, "Perlindungan Pekerja Rentan 2025", longest_date,
+                                              "Tanjung Enim Selatan", contact, date(2025, 9, 1))) for n in names]
+        assert all(dr.is_gsm7(t) for t in texts)
+        two = sum(dr.sms_segments(t) > 1 for t in texts)
+        assert two / len(names) <= 0.05, (contact, two)

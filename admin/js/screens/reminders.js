@@ -56,7 +56,8 @@ export async function render(main) {
       if (mine !== seq) return;
       form.showServerErrors({});
       previews.replaceChildren(
-        item('sms', p.sms.text, t('rem.smsInfo', p.sms.characters, p.sms.segments, number(p.sms.cost_idr))),
+        item('sms', p.sms.text, t('rem.smsInfo', p.sms.characters, p.sms.segments, number(p.sms.cost_idr))
+          + ' · ' + t('rem.namesOver', number(p.sms.programme_names.over_one_segment), number(p.sms.programme_names.names))),
         item('whatsapp', p.whatsapp.text, h('a', { href: p.whatsapp.link, target: '_blank', rel: 'noopener' }, t('rem.waLink'))),
         item('email_subject', p.email_subject), item('email_intro', p.email_intro));
     } catch (e) {
