@@ -83,7 +83,7 @@ def kpj_import(people: list[dict], pid: str) -> dict:
     dispatcher = Dispatcher(app_module)
     queue = config.queue_name("imports")
     started = time.perf_counter()
-    job = imports.start_direct(deps.default(), _user(), pid, body, "text/csv", "kpj.csv", "kpj")
+    job = imports.start_direct(deps.default(), _user(), pid, body, "text/csv", "kpj.csv", kind="kpj")
     while imports.progress(deps.default(), _user(), job["import_id"])["status"] not in {"done", "failed"}:
         if not dispatcher.poll(queue, release_failed=True):
             time.sleep(0.05)
