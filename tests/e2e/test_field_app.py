@@ -17,7 +17,7 @@ import requests
 
 from devtools import tokens
 from devtools.people import person
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login
 
 pytestmark = pytest.mark.e2e
 
@@ -326,7 +326,7 @@ def camera_photo(width: int = 2000, height: int = 1500) -> bytes:
             + chunk(b"IDAT", zlib.compress(bytes(rows), 1)) + chunk(b"IEND", b""))
 
 
-def test_a_photo_taken_offline_is_uploaded_after_sync(phone, api, programme):
+def test_a_photo_taken_offline_is_uploaded_after_sync_and_shows_in_the_admin(phone, api, programme, ui):
     village = "16.03.01.2017"
     phone.open()
     phone.sign_in([village])
@@ -353,6 +353,19 @@ def test_a_photo_taken_offline_is_uploaded_after_sync(phone, api, programme):
     link = api("GET", f"/v1/enrolments/{enrolment['id']}/documents/ktp").json()
     blob = requests.get(link["url"], timeout=20).content
     assert blob[:3] == b"\xff\xd8\xff" and len(blob) == ktp["size"]
+
+    login(ui, "admin")  # the admin's enrolment page lists it, with a link and a preview
+    ui.page.evaluate(f"location.hash = '#/enrolments/{enrolment['id']}'")
+    doc = ui.page.locator("#documents .document[data-kind=ktp]")
+    doc.wait_for()
+    assert "Foto KTP" in doc.inner_text() and "image/jpeg" in doc.inner_text()
+    assert ui.page.locator("#documents .document").count() == 1  # no consent photo was taken
+    href = doc.locator("a.document-link").get_attribute("href")
+    assert requests.get(href, timeout=20).content == blob
+    ui.page.wait_for_function("(() => { const i = document.querySelector('#documents img.document-preview');"
+                              " return i && i.complete && i.naturalWidth > 0; })()")
+    assert ui.page.evaluate("document.querySelector('#documents img.document-preview').naturalWidth") <= 1600
+    ui.shot("field-photo-in-admin")
 
 
 def test_a_token_that_expires_offline_asks_to_sign_in_and_the_queue_goes_through(phone, api, programme):

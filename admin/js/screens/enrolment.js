@@ -58,11 +58,12 @@ async function renderExisting(main, id, enums) {
   } }, t('enrol.save'));
 
   // What the API computes or keeps (not editable): every response field the patch form lacks.
-  const system = Object.keys(outSchema.properties).filter((k) => !(k in schema.properties));
+  const system = Object.keys(outSchema.properties).filter((k) => !(k in schema.properties) && k !== 'documents');
   const show = (k, v) => (k === 'district_code' ? districtName(v) : k === 'village_code' ? villageName(v)
     : k === 'category' ? categoryLabel(v) : k === 'status' ? enumLabel('status', v) : Array.isArray(v) ? v.join(', ') : v ?? '—');
   const facts = h('table', { class: 'plain', id: 'system-fields' }, system.map((k) => h('tr', {}, h('th', {}, label(k, outSchema.properties[k])), h('td', { 'data-field': k }, show(k, enrolment[k])))));
 
+  const documents = h('div', { id: 'documents' }, t('loading'));
   const privacy = h('span', { id: 'privacy-flags' });
   const audit = h('div', { id: 'audit' }, t('loading'));
   const reminders = h('div', { id: 'reminders' }, t('loading'));
@@ -71,11 +72,13 @@ async function renderExisting(main, id, enums) {
       ' ', h('span', { class: 'badge', id: 'version-badge' }, `v${enrolment.version}`), ' ', privacy),
     h('div', { class: 'row' },
       h('section', { class: 'card grow', id: 'enrolment-form' }, error, holder, save),
-      h('section', { class: 'card', style: 'width:380px' }, h('h2', {}, t('enrol.readonly')), facts)),
+      h('section', { class: 'card', style: 'width:380px' }, h('h2', {}, t('enrol.readonly')), facts,
+        h('h2', {}, t('enrol.documents')), documents)),
     h('div', { class: 'row' },
       h('section', { class: 'card grow' }, h('h2', {}, t('enrol.audit')), audit),
       h('section', { class: 'card grow' }, h('h2', {}, t('enrol.reminders')), reminders)));
   loadPrivacy(privacy, enrolment.nik);
+  loadDocuments(documents, enrolment, canWrite);
   loadAudit(audit, id);
   loadReminders(reminders, id);
 }
@@ -135,4 +138,28 @@ async function loadReminders(box, id, cursor = null, rows = []) {
         h('td', {}, t(`rh.status.${r.status}`), r.last_error ? h('div', { class: 'muted' }, r.last_error) : null),
         h('td', {}, r.recipient || '—'), h('td', {}, when(r.sent_at || r.claimed_at)), h('td', {}, r.attempts)))) : h('p', { class: 'muted', id: 'reminders-none' }, t('enrol.noReminders')), ...(more ? [more] : []));
   } catch (e) { box.replaceChildren(errorBox(e)); }
+}
+
+/** The KTP photo and consent form (e.g. taken on the field app), each opened through a presigned
+ * link from GET /documents/{kind} (writers only; a viewer sees that they exist). */
+async function loadDocuments(box, enrolment, canOpen) {
+  const docs = Object.entries(enrolment.documents || {});
+  if (!docs.length) { box.replaceChildren(h('p', { class: 'muted', id: 'documents-none' }, t('enrol.noDocuments'))); return; }
+  const rows = await Promise.all(docs.map(async ([kind, meta]) => {
+    let link = null;
+    let problem = null;
+    if (canOpen) {
+      try { link = await get(`/v1/enrolments/${enrolment.id}/documents/${kind}`); } catch (e) { problem = errorBox(e); }
+    }
+    const url = link?.url;
+    return h('div', { class: 'document', 'data-kind': kind },
+      h('div', {}, h('b', {}, t(`enrol.doc.${kind}`)), ' ',
+        h('small', { class: 'muted' }, `${meta.content_type}, ${Math.max(1, Math.round(meta.size / 1024))} KB`,
+          meta.uploaded_at ? `, ${new Date(meta.uploaded_at).toLocaleString()}` : '', meta.uploaded_by ? ` (${meta.uploaded_by})` : '')),
+      url ? h('a', { href: url, target: '_blank', rel: 'noopener', class: 'document-link' }, t('enrol.openDocument')) : '',
+      url && meta.content_type.startsWith('image/') ? h('a', { href: url, target: '_blank', rel: 'noopener' },
+        h('img', { class: 'document-preview', src: url, alt: t(`enrol.doc.${kind}`), style: 'display:block;max-width:100%;max-height:240px;margin-top:4px' })) : '',
+      problem);
+  }));
+  box.replaceChildren(...rows);
 }
