@@ -195,6 +195,8 @@ class _Plan:
     settled: int = 0
     sms: int = 0
     segments: int = 0
+    rendered_sms: int = 0
+    rendered_segments: int = 0
     emails: int = 0
     whatsapp_links: int = 0
     projection_enrolments: int = 0
@@ -224,19 +226,15 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     for group in list(plan.pending):
         _flush(plan, book, group, dry_run)
     _plan_digests(plan, book, dry_run)
-    price = config.sms_price_idr()
-    avg_segments = plan.segments / plan.sms if plan.sms else 1
     result = {
         "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
         "queued_messages": 0 if dry_run else len(plan.messages),
         "would_send": {"sms": plan.sms, "email": plan.emails, "whatsapp_links": plan.whatsapp_links},
         "skipped": plan.no_phone + plan.settled + plan.opted_out + plan.restricted, "deferred": plan.deferred,
         "opted_out": plan.opted_out, "restricted": plan.restricted,
-        "expected": plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.restricted + plan.deferred,
-        "cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
-                 "total_idr": dr.sms_cost_idr(plan.segments, price)},
-        "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
-                              "total_idr": round(plan.projection_sms * avg_segments * price)},
+        "expected": (plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.restricted + plan.deferred
+                     + plan.settled),
+        **_costs(plan, config.sms_price_idr()),
     }
     if dry_run:
         result["status"] = "planned"
@@ -244,7 +242,7 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
         repo.create_run(regency, plan.run_id, as_of.isoformat(), iso(now), trigger,
                         {k: v for k, v in result.items() if k not in {"as_of", "run_id", "dry_run"}})
         aws.send_messages(QUEUE, plan.messages)
-        not_sent = plan.no_phone + plan.opted_out + plan.restricted
+        not_sent = plan.no_phone + plan.settled + plan.opted_out + plan.restricted
         repo.add_to_run(regency, plan.run_id, skipped=not_sent, deferred=plan.deferred, opted_out=plan.opted_out)
         result.update(status="queued" if plan.messages else "done", skipped=not_sent)
         metrics.add_metric(name="RemindersQueued", unit="Count", value=plan.sms)
@@ -252,6 +250,26 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
                                                  "considered": plan.considered, "sms": plan.sms,
                                                  "emails": plan.emails, "messages": len(plan.messages)})
     return result
+
+
+def _costs(plan: _Plan, price: int) -> dict:
+    """The one cost model of a dry run, a run and a rerun: the SMS this run sends (already sent, in
+    flight or out of attempts left out), priced per segment of their rendered text; the period
+    projection at the average segments of every due SMS rendered (sent before or not), so a rerun
+    projects what the run did."""
+    avg_segments = plan.rendered_segments / plan.rendered_sms if plan.rendered_sms else 1
+    return {"cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
+                     "total_idr": dr.sms_cost_idr(plan.segments, price)},
+            "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
+                                  "total_idr": round(plan.projection_sms * avg_segments * price)}}
+
+
+def _unsettled(plan: _Plan, batch: list, end: str, rule_id: str) -> list:
+    """The batch without the reminders a run would not send again (the same check for plan and run)."""
+    keys = {repo.enrolment_key(plan.regency, m.eid, end, rule_id, "sms"): m for m in batch}
+    done = repo.settled(keys, plan.now_iso, config.reminder_max_attempts())
+    plan.settled += len(done)
+    return [m for k, m in keys.items() if k not in done]
 
 
 def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, now: datetime, dry_run: bool) -> None:
@@ -288,17 +306,16 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     if not batch:
         return
     pid, rule_id, end = group
-    if dry_run:
-        keys = {repo.enrolment_key(plan.regency, m.eid, end, rule_id, "sms"): m for m in batch}
-        done = repo.settled(keys, plan.now_iso, config.reminder_max_attempts())
-        plan.settled += len(done)
-        batch = [m for k, m in keys.items() if k not in done]
-        rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
-        for m in batch:
-            text = dr.sms_text(rs.templates["sms"], _values(m, programme, rs, plan.as_of))
-            plan.segments += dr.sms_segments(text)
-    else:
-        plan.segments += len(batch)  # refined by the preview; planning stays cheap
+    rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
+    segments = {m.eid: dr.sms_segments(dr.sms_text(rs.templates["sms"], _values(m, programme, rs, plan.as_of)))
+                for m in batch}
+    plan.rendered_sms += len(batch)
+    plan.rendered_segments += sum(segments.values())
+    batch = _unsettled(plan, batch, end, rule_id)
+    if not batch:
+        return
+    plan.segments += sum(segments[m.eid] for m in batch)
+    if not dry_run:
         plan.messages.append({"type": "sms", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
                               "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
                               "eids": [m.eid for m in batch]})
@@ -335,7 +352,7 @@ def _plan_digests(plan: _Plan, book: _Programmes, dry_run: bool) -> None:
         rs = book.ruleset(pid)
         if not _digest_recipients(rs, village):
             continue
-        if dry_run and repo.settled([repo.digest_key(plan.regency, pid, village, end, rule_id)],
+        if repo.settled([repo.digest_key(plan.regency, pid, village, end, rule_id)],
                                     plan.now_iso, config.reminder_max_attempts()):
             plan.settled += 1
             continue

@@ -372,3 +372,41 @@ def test_names_as_typed_go_out_spelt_in_gsm7_one_segment(api, admin, aws_endpoin
     assert all(t.isascii() for t in texts)
     # priced from what went out: one GSM-7 segment each, the 51-character name too
     assert [dr.sms_segments(t) for t in texts] == [1, 1, 1] and dry["cost"]["sms_segments"] == 3
+
+
+def test_dry_run_run_and_rerun_share_one_cost_model(api, admin, aws_endpoint, dispatcher, programme):
+    pid = programme["id"]
+    long_name = "Raden Roro Ayu Kusumawardhani Sulistyaningsih Prasetyaningrum Binti Abdul"  # two segments
+    people = enrol_live(api, admin, pid, 4) + enrol_live(api, admin, pid, 1, phone=False)
+    p = new_person(phone=f"+62812{next(_phones):08d}"[:14], name=long_name, status="active",
+                   kpj_number=f"{random.randrange(10**10, 10**11)}")
+    r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p)
+    assert r.status_code == 201, r.data
+    people.append(r.data)
+    phones = [x["phone"] for x in people if x.get("phone")]
+    price = config.sms_price_idr()
+    figures = ("would_send", "cost", "period_projection", "skipped", "considered", "deferred")
+    with deps.override(clock=lambda: NOV16):
+        dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+        live = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    assert dry["cost"] == {"price_per_sms_idr": price, "sms": 5, "sms_segments": 6, "total_idr": 6 * price}
+    assert {k: dry[k] for k in figures} == {k: live[k] for k in figures}  # what the plan priced is what ran
+    sent = sms_to(aws_endpoint, phones)
+    assert len(sent) == 5 and sum(dr.sms_segments(t) for _, t in sent) == live["cost"]["sms_segments"]
+    progress = api.call("GET", f"/v1/reminders/runs/{live['run_id']}", admin).data
+    assert (progress["sent"], progress["status"], progress["cost"]["total_idr"]) == (5, "done", 6 * price)
+
+    with deps.override(clock=lambda: NOV16):  # the same day again: nothing to send, nothing to pay
+        again_dry = run(api, admin, pid, "2025-11-16", dry_run=True)
+        again = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    for r in (again_dry, again):
+        assert r["would_send"]["sms"] == 0 and r["queued_messages"] == 0
+        assert r["cost"] == {"price_per_sms_idr": price, "sms": 0, "sms_segments": 0, "total_idr": 0}
+        assert r["skipped"] == 6 and r["period_projection"] == dry["period_projection"]
+    assert again["status"] == "done"
+    progress = api.call("GET", f"/v1/reminders/runs/{again['run_id']}", admin).data
+    assert (progress["sent"], progress["skipped"], progress["status"]) == (0, 6, "done")
+    assert progress["would_send"]["sms"] == 0 and progress["cost"]["total_idr"] == 0
+    assert len(sms_to(aws_endpoint, phones)) == 5
