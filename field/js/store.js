@@ -132,7 +132,16 @@ export async function push(onBatch = () => {}) {
     }
     const byId = new Map(batch.map((o) => [o.op_id, o]));
     const records = new Map();
-    await db.write(['ops', 'records', 'results'], (s) => {
+    // A create answered `duplicate` names the worker's existing enrolment: photos taken for the
+    // phone's record go to that one (else they would wait for a record that will never exist).
+    const moved = new Map();
+    for (const r of results) {
+      const op = byId.get(r.op_id);
+      if (r.status === 'duplicate' && op?.op === 'create' && r.id && r.id !== op.id) moved.set(op.id, r.id);
+    }
+    const repointed = state.photos.filter((j) => moved.has(j.enrolment_id)).map((j) => ({ ...j, enrolment_id: moved.get(j.enrolment_id) }));
+    await db.write(['ops', 'records', 'results', 'photos'], (s) => {
+      for (const j of repointed) s.photos.put(j);
       for (const r of results) {
         const op = byId.get(r.op_id);
         if (!op || r.status === 'failed') { stop = true; continue; }
@@ -150,6 +159,8 @@ export async function push(onBatch = () => {}) {
     });
     const done = new Set(results.filter((r) => r.status !== 'failed').map((r) => r.op_id));
     state.ops = state.ops.filter((o) => !done.has(o.op_id));
+    const byJob = new Map(repointed.map((j) => [j.job_id, j]));
+    state.photos = state.photos.map((j) => byJob.get(j.job_id) || j);
     for (const [id, rec] of records) { if (rec === null) state.records.delete(id); else state.records.set(id, rec); }
     changed();
     onBatch(results);
@@ -266,6 +277,7 @@ async function run() {
   await push((results) => outcomes.push(...results));
   await uploadPhotos();
   const requests = await pull();
+  if (state.photos.length) await uploadPhotos();  // those whose enrolment the pull just brought
   const counts = {};
   for (const r of outcomes) counts[r.status] = (counts[r.status] || 0) + 1;
   await saveMeta({ last_sync: new Date().toISOString(), last_results: outcomes.map((r) => ({ op_id: r.op_id, status: r.status, id: r.id })), last_counts: counts });

@@ -621,3 +621,28 @@ def test_more_than_100_queued_operations_go_in_batches_of_100_and_arrive_once(ph
     server = roster_of(api, programme, village)
     assert sorted(e["nik"] for e in server) == sorted(p["nik"] for p in people)
     assert phone.roster_count() == 120
+
+
+def test_a_duplicate_create_with_a_photo_puts_the_photo_on_the_existing_enrolment(phone, api, programme):
+    """The admin enrols the worker while the phone, offline, enrols them too with a KTP photo: the
+    phone's create is `duplicate` (the NIK is taken) and its photo goes to the existing enrolment
+    instead of waiting forever for a record that will never exist."""
+    village = "16.03.02.2014"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    data = worker(village, name="Nurhayati")
+    size = phone.enrol(data, photo=camera_photo(800, 600))
+    assert phone.pending() == 2
+    existing = api("POST", f"/v1/programmes/{programme['id']}/enrolments", json=data)
+    assert existing.status_code == 201, existing.text
+
+    before = phone.syncs()
+    phone.context.set_offline(False)
+    phone.wait_synced(before)  # the queue empties: nothing waits for the phone's own record
+    last = phone.page.evaluate("import('./js/store.js').then((s) => s.state.meta.last_results)")
+    assert [(r["status"], r["id"]) for r in last] == [("duplicate", existing.json()["id"])]
+    (enrolment,) = roster_of(api, programme, village)
+    assert enrolment["id"] == existing.json()["id"] and enrolment["documents"]["ktp"]["size"] == size
