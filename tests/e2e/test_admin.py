@@ -349,7 +349,8 @@ def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programm
     page.wait_for_selector("#previews [data-template=sms] .preview:text('kartu BPJS')")
     preview = page.inner_text("#previews [data-template=sms] .preview")
     assert "{" not in preview and "31 Desember 2025" in preview
-    assert "Rp" in page.inner_text("#previews [data-template=sms] small")
+    info = page.inner_text("#previews [data-template=sms] small")
+    assert "Rp" in info and "nama peserta program ini menjadi 2 SMS" in info  # names over one segment
     assert not page.locator('#rules [data-error-for="templates.sms"]').count()
     # Quiet hours that do not include now, so the live run below sends whatever the hour.
     hour = (datetime.now(UTC) + timedelta(hours=7)).hour
