@@ -17,6 +17,7 @@ from chalicelib.services import (
     documents,
     enrolments,
     exports,
+    fields,
     import_template,
     imports,
     lifecycle,
@@ -103,6 +104,22 @@ def patch_programme(call: Call, pid: str):
     return s.ProgrammeOut.model_validate(programmes.patch(deps.default(), call.user, pid, call.body, if_match))
 
 
+@api.route("/v1/programmes/{pid}/fields", "GET",
+           summary="The programme's own fields and the JSON Schema of an enrolment's `extra`",
+           returns="FieldsOut", errors=(404,), tags=("programmes",))
+def get_fields(call: Call, pid: str):
+    return s.FieldsOut.model_validate(fields.get(call.user, pid))
+
+
+@api.route("/v1/programmes/{pid}/fields", "PUT",
+           summary="Replace the programme's own fields (If-Match: <version> required); left-out fields are retired",
+           body="FieldsIn", returns="FieldsOut", roles=auth.ADMINS, errors=(404, 409), tags=("programmes",))
+def put_fields(call: Call, pid: str):
+    if_match = enrolments.parse_if_match(call.header("If-Match"), required=True)
+    out = fields.put(deps.default(), call.user, pid, call.body, if_match)
+    return Reply(s.FieldsOut.model_validate(out), headers={"ETag": str(out["version"])})
+
+
 # ---------- enrolments ----------
 @api.route("/v1/programmes/{pid}/enrolments", "POST", summary="Enrol a worker", body="EnrolmentIn",
            returns="EnrolmentOut", status=201, roles=auth.WRITERS, errors=(404, 409), tags=("enrolments",))
@@ -120,7 +137,7 @@ def list_enrolments(call: Call, pid: str):
 @api.route("/v1/enrolments/{eid}", "GET", summary="One enrolment", returns="EnrolmentOut", errors=(404,),
            tags=("enrolments",))
 def get_enrolment(call: Call, eid: str):
-    enrolment = enrolments.get(call.user, eid)
+    enrolment = enrolments.read(call.user, eid)
     return Reply(s.EnrolmentOut.model_validate(enrolment), headers={"ETag": str(enrolment.version)})
 
 

@@ -27,6 +27,7 @@ VillageList = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\
 DocumentKind = Literal["ktp", "consent"]
 DocumentType = Literal["image/jpeg", "image/png", "application/pdf"]
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_EXTRA_KEYS = 200
 
 
 # defer_build: pydantic builds a model's validator and serializer on its first use instead of
@@ -182,6 +183,67 @@ class ProgrammePatch(Strict):
         return self
 
 
+class LocalText(Strict):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    en: Annotated[str, StringConstraints(max_length=120)] | None = None
+
+
+class HelpText(Strict):
+    id: Annotated[str, StringConstraints(max_length=500)]
+    en: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Bound = Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class FieldDef(Strict):
+    """A programme's own field; its values live in an enrolment's `extra` under `key`."""
+
+    key: FieldKey = Field(examples=["luas_kebun_ha"], description="Stable identifier; never reuse for another meaning")
+    label: LocalText
+    type: Literal["text", "number", "integer", "date", "choice", "boolean"]
+    required: bool = False
+    choices: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] | None = Field(None, max_length=100)
+    min: Bound | None = Field(None, description="number/integer: value; text: length; date: YYYY-MM-DD")
+    max: Bound | None = Field(None, description="number/integer: value; text: length; date: YYYY-MM-DD")
+    pattern: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        None, description="text only: a regular expression the whole value must match")
+    categories: list[Code] | None = Field(None, max_length=100, description="Categories it applies to; all when absent")
+    help: HelpText | None = None
+
+
+class FieldsIn(Strict):
+    fields: list[FieldDef] = Field(max_length=50)
+
+
+class FieldDefOut(Out):
+    key: str
+    label: dict[str, str | None]
+    type: str
+    required: bool = False
+    choices: list[str] | None = None
+    min: float | str | None = None
+    max: float | str | None = None
+    pattern: str | None = None
+    categories: list[str] | None = None
+    help: dict[str, str | None] | None = None
+    removed: bool | None = None
+
+
+class FieldsOut(Out):
+    programme_id: str
+    fields: list[FieldDefOut]
+    removed_fields: list[FieldDefOut] = Field(
+        description="Retired fields: hidden from forms, their stored values kept (exports, the person's report)")
+    version: int = Field(description="The programme's version: send it as If-Match with PUT")
+    extra_schema: dict[str, Any] = Field(description="JSON Schema of an enrolment's `extra` in this programme")
+
+
+def _active_fields(value: Any) -> Any:
+    return [f for f in value or [] if not (f.get("removed") if isinstance(f, dict) else getattr(f, "removed", None))]
+
+
 class ProgrammeOut(Out):
     id: str
     regency: str
@@ -196,9 +258,12 @@ class ProgrammeOut(Out):
     categories: list[Category]
     targets: dict[str, int]
     eligibility: Eligibility | None = None
+    fields: list[FieldDefOut] = Field(default_factory=list, description="Active extra fields (GET .../fields)")
     version: int
     created_at: str
     updated_at: str
+
+    _only_active = field_validator("fields", mode="before")(_active_fields)
 
 
 class ProgrammeList(Out):
@@ -218,6 +283,10 @@ class EnrolmentIn(Strict):
     occupation: Text | None = None
     kpj_number: Annotated[str, StringConstraints(max_length=20)] | None = None
     status: Literal["draft", "submitted", "active"] = "draft"
+    extra: Annotated[dict[str, Any], Field(max_length=MAX_EXTRA_KEYS)] | None = Field(
+        None, description="The programme's own fields: validated against the JSON Schema in "
+                          "GET /v1/programmes/{pid}/fields (extra_schema)",
+        json_schema_extra={"x-schema": "/v1/programmes/{pid}/fields#/extra_schema"})
 
 
 class EnrolmentPatch(Strict):
@@ -231,6 +300,9 @@ class EnrolmentPatch(Strict):
     kpj_number: Annotated[str, StringConstraints(max_length=20)] | None = None
     status: Status | None = None
     rejection_reason: Text | None = None
+    extra: Annotated[dict[str, Any], Field(max_length=MAX_EXTRA_KEYS)] | None = Field(
+        None, description="Only the keys given change; null clears one. Schema: GET /v1/programmes/{pid}/fields",
+        json_schema_extra={"x-schema": "/v1/programmes/{pid}/fields#/extra_schema"})
 
     @field_validator("*", mode="before")
     @classmethod
@@ -244,6 +316,10 @@ class EnrolmentQuery(PageQuery):
     category: Code | None = None
     status: Status | None = None
     q: Annotated[str, StringConstraints(min_length=2, max_length=60)] | None = None
+    incomplete: bool | None = Field(None, description="true: only records missing a required extra field "
+                                                      "(belum lengkap); false: only complete ones")
+    extra: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}:.{1,80}$")] | None = Field(
+        None, description="<key>:<value> of an extra field, e.g. jenis_kebun:Plasma")
 
 
 class DocumentMeta(Out):
@@ -277,6 +353,9 @@ class EnrolmentOut(Out):
     coverage_end: date
     warnings: list[str] = []
     documents: dict[str, DocumentMeta] | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, description="Values of the programme's own fields "
+                                  "(retired fields' values included)")
+    incomplete: list[str] = Field(default_factory=list, description="Required extra fields missing: belum lengkap")
     version: int
     created_at: str
     updated_at: str
@@ -457,8 +536,9 @@ class EnrolmentChange(Out):
     rejection_reason: str | None = None
     warnings: list[str] | None = None
     documents: dict[str, DocumentMeta] | None = None
+    extra: dict[str, Any] | None = None
 
-    _no_empty = field_validator("warnings", "documents", mode="before")(_empty_is_none)
+    _no_empty = field_validator("warnings", "documents", "extra", mode="before")(_empty_is_none)
 
 
 class ProgrammeChange(ProgrammeOut):
@@ -828,6 +908,8 @@ class SummaryOut(Out):
     monthly_contribution_idr: int
     contribution_idr_total: int
     targets: dict[str, TargetOut]
+    by_extra: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per choice or yes/no field of the programme: {value: count}")
     computed_at: str
     source: Literal["snapshot", "fresh"]
 

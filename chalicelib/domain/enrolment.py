@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import lifecycle
 from chalicelib.domain import nik as nik_rules
 from chalicelib.domain import phone as phone_rules
@@ -43,6 +44,9 @@ class Enrolment:
     warnings: list[str] = field(default_factory=list)
     documents: dict[str, dict] = field(default_factory=dict)  # kind -> metadata (services/documents)
     deleted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # the programme's own fields (domain/fields.py)
+    # Computed on read against the programme's current definitions, never stored (they change).
+    incomplete: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,6 +123,9 @@ def apply_patch(current: Enrolment, changes: dict[str, Any], regency: str, today
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
     if values.get("name") is not None:
         check_name(values["name"])
+    if "extra" in values:  # already checked against the definitions (services): merge, None clears
+        values["extra"] = extra_fields.apply_values(current.extra, values["extra"] or {})
+        extra_fields.check_size(values["extra"])
     if "phone" in values:
         values["phone"] = normalise_phone(values["phone"])
     updated = replace(current, **values)
@@ -135,6 +142,9 @@ def apply_patch(current: Enrolment, changes: dict[str, Any], regency: str, today
             for k in ("name", "birth_date", "sex", "phone", "village_code", "district_code", "category",
                       "occupation", "kpj_number", "status", "rejection_reason", "warnings")
             if getattr(current, k) != getattr(updated, k)}
+    diff.update({f"extra.{k}": [current.extra.get(k), updated.extra.get(k)]
+                 for k in sorted(set(current.extra) | set(updated.extra))
+                 if current.extra.get(k) != updated.extra.get(k)})
     if diff:
         updated.version = current.version + 1
         updated.updated_at = now

@@ -174,14 +174,19 @@ def detect_format(data: bytes, content_type: str | None = None, filename: str | 
     return "csv"
 
 
-def read(data: bytes, fmt: str, required: tuple[str, ...] = REQUIRED) -> Sheet:
-    """The roster of the first sheet with a header row; FileError when there is none."""
+def read(data: bytes, fmt: str, required: tuple[str, ...] = REQUIRED,
+         extra_headers: dict[str, str] | None = None) -> Sheet:
+    """The roster of the first sheet with a header row; FileError when there is none.
+
+    extra_headers: normalised header -> key of a programme's own field (domain/fields.py
+    header_lookup); such a column's values arrive as `extra.<key>`."""
     if not data or not data.strip():
         raise FileError("FILE_EMPTY", "Berkas kosong")
+    extra = {h: f"extra.{k}" for h, k in (extra_headers or {}).items()}
     if fmt == "xlsx":
-        return _read_xlsx(data, required)
+        return _read_xlsx(data, required, extra)
     text_rows, encoding = _csv_rows(data)
-    sheet = _sheet(text_rows, required)
+    sheet = _sheet(text_rows, required, extra=extra)
     if sheet is None:
         raise _header_missing([text_rows], required)
     sheet.encoding = encoding
@@ -311,12 +316,12 @@ def _check_text_runs(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                         "periksa sel yang terlalu panjang lalu simpan ulang")
 
 
-def _read_xlsx(data: bytes, required: tuple[str, ...]) -> Sheet:
+def _read_xlsx(data: bytes, required: tuple[str, ...], extra: dict[str, str] | None = None) -> Sheet:
     check_xlsx_package(data)
     scanned: list[list[tuple[int, list[Any], None]]] = []
     for title, rows in _xlsx_worksheets(data):
         head: list = []
-        sheet = _sheet(rows, required, head)
+        sheet = _sheet(rows, required, head, extra)
         rows.close()  # stop the parser: rows below the footer are never parsed
         if sheet is not None:
             sheet.sheet_name = title
@@ -419,12 +424,13 @@ def _blank(values: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _header_map(values: list[Any]) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def _header_map(values: list[Any], extra: dict[str, str] | None = None
+                ) -> tuple[dict[str, int], dict[str, str], list[str]]:
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []
     for index, name in enumerate(values):
-        canonical = canonical_column(name)
+        canonical = canonical_column(name) or (extra or {}).get(normalise_header(name))
         if canonical and canonical not in positions:
             positions[canonical], columns[canonical] = index, " ".join(str(name).replace("\ufeff", "").split())
         elif name not in (None, "") and str(name).strip():
@@ -437,7 +443,7 @@ def _is_header(positions: dict[str, int]) -> bool:
 
 
 def _sheet(raw_rows: Iterable[tuple[int, list[Any], tuple | None]], required: tuple[str, ...],
-           head: list | None = None) -> Sheet | None:
+           head: list | None = None, extra: dict[str, str] | None = None) -> Sheet | None:
     """Find the header in the first rows, then read data rows up to the footer; None if no header."""
     rows: Iterator = iter(raw_rows)
     header: tuple[int, dict[str, int], dict[str, str], list[str]] | None = None
@@ -446,7 +452,7 @@ def _sheet(raw_rows: Iterable[tuple[int, list[Any], tuple | None]], required: tu
             break
         if head is not None:
             head.append((line, values, None))
-        positions, columns, ignored = _header_map(values)
+        positions, columns, ignored = _header_map(values, extra)
         if _is_header(positions):
             header = (line, positions, columns, ignored)
             break

@@ -16,19 +16,28 @@ from chalicelib.domain.programme import months_in_period
 NOT_PAID = frozenset({"rejected", "withdrawn"})
 
 
-def count(records: Iterable[dict]) -> dict:
-    """Counters from records with category, district_code, village_code and status."""
+def count(records: Iterable[dict], extra_keys: Iterable[str] = ()) -> dict:
+    """Counters from records with category, district_code, village_code and status; `extra_keys`:
+    the programme's choice (and yes/no) fields, counted by value in `by_extra`."""
     by = {name: Counter() for name in ("category", "district", "village", "status", "member_category")}
+    keys = list(extra_keys)
+    by_extra: dict[str, Counter] = {k: Counter() for k in keys}
     total = 0
     for r in records:
         total += 1
+        extra = r.get("extra") or {}
+        for k in keys:
+            if extra.get(k) is not None:
+                value = extra[k]
+                by_extra[k]["Ya" if value is True else "Tidak" if value is False else str(value)] += 1
         by["category"][r["category"]] += 1
         by["district"][r["district_code"]] += 1
         by["village"][r["village_code"]] += 1
         by["status"][r["status"]] += 1
         if r["status"] not in NOT_PAID:
             by["member_category"][r["category"]] += 1
-    return {"total": total, **{f"by_{k}": dict(sorted(v.items())) for k, v in by.items()}}
+    return {"total": total, **{f"by_{k}": dict(sorted(v.items())) for k, v in by.items()},
+            "by_extra": {k: dict(sorted(v.items())) for k, v in by_extra.items()}}
 
 
 def report(programme: dict, counts: dict) -> dict:
@@ -57,4 +66,5 @@ def report(programme: dict, counts: dict) -> dict:
         "by_group": dict(sorted(by_group.items())), "by_district": counts["by_district"],
         "by_village": counts["by_village"], "by_status": counts["by_status"], "months": months,
         "monthly_contribution_idr": rate, "contribution_idr_total": members * months * rate, "targets": targets,
+        "by_extra": counts.get("by_extra", {}),
     }

@@ -14,6 +14,7 @@ from pynamodb.models import Model
 from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain import eligibility
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import (
     Actor,
@@ -32,6 +33,7 @@ from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import audit as audit_repo
 from chalicelib.store import enrolments as repo
+from chalicelib.store import programmes as programme_repo
 from chalicelib.store import regions
 from chalicelib.store.audit import AuditEntry
 
@@ -54,6 +56,19 @@ def _check_category(programme: dict, category: str) -> None:
         raise Invalid("CATEGORY_UNKNOWN", "Kategori tidak ada di program ini", {"category": "tidak dikenal"})
 
 
+def completed(enrolment: Enrolment, programme: dict) -> Enrolment:
+    """The enrolment with `incomplete` against the programme's *current* definitions."""
+    enrolment.incomplete = extra_fields.incomplete(programme.get("fields"), enrolment.extra, enrolment.category)
+    return enrolment
+
+
+def check_extra(programme: dict, values: dict | None, category: str, *, new: bool) -> dict:
+    """A write's `extra` values checked against the programme's definitions (422 naming extra.<key>)."""
+    checked = extra_fields.validated(programme.get("fields"), values, category, new=new)
+    extra_fields.check_size({k: v for k, v in checked.items() if v is not None})
+    return checked
+
+
 def _audit(deps: Deps, user: User, eid: str, action: str, at: str, changes: dict) -> AuditEntry:
     return AuditEntry(user.regency, "enrolment", eid, action, user.sub, user.role, at, deps.new_id(), changes)
 
@@ -68,6 +83,7 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
     parsed, warnings = check_person(data.nik, data.birth_date, data.sex, user.regency, today_wib(deps.clock))
     warnings += _eligibility(programme, data.birth_date)
     check_status(None, data.status, data.kpj_number, None)
+    extra = check_extra(programme, data.extra, data.category, new=True)
     now = deps.now_iso()
     enrolment = Enrolment(
         id=eid or deps.new_id(), regency=user.regency, programme_id=pid, nik=parsed.value, name=data.name,
@@ -75,15 +91,17 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
         village_code=data.village_code, district_code=district_of(data.village_code), category=data.category,
         occupation=data.occupation, kpj_number=data.kpj_number, status=data.status,
         coverage_start=programme["coverage_start"], coverage_end=programme["coverage_end"],
-        warnings=warnings, version=1, created_at=now, updated_at=now, created_by=user.sub, updated_by=user.sub)
+        warnings=warnings, version=1, created_at=now, updated_at=now, created_by=user.sub, updated_by=user.sub,
+        extra=extra)
     changes = {k: [None, getattr(enrolment, k)] for k in _AUDITED if getattr(enrolment, k) not in (None, [])}
+    changes.update({f"extra.{k}": [None, v] for k, v in extra.items()})
     repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes),
                 receipt(enrolment) if receipt else None)
     enrolment = _follow_a_period_move(deps, user, enrolment)
     metrics.add_metric(name="EnrolmentsCreated", unit="Count", value=1)
     logger.info("enrolment created", extra={"enrolment_id": enrolment.id, "programme_id": pid,
                                             "nik": parsed.masked()})
-    return enrolment
+    return completed(enrolment, programme)
 
 
 def _follow_a_period_move(deps: Deps, user: User, enrolment: Enrolment) -> Enrolment:
@@ -114,6 +132,12 @@ def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:
     return enrolment
 
 
+def read(user: User, eid: str) -> Enrolment:
+    """GET /enrolments/{eid}: the enrolment with its completeness against today's definitions."""
+    enrolment = get(user, eid)
+    return completed(enrolment, programmes.get(user, enrolment.programme_id))
+
+
 def parse_if_match(value: str | None, required: bool) -> int | None:
     if value is None:
         if required:
@@ -133,10 +157,17 @@ def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_mat
         raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
                        {"version": "tidak sama dengan versi terbaru"}, current_version=current.version)
     changes = data.model_dump(exclude_unset=True)
+    programme = programmes.get(user, current.programme_id)
     if changes.get("village_code"):
         _check_village(user, changes["village_code"])
     if changes.get("category"):
-        _check_category(programmes.get(user, current.programme_id), changes["category"])
+        _check_category(programme, changes["category"])
+    if "extra" in changes:
+        if changes["extra"] is None:
+            changes.pop("extra")
+        else:
+            changes["extra"] = check_extra(programme, changes["extra"], changes.get("category") or current.category,
+                                           new=False)
     updated, diff = apply_patch(current, changes, user.regency, today_wib(deps.clock),
                                 Actor(user.sub, user.role), deps.now_iso())
     if "birth_date" in changes and changes["birth_date"] is not None:  # apply_patch recomputed the warnings
@@ -148,10 +179,10 @@ def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_mat
             if updated.version == current.version:
                 updated.version, updated.updated_at, updated.updated_by = current.version + 1, deps.now_iso(), user.sub
     if not diff:
-        return current
+        return completed(current, programme)
     repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id(),
                  moved_from=current.village_code, receipt=receipt(updated) if receipt else None)
-    return updated
+    return completed(updated, programme)
 
 
 def delete(deps: Deps, user: User, eid: str, if_match: int | None, receipt: Receipt = None) -> Enrolment:
@@ -187,11 +218,36 @@ def attach_document(deps: Deps, user: User, eid: str, kind: str, meta: dict, att
     raise AssertionError("unreachable")
 
 
+def _extra_filters(programme: dict, query: schemas.EnrolmentQuery) -> tuple[tuple | None, tuple | None]:
+    """?extra=key:value and ?incomplete= as the repository's conditions (value typed as stored)."""
+    extra_equals = None
+    if query.extra:
+        key, _, raw = query.extra.partition(":")
+        definition = next((d for d in programme.get("fields") or [] if d["key"] == key), None)
+        if definition is None:
+            raise Invalid("QUERY_INVALID", "Kolom tambahan tidak dikenal di program ini",
+                          {"extra": f"kolom '{key}' tidak ada"})
+        try:
+            extra_equals = (key, extra_fields.coerce({**definition, "min": None, "max": None, "pattern": None}, raw))
+        except ValueError as exc:
+            raise Invalid("QUERY_INVALID", "Nilai filter tidak sesuai tipe kolomnya", {"extra": str(exc)}) from None
+    incomplete = None
+    if query.incomplete is not None:
+        required = [(d["key"], d.get("categories") or None) for d in extra_fields.active(programme.get("fields"))
+                    if d.get("required")]
+        incomplete = (query.incomplete, required)
+    return extra_equals, incomplete
+
+
 def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
-    programmes.get(user, pid)
+    programme = programmes.get(user, pid)
+    extra_equals, incomplete = _extra_filters(programme, query)
     filters = {"village_code": query.village_code, "district_code": query.district_code,
                "category": query.category, "status": query.status}
-    scope = f"enrolments|{user.regency}|{pid}|{sorted(filters.items())}|{query.q}|{user.role}|{sorted(user.villages)}"
+    scope = (f"enrolments|{user.regency}|{pid}|{sorted(filters.items())}|{query.q}|{user.role}|"
+             f"{sorted(user.villages)}|{query.extra}|{query.incomplete}")
+    if incomplete is not None and incomplete[0] and not incomplete[1]:
+        return {"items": [], "next_cursor": None}  # nothing is required: nothing is incomplete
     state = cursors.decode(query.cursor, scope, _is_walk_state) or {}
     villages = _villages_to_walk(user, query)
     items: list[Enrolment] = []
@@ -199,9 +255,10 @@ def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
     while len(items) < query.limit and position < len(villages):
         walk_filters = dict(filters, village_code=villages[position]) if villages[position] else filters
         results = repo.query_programme(user.regency, pid, walk_filters, query.q, start_key,
-                                       page_size=max(query.limit, 25))
+                                       page_size=max(query.limit, 25), extra_equals=extra_equals,
+                                       incomplete=incomplete)
         page, start_key = take(results, query.limit - len(items))
-        items.extend(repo.from_model(m) for m in page)
+        items.extend(completed(repo.from_model(m), programme) for m in page)
         if start_key is None:
             position, start_key = position + 1, None
     more = position < len(villages)
@@ -255,9 +312,20 @@ def worker(user: User, nik: str) -> dict:
         else:
             raise not_found
         return {"nik": held.nik, "name": held.name, "birth_date": held.birth_date, "sex": held.sex,
-                "phone": held.phone, "village_code": held.village_code, "enrolments": enrolments}
+                "phone": held.phone, "village_code": held.village_code, "enrolments": _completed_all(user, enrolments)}
     if found is None:
         raise not_found
     return {"nik": found.nik, "name": found.name, "birth_date": found.birth_date, "sex": found.sex,
             "phone": found.phone, "village_code": found.village_code,
-            "enrolments": repo.query_worker(user.regency, nik)}
+            "enrolments": _completed_all(user, repo.query_worker(user.regency, nik))}
+
+
+def _completed_all(user: User, enrolments: list[Enrolment]) -> list[Enrolment]:
+    """Each enrolment's completeness against its own programme's definitions (one read per programme)."""
+    known: dict[str, dict | None] = {}
+    for e in enrolments:
+        if e.programme_id not in known:
+            known[e.programme_id] = programme_repo.get(user.regency, e.programme_id)
+        if known[e.programme_id] is not None:
+            completed(e, known[e.programme_id])
+    return enrolments

@@ -15,6 +15,7 @@ from datetime import date
 from chalice import Response
 
 from chalicelib.auth import User
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import privacy, safe_files
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.services import access, optouts, programmes, reference
@@ -38,9 +39,41 @@ def local_phone(phone: str | None) -> str:
     return "0" + phone[3:] if phone and phone.startswith("+62") else (phone or "")
 
 
-def rows(user: User, pid: str) -> list[list]:
+def extra_columns(definitions: list[dict] | None) -> list[dict]:
+    """The programme's own fields as export columns after the fixed ones, headed by the Indonesian
+    label (what the import reads back). Retired fields too, last: their values are still data."""
+    live = extra_fields.active(definitions)
+    retired = [d for d in definitions or [] if d.get("removed")]
+    return [*live, *retired]
+
+
+def extra_headers(columns: list[dict]) -> list[str]:
+    """A retired field's header says so; the import does not read it back (it is not a field now)."""
+    return [extra_fields.label(d) + (" (dihapus)" if d.get("removed") else "") for d in columns]
+
+
+def extra_cells(e: Enrolment, columns: list[dict]) -> list:
+    """Values as a spreadsheet shows them: dates as dates, Ya/Tidak, numbers as numbers."""
+    out: list = []
+    for d in columns:
+        value = e.extra.get(d["key"])
+        if value is None:
+            out.append("")
+        elif d["type"] == "boolean":
+            out.append("Ya" if value else "Tidak")
+        elif d["type"] == "date":
+            try:
+                out.append(date.fromisoformat(value))
+            except (TypeError, ValueError):
+                out.append(str(value))
+        else:
+            out.append(value)
+    return out
+
+
+def rows(user: User, pid: str, columns: list[dict] | None = None) -> list[list]:
     """The roster as `user` may see it: viewers get NIK and phone masked (domain/privacy.py), so
-    they cannot take a full roster out."""
+    they cannot take a full roster out. The programme's own `columns` follow the fixed ones."""
     names = _region_names()
     enrolments = [repo.from_model(m) for m in repo.query_programme(user.regency, pid, {}, None, None, QUERY_LIMIT)]
     held = optouts.restricted(user.regency)  # an open dispute (Pasal 41) keeps a person out of exports
@@ -49,7 +82,7 @@ def rows(user: User, pid: str) -> list[list]:
     table = [_row(e, names) for e in enrolments]
     if not privacy.sees_full(user.role):
         table = [list(privacy.mask_record(dict(zip(COLUMNS, row, strict=True)), user.role).values()) for row in table]
-    return table
+    return [row + extra_cells(e, columns or []) for row, e in zip(table, enrolments, strict=True)]
 
 
 def _row(e: Enrolment, names: dict[str, str]) -> list:
@@ -65,20 +98,22 @@ QUERY_LIMIT = 10_000
 TEXT_COLUMNS = frozenset({0, 4, 5, 11})  # NIK, phone, village code, KPJ: text, never numbers
 
 
-def to_csv(table: list[list]) -> bytes:
+def to_csv(table: list[list], extra: list[str] | None = None) -> bytes:
     """Through safe_files: no cell can start a formula, control characters are dropped."""
-    return safe_files.csv_bytes(COLUMNS, table)
+    return safe_files.csv_bytes(COLUMNS + (extra or []), table)
 
 
-def to_xlsx(table: list[list]) -> bytes:
-    return safe_files.xlsx_bytes([safe_files.SheetSpec("Peserta", COLUMNS, table, TEXT_COLUMNS)])
+def to_xlsx(table: list[list], extra: list[str] | None = None) -> bytes:
+    return safe_files.xlsx_bytes([safe_files.SheetSpec("Peserta", COLUMNS + (extra or []), table, TEXT_COLUMNS)])
 
 
 def export(deps: Deps, user: User, pid: str, fmt: str, delivery: str) -> Response | dict:
     programme = programmes.get(user, pid)
-    table = rows(user, pid)
+    columns = extra_columns(programme.get("fields"))
+    table = rows(user, pid, columns)
     access.note(programme=pid, whole=True, rows=len(table))  # birth dates (and, for admins, NIK/HP) leave
-    body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
+    headers = extra_headers(columns)
+    body = to_xlsx(table, headers) if fmt == "xlsx" else to_csv(table, headers)
     filename = f"peserta-{programme['code']}.{fmt}"
     content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
     if delivery == "url" or (delivery == "auto" and len(table) > INLINE_MAX_ROWS):

@@ -38,6 +38,7 @@ from datetime import datetime
 from chalicelib import aws, config
 from chalicelib.api import schemas
 from chalicelib.auth import User
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import roster
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
@@ -242,7 +243,7 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
     data = files.get(job.s3_key)
     try:
         fmt = roster.detect_format(data, None, job.filename)
-        sheet = roster.read(data, fmt)
+        sheet = roster.read(data, fmt, extra_headers=extra_fields.header_lookup(programme.get("fields")))
     except roster.FileError as exc:
         repo.fail(job, {"code": exc.code, "message": exc.message, "fields": {exc.field: exc.message} if exc.field
                         else {}}, deps.now_iso())
@@ -253,7 +254,7 @@ def plan(deps: Deps, job: ImportJobModel) -> None:
     rules = Rules(job.regency, programme["categories"], regions.village_exists, today_wib(deps.clock),
                   VillageIndex(Village(**v) for v in known) if known else None, options.get("village_code"),
                   options.get("district_code"), options.get("category"), programme.get("eligibility"),
-                  programme["coverage_start"])
+                  programme["coverage_start"], programme.get("fields") or [])
     try:
         require_columns(sheet, rules)
     except roster.FileError as exc:
@@ -354,7 +355,7 @@ def _enrolment(job: ImportJobModel, programme: dict, row: ValidRow, eid: str, no
         district_code=row.district_code, category=row.category, occupation=row.occupation,
         kpj_number=row.kpj_number, status=row.status, coverage_start=programme["coverage_start"],
         coverage_end=programme["coverage_end"], warnings=list(row.warnings), version=1, created_at=now,
-        updated_at=now, created_by=job.created_by, updated_by=job.created_by)
+        updated_at=now, created_by=job.created_by, updated_by=job.created_by, extra=dict(row.extra))
 
 
 _AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation", "kpj_number",
@@ -368,6 +369,7 @@ def _items(job: ImportJobModel, enrolments: list[Enrolment]):
         yield enrolment_repo.to_model(e)
         yield enrolment_repo._worker_model(e)
         changes = {k: [None, getattr(e, k)] for k in _AUDITED if getattr(e, k) not in (None, [])}
+        changes.update({f"extra.{k}": [None, v] for k, v in e.extra.items()})
         changes["import_id"] = [None, job.import_id]
         yield audit_model(AuditEntry(job.regency, "enrolment", e.id, "create", job.created_by, job.created_by_role,
                                      job.created_at, f"import-{job.import_id}", changes))

@@ -20,6 +20,9 @@ def _audit(deps: Deps, user: User, pid: str, action: str, now: str, changes: dic
     return AuditEntry(user.regency, "programme", pid, action, user.sub, user.role, now, deps.new_id(), changes)
 
 
+audit_entry = _audit  # services/fields.py audits its changes the same way
+
+
 def create(deps: Deps, user: User, data: schemas.ProgrammeIn) -> dict:
     now = deps.now_iso()
     values = data.model_dump(mode="json")

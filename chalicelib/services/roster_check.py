@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.api import schemas
 from chalicelib.domain import eligibility, roster
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import nik as nik_rules
 from chalicelib.domain.enrolment import check_name, check_person, check_status, district_of, normalise_phone
 from chalicelib.domain.errors import Invalid
@@ -46,6 +47,7 @@ class Rules:
     default_category: str | None = None  # named by the upload for rows whose jabatan names no category
     eligibility: dict | None = None  # the programme's age bounds (domain/eligibility.py); None: everyone
     coverage_start: str | None = None  # the day the bounds are checked on
+    fields: list[dict] = field(default_factory=list)  # the programme's own field definitions
 
     def category_lookup(self) -> dict[str, str]:
         """Code or label in any spelling: 'Perangkat Desa' -> perangkat_desa (kept for callers of the
@@ -72,6 +74,7 @@ class ValidRow:
     kpj_number: str | None
     status: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    extra: dict = field(default_factory=dict)  # the programme's own fields, checked
 
 
 @dataclass
@@ -134,6 +137,8 @@ def _check_row(row: Row, rules: Rules, matcher: CategoryMatcher) -> ValidRow | P
     from pydantic import ValidationError  # not at import: see chalicelib/api/__init__.py
 
     values, problems, warnings = _coerce(row, rules, matcher)
+    extra, extra_problems = _extra(row, rules, values.get("category"))
+    problems.update(extra_problems)
     data = None
     try:
         data = schemas.EnrolmentIn.model_validate({k: v for k, v in values.items() if v is not None})
@@ -185,7 +190,20 @@ def _check_row(row: Row, rules: Rules, matcher: CategoryMatcher) -> ValidRow | P
         return problems or {"nik": ("REQUIRED", "wajib diisi", "nik")}
     return ValidRow(row.line, parsed.value, data.name, data.birth_date.isoformat(), data.sex, phone,
                     data.village_code, district_of(data.village_code), data.category, data.occupation,
-                    data.kpj_number, data.status, tuple(warnings))
+                    data.kpj_number, data.status, tuple(warnings), extra)
+
+
+def _extra(row: Row, rules: Rules, category: str | None) -> tuple[dict, Problems]:
+    """The programme's own columns, with the rules of a single create (required per category).
+    Without a known category the row is refused for that already; its extra values are not judged."""
+    values = {name[6:]: value for name, value in row.values.items() if name.startswith("extra.")}
+    if not rules.fields or category is None:
+        return {}, {}
+    extra, problems = extra_fields.check_values(rules.fields, values, category, new=True)
+    labels = {d["key"]: extra_fields.label(d) for d in rules.fields}
+    return extra, {f"extra.{p.key}": ("REQUIRED" if p.message == "wajib diisi" else "VALUE_INVALID",
+                                      f"{labels.get(p.key, p.key)}: {p.message}", f"extra.{p.key}")
+                   for p in problems}
 
 
 def _coerce(row: Row, rules: Rules, matcher: CategoryMatcher) -> tuple[dict, Problems, list[str]]:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from chalicelib import config
 from chalicelib.auth import User
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import summary as rules
 from chalicelib.domain.clock import today_wib
 from chalicelib.observability import logger
@@ -31,8 +32,15 @@ from chalicelib.store import summary as repo
 MAX_AGE_SECONDS = 300
 
 
+def counted_fields(programme: dict | None) -> list[str]:
+    """Fields the summary breaks down by value: choices and yes/no (free text and numbers would
+    be one bucket per record)."""
+    definitions = extra_fields.active((programme or {}).get("fields"))
+    return [d["key"] for d in definitions if d["type"] in ("choice", "boolean")]
+
+
 def refresh(deps: Deps, regency: str, pid: str) -> tuple[dict, str]:
-    counts = rules.count(repo.records(regency, pid))
+    counts = rules.count(repo.records(regency, pid), counted_fields(programme_repo.get(regency, pid)))
     computed_at = deps.now_iso()
     repo.put(regency, pid, counts, computed_at)
     return counts, computed_at

@@ -11,6 +11,7 @@ import functools
 import operator
 from collections.abc import Iterator
 from dataclasses import fields
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
@@ -23,13 +24,14 @@ from chalicelib.store import db, keys
 from chalicelib.store.audit import AuditEntry, audit_model
 from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, MovedOutModel, WorkerModel
 
-_FIELDS = [f.name for f in fields(Enrolment) if f.name != "id"]
+_FIELDS = [f.name for f in fields(Enrolment) if f.name not in ("id", "incomplete")]
 
 
 def to_model(e: Enrolment) -> EnrolmentModel:
     values = {name: getattr(e, name) for name in _FIELDS}
     values["warnings"] = e.warnings or None
     values["documents"] = e.documents or None
+    values["extra"] = e.extra or None
     m = EnrolmentModel(keys.enrolment(e.regency, e.id), "E", eid=e.id, name_lc=e.name.lower(), **values)
     m.g_chg = keys.village_changes(e.regency, e.village_code)
     m.g_chg_sk = f"{e.updated_at}#{e.id}"
@@ -50,6 +52,7 @@ def from_model(m: EnrolmentModel) -> Enrolment:
     values = {name: getattr(m, name) for name in _FIELDS}
     values["warnings"] = list(m.warnings or [])
     values["documents"] = dict(m.documents or {})
+    values["extra"] = m.extra.as_dict() if m.extra is not None else {}
     return Enrolment(id=m.eid, **values)
 
 
@@ -151,9 +154,18 @@ _INDEX_ORDER = (("village_code", "by_village", "V"), ("district_code", "by_distr
                 ("status", "by_status", "S"), ("category", "by_category", "C"))
 
 
+def _missing(key: str, categories: list[str] | None):
+    condition = EnrolmentModel.extra[key].does_not_exist()
+    return condition & EnrolmentModel.category.is_in(*categories) if categories else condition
+
+
 def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | None,
-                    start_key: dict | None, page_size: int) -> Iterator:
-    """Query the most selective index for the filters; the others become a filter expression."""
+                    start_key: dict | None, page_size: int, extra_equals: tuple[str, Any] | None = None,
+                    incomplete: tuple[bool, list[tuple[str, list[str] | None]]] | None = None) -> Iterator:
+    """Query the most selective index for the filters; the others become a filter expression.
+
+    extra_equals: (key, value) of an extra field. incomplete: (wanted, [(required key, its
+    categories or None)]): records lacking any of them (True) or none of them (False)."""
     index, hash_value, used = EnrolmentModel.by_programme, keys.prog(regency, pid), None
     for field_name, index_name, kind in _INDEX_ORDER:
         if filters.get(field_name):
@@ -166,6 +178,11 @@ def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | No
     if q:
         text = EnrolmentModel.name_lc.contains(q.lower())
         conditions.append(text | EnrolmentModel.nik.startswith(q) if q.isdigit() else text)
+    if extra_equals is not None:
+        conditions.append(EnrolmentModel.extra[extra_equals[0]] == extra_equals[1])
+    if incomplete is not None and incomplete[1]:
+        lacking = functools.reduce(operator.or_, [_missing(k, cats) for k, cats in incomplete[1]])
+        conditions.append(lacking if incomplete[0] else ~lacking)
     condition = functools.reduce(operator.and_, conditions) if conditions else None
     return index.query(hash_value, filter_condition=condition,
                        last_evaluated_key=db.resume_key(index, hash_value, start_key), page_size=page_size)

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
@@ -79,6 +80,7 @@ class ProgrammeModel(Model):
     categories = JSONAttribute()
     targets = JSONAttribute()
     eligibility = JSONAttribute(null=True)  # {"min_age", "max_age"} at coverage start, or None
+    fields = JSONAttribute(null=True)  # extra field definitions, retired ones kept (domain/fields.py)
     version = NumberAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -230,6 +232,7 @@ class EnrolmentModel(Model):
     coverage_end = UnicodeAttribute()
     warnings = ListAttribute(of=UnicodeAttribute, null=True)
     documents = JSONAttribute(null=True)
+    extra = MapAttribute(null=True)  # the programme's own fields, a native map so lists can filter on them
     deleted = BooleanAttribute(default=False)
     version = NumberAttribute()
     created_at = UnicodeAttribute()

@@ -15,14 +15,15 @@ from chalicelib.store.audit import AuditEntry, audit_model
 from chalicelib.store.models import ProgrammeCodeModel, ProgrammeModel
 
 FIELDS = ("code", "name", "funder", "legal_basis", "coverage_start", "coverage_end", "benefits",
-          "monthly_contribution_idr", "categories", "targets", "eligibility", "version", "created_at", "updated_at",
+          "monthly_contribution_idr", "categories", "targets", "eligibility", "fields", "version", "created_at",
+          "updated_at",
           "created_by", "updated_by")
 
 
 def to_dict(m: ProgrammeModel) -> dict:
     out = {name: getattr(m, name) for name in FIELDS}
     out.update(id=m.pid, regency=m.regency, monthly_contribution_idr=int(m.monthly_contribution_idr),
-               version=int(m.version))
+               version=int(m.version), fields=list(m.fields or []))
     return out
 
 
@@ -30,7 +31,7 @@ def _model(p: dict) -> ProgrammeModel:
     pk, prefix = keys.programme(p["regency"])
     return ProgrammeModel(pk, prefix + p["id"], pid=p["id"], regency=p["regency"],
                           g_chg=keys.changes_regency(p["regency"]), g_chg_sk=f"{p['updated_at']}#{p['id']}",
-                          **{name: p[name] for name in FIELDS})
+                          **{name: p.get(name) for name in FIELDS if name != "fields"}, fields=p.get("fields") or None)
 
 
 def get(regency: str, pid: str) -> dict | None:
