@@ -141,6 +141,12 @@ def _import(ctx: Ctx) -> Req:
     return Req(raw=_csv(person), headers={"Content-Type": "text/csv"}, query="?filename=matrix.csv")
 
 
+def _put_fields(ctx: Ctx) -> Req:
+    p = ctx.programme()
+    return Req({"pid": p["id"]}, headers={"If-Match": str(p["version"])}, body={"fields": [
+        {"key": "kelompok_tani", "label": {"id": "Kelompok tani"}, "type": "text"}]})
+
+
 def _confirm(ctx: Ctx) -> Req:
     e, document_id = ctx.uploaded()
     return Req({"eid": e["id"]}, body={"document_id": document_id})
@@ -176,6 +182,8 @@ EXPECT: dict[str, Expect] = {
     "GET /v1/programmes/{pid}": everyone(),
     "PATCH /v1/programmes/{pid}": admins(200, call=lambda ctx: Req({"pid": ctx.programme()["id"]},
                                                                   body={"name": "Program uji matriks"})),
+    "GET /v1/programmes/{pid}/fields": everyone(),
+    "PUT /v1/programmes/{pid}/fields": admins(200, call=_put_fields),
     "POST /v1/programmes/{pid}/enrolments": writers_in_a(201, call=lambda ctx: Req(body=new_person(village=VILLAGE_A))),
     "GET /v1/programmes/{pid}/enrolments": everyone(call=lambda ctx: Req(query="?limit=500")),
     "GET /v1/enrolments/{eid}": readers_in_a(),
