@@ -39,6 +39,7 @@ RESERVED = frozenset({
     "documents", "version", "extra", "incomplete", "created_at", "updated_at", "created_by", "updated_by",
     "deleted", "programme_id", "regency", "kategori", "pekerjaan", "jabatan", "tanggal_lahir", "jenis_kelamin",
     "no_hp", "kode_desa", "no_kpj", "nama_desa", "kecamatan", "alamat", "mulai_kepesertaan", "akhir_kepesertaan",
+    "desa", "nama_lengkap",
 })
 _TRUE = {"true", "ya", "y", "1", "yes", "benar", "ada"}
 _FALSE = {"false", "tidak", "t", "0", "no", "n", "tdk", "salah", "tidak_ada"}

@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass
 
 from chalicelib.auth import User
+from chalicelib.domain import fields as extra_fields
 from chalicelib.domain.safe_files import TEXT_FORMAT, cell_text
 from chalicelib.services import programmes, reference
 
@@ -32,6 +33,7 @@ class Column:
     sample: str
     text: bool = False
     required: bool = False
+    field: dict | None = None  # a programme's own field (domain/fields.py)
 
 
 COLUMNS = (
@@ -53,6 +55,31 @@ COLUMNS = (
 )
 
 
+_KIND = {"text": "Teks", "number": "Angka (desimal pakai koma, mis. 2,5)", "integer": "Bilangan bulat",
+         "date": "Tanggal dd/mm/yyyy", "choice": "Pilih dari daftar", "boolean": "Pilih Ya atau Tidak"}
+
+
+def extra_columns(programme: dict) -> list[Column]:
+    """The programme's own fields after the fixed columns, headed by the Indonesian label (what
+    the import reads); the note says the type, bounds, and where the field applies."""
+    labels = {c["code"]: c["label"] for c in programme["categories"]}
+    out = []
+    for d in extra_fields.active(programme.get("fields")):
+        parts = [_KIND[d["type"]]]
+        if d.get("min") is not None or d.get("max") is not None:
+            parts.append(f"batas {d.get('min', '…')} sampai {d.get('max', '…')}".replace(".", ","))
+        if d.get("categories"):
+            parts.append(("wajib" if d.get("required") else "hanya") + " untuk " +
+                         ", ".join(labels.get(c, c) for c in d["categories"]))
+        elif d.get("required"):
+            parts.append("wajib")
+        if (d.get("help") or {}).get("id"):
+            parts.append(d["help"]["id"])
+        out.append(Column(extra_fields.label(d), 18, "; ".join(parts) + ".", "", text=d["type"] == "text",
+                          required=bool(d.get("required") and not d.get("categories")), field=d))
+    return out
+
+
 def _villages(user: User) -> tuple[list[dict], list[str]]:
     """(villages with their kecamatan, kecamatan names) the caller may enrol in."""
     rows = [r for r in reference.region_rows() if r["code"].startswith(user.regency + ".")]
@@ -70,16 +97,19 @@ def build(programme: dict, villages: list[dict], districts: list[str]) -> bytes:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     categories = [c["label"] for c in programme["categories"]]
+    extras = extra_columns(programme)
+    columns = (*COLUMNS, *extras)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Peserta"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    letter = {c.header: get_column_letter(i + 1) for i, c in enumerate(COLUMNS)}
-    for i, column in enumerate(COLUMNS, start=1):
+    letter = {c.header: get_column_letter(i + 1) for i, c in enumerate(columns)}
+    for i, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=i, value=cell_text(column.header))
         cell.font, cell.fill = bold, fill
         sheet.column_dimensions[get_column_letter(i)].width = column.width
-        fmt = TEXT_FORMAT if column.text else DATE_FORMAT if column.header == "Tanggal Lahir" else None
+        is_date = column.header == "Tanggal Lahir" or (column.field or {}).get("type") == "date"
+        fmt = TEXT_FORMAT if column.text else DATE_FORMAT if is_date else None
         if fmt:
             sheet.column_dimensions[get_column_letter(i)].number_format = fmt
             for row in range(2, DATA_ROWS + 2):
@@ -87,16 +117,20 @@ def build(programme: dict, villages: list[dict], districts: list[str]) -> bytes:
     sheet.freeze_panes = "A2"
 
     lists = workbook.create_sheet("Daftar")
+    choices = [c for c in extras if c.field["type"] == "choice"]  # their lists follow column F
     lists.append([cell_text(h) for h in ("Kategori", "Desa", "Kecamatan", "Kode Desa", "Desa (kode)",
-                                          "Kecamatan (desa)")])
+                                          "Kecamatan (desa)", *(c.header for c in choices))])
     names = sorted({v["name"] for v in villages})
-    for i in range(max(len(categories), len(names), len(districts), len(villages))):
+    longest = max([len(categories), len(names), len(districts), len(villages),
+                   *(len(c.field["choices"]) for c in choices)])
+    for i in range(longest):
         v = villages[i] if i < len(villages) else None
         lists.append([cell_text(categories[i]) if i < len(categories) else None,
                       cell_text(names[i]) if i < len(names) else None,
                       cell_text(districts[i]) if i < len(districts) else None,
                       cell_text(v["code"]) if v else None, cell_text(v["name"]) if v else None,
-                      cell_text(v["district"]) if v else None])
+                      cell_text(v["district"]) if v else None,
+                      *(cell_text(c.field["choices"][i]) if i < len(c.field["choices"]) else None for c in choices)])
     lists.sheet_state = "hidden"
 
     def dropdown(header: str, source: str, count: int, prompt: str) -> None:
@@ -116,6 +150,10 @@ def build(programme: dict, villages: list[dict], districts: list[str]) -> bytes:
     dropdown("Desa", "B", len(names), "desa/kelurahan")
     dropdown("Kecamatan", "C", len(districts), "kecamatan")
     dropdown("Kode Desa", "D", len(villages), "kode desa")
+    for n, column in enumerate(choices):
+        dropdown(column.header, get_column_letter(7 + n), len(column.field["choices"]), column.header)
+    for column in extras:
+        _validate_extra(sheet, column, letter[column.header])
 
     guide = workbook.create_sheet("Petunjuk")
     guide.column_dimensions["A"].width, guide.column_dimensions["B"].width = 18, 90
@@ -125,19 +163,39 @@ def build(programme: dict, villages: list[dict], districts: list[str]) -> bytes:
                             "Kolom bertanda * wajib. Simpan sebagai .xlsx lalu unggah di menu Impor.")])
     guide.append([])
     guide.append([cell_text("Kolom"), cell_text("Cara mengisi")])
-    for column in COLUMNS:
+    for column in columns:
         guide.append([cell_text(column.header + (" *" if column.required else "")), cell_text(column.note)])
     guide.append([])
     guide.append([cell_text("Contoh baris (jangan disalin ke sheet Peserta):")])
-    guide.append([cell_text(c.header) for c in COLUMNS])
+    guide.append([cell_text(c.header) for c in columns])
     sample_category = categories[0] if categories else ""
-    guide.append([cell_text(c.sample or (sample_category if c.header == "Kategori" else "")) for c in COLUMNS])
+    guide.append([cell_text(c.sample or (sample_category if c.header == "Kategori" else "")) for c in columns])
     guide.append([])
     guide.append([cell_text("Kategori program ini: " + ", ".join(categories))])
 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _validate_extra(sheet, column: Column, col: str) -> None:
+    """Yes/no as an inline list; numbers and whole numbers within their bounds (Excel says why)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    d = column.field
+    cells = f"{col}2:{col}{DATA_ROWS + 1}"
+    rule = None
+    if d["type"] == "boolean":
+        rule = DataValidation(type="list", formula1='"Ya,Tidak"', allow_blank=True, showErrorMessage=True,
+                              errorTitle=column.header, error="Isi Ya atau Tidak.")
+    elif d["type"] in ("number", "integer") and (d.get("min") is not None or d.get("max") is not None):
+        low, high = d.get("min", -1e15), d.get("max", 1e15)
+        rule = DataValidation(type="decimal" if d["type"] == "number" else "whole", operator="between",
+                              formula1=str(low), formula2=str(high), allow_blank=True, showErrorMessage=True,
+                              errorTitle=column.header, error=column.note)
+    if rule is not None:
+        rule.add(cells)
+        sheet.add_data_validation(rule)
 
 
 def template(user: User, pid: str):

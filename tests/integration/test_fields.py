@@ -263,3 +263,43 @@ def test_export_carries_the_fields_retired_ones_too_and_the_summary_counts_a_cho
     assert next(r for r in cells[1:] if r[0] == a["nik"])[-3:] == [2.5, "Plasma", "Tani Makmur"]
     summary = api.call("GET", f"/v1/programmes/{pid}/summary?refresh=true", admin).data
     assert summary["by_extra"] == {"jenis_kebun": {"Plasma": 2, "Swadaya": 1}}
+
+
+def test_the_import_template_carries_the_fields_with_drop_downs_and_imports_back(api, admin, programme):
+    import app as app_module
+    from devtools.dispatcher import Dispatcher
+
+    pid = programme["id"]
+    punya = {"key": "punya_sertifikat", "label": {"id": "Punya sertifikat lahan"}, "type": "boolean"}
+    with_fields(api, admin, programme, [LUAS, KELOMPOK, JENIS, punya])
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    auth = {"Authorization": f"Bearer {admin}", "Accept": xlsx}
+    wb = load_workbook(io.BytesIO(api.client.http.get(f"/v1/programmes/{pid}/import-template", headers=auth).body))
+    sheet = wb["Peserta"]
+    header = [c.value for c in sheet[1]]
+    assert header[-4:] == ["Luas kebun (ha)", "Kelompok tani", "Jenis kebun", "Punya sertifikat lahan"]
+    col = {h: chr(ord("A") + i) for i, h in enumerate(header)}
+    rules = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv for dv in sheet.data_validations.dataValidation}
+    assert rules[col["Jenis kebun"]].formula1 == "=Daftar!$G$2:$G$3"
+    assert [wb["Daftar"]["G2"].value, wb["Daftar"]["G3"].value] == ["Swadaya", "Plasma"]
+    assert rules[col["Punya sertifikat lahan"]].formula1 == '"Ya,Tidak"'
+    luas = rules[col["Luas kebun (ha)"]]
+    assert (luas.type, luas.formula1, luas.formula2) == ("decimal", "0.1", "50")
+    guide = [c for row in wb["Petunjuk"].iter_rows(values_only=True) for c in row if c]
+    assert any("wajib untuk Petani Sawit" in str(c) for c in guide)
+    p = new_person(VILLAGE_B, "petani_sawit")
+    values = [p["nik"], p["name"], p["birth_date"], p["sex"], p["phone"], p["village_code"], "Pagar Dewa",
+              "Tanjung Agung", "Petani Sawit", None, None, 3.5, "Tani Makmur", "Swadaya", "Ya"]
+    for column, value in enumerate(values, start=1):
+        sheet.cell(row=2, column=column, value=value)
+    out = io.BytesIO()
+    wb.save(out)
+    r = api.call("POST", f"/v1/programmes/{pid}/imports?filename=templat.xlsx", admin, raw=out.getvalue(),
+                 headers={"Content-Type": xlsx})
+    assert r.status_code == 202, r.data
+    Dispatcher(app_module).drain(config.queue_name("imports"))
+    job = api.call("GET", f"/v1/imports/{r.data['import_id']}", admin).data
+    assert (job["accepted"], job["rejected"]) == (1, 0), job["errors"]
+    [stored] = api.call("GET", f"/v1/programmes/{pid}/enrolments", admin).data["items"]
+    assert stored["extra"] == {"luas_kebun_ha": 3.5, "kelompok_tani": "Tani Makmur", "jenis_kebun": "Swadaya",
+                               "punya_sertifikat": True}

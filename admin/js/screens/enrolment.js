@@ -3,10 +3,19 @@
 import { get, post, request } from '../api.js';
 import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
 import * as reminders from '../endpoints/reminders.js';
+import { extraChanges, extraForCreate, extraFormSchema, fieldLabel, programmeFields, toForm } from '../fields.js';
 import { changes, schemaForm } from '../form.js';
 import { dateShort, enumLabel, label, t } from '../i18n.js';
 import { requestSchema, responseSchema } from '../schema.js';
 import { errorBox, flash, h } from '../ui.js';
+
+/** The route's schema with `extra` replaced by this programme's published schema of it. */
+function withExtra(schema, info) {
+  const props = { ...schema.properties };
+  if (props.extra && info.fields.length) props.extra = extraFormSchema(info);
+  else delete props.extra;
+  return { ...schema, properties: props };
+}
 
 export async function render(main, { id }) {
   await Promise.all([districts(), villages()]);
@@ -17,15 +26,19 @@ export async function render(main, { id }) {
   return id ? renderExisting(main, id, enums) : renderNew(main, enums);
 }
 
-function renderNew(main, enums) {
-  const schema = requestSchema('POST', '/v1/programmes/{pid}/enrolments');
+async function renderNew(main, enums) {
+  const info = await programmeFields();
+  const schema = withExtra(requestSchema('POST', '/v1/programmes/{pid}/enrolments'), info);
   const holder = h('div');
   const error = h('div');
-  const form = schemaForm(holder, schema, { enums });
+  const form = schemaForm(holder, schema, { enums, value: { extra: toForm(info) } });
   const save = h('button', { class: 'primary', id: 'save-enrolment', onclick: async () => {
     error.replaceChildren();
     try {
-      const created = await post(`/v1/programmes/${ctx.programme.id}/enrolments`, form.value());
+      const body = form.value();
+      const extra = extraForCreate(form.raw().extra);
+      if (Object.keys(extra).length) body.extra = extra; else delete body.extra;
+      const created = await post(`/v1/programmes/${ctx.programme.id}/enrolments`, body);
       flash(t('enrol.created'));
       location.hash = `#/enrolments/${created.id}`;
     } catch (e) { error.replaceChildren(errorBox(e, label)); form.showServerErrors(e.fields); }
@@ -35,15 +48,20 @@ function renderNew(main, enums) {
 
 async function renderExisting(main, id, enums) {
   const enrolment = await get(`/v1/enrolments/${id}`);
-  const schema = requestSchema('PATCH', '/v1/enrolments/{eid}');
+  const info = await programmeFields(enrolment.programme_id);
+  const schema = withExtra(requestSchema('PATCH', '/v1/enrolments/{eid}'), info);
   const outSchema = responseSchema('GET', '/v1/enrolments/{eid}');
   const holder = h('div');
   const error = h('div');
   const canWrite = ctx.me.role !== 'viewer';
-  const form = schemaForm(holder, schema, { value: enrolment, enums, readonly: canWrite ? [] : Object.keys(schema.properties) });
+  const form = schemaForm(holder, schema, { value: { ...enrolment, extra: toForm(info, enrolment.extra) }, enums,
+    readonly: canWrite ? [] : Object.keys(schema.properties) });
   const save = h('button', { class: 'primary', id: 'save-enrolment', hidden: !canWrite, onclick: async () => {
     error.replaceChildren();
-    const body = changes(enrolment, form.raw());
+    const { extra: extraValues, ...rest } = form.raw();
+    const body = changes(enrolment, rest);
+    const extra = extraValues ? extraChanges(enrolment.extra, extraValues) : {};
+    if (Object.keys(extra).length) body.extra = extra;
     if (!Object.keys(body).length) { flash(t('enrol.noChanges'), 'info'); return; }
     try {
       await request('PATCH', `/v1/enrolments/${id}`, { json: body, headers: { 'If-Match': String(enrolment.version) } });
@@ -58,9 +76,12 @@ async function renderExisting(main, id, enums) {
   } }, t('enrol.save'));
 
   // What the API computes or keeps (not editable): every response field the patch form lacks.
-  const system = Object.keys(outSchema.properties).filter((k) => !(k in schema.properties) && k !== 'documents');
+  const system = Object.keys(outSchema.properties).filter((k) => !(k in schema.properties) && !['documents', 'extra'].includes(k));
+  const labelOf = (key) => fieldLabel(info.fields.find((d) => d.key === key) || { key });
   const show = (k, v) => (k === 'district_code' ? districtName(v) : k === 'village_code' ? villageName(v)
-    : k === 'category' ? categoryLabel(v) : k === 'status' ? enumLabel('status', v) : Array.isArray(v) ? v.join(', ') : v ?? '—');
+    : k === 'category' ? categoryLabel(v) : k === 'status' ? enumLabel('status', v)
+      : k === 'incomplete' ? (v?.length ? `${t('grid.incomplete')}: ${v.map(labelOf).join(', ')}` : '—')
+        : Array.isArray(v) ? v.join(', ') : v ?? '—');
   const facts = h('table', { class: 'plain', id: 'system-fields' }, system.map((k) => h('tr', {}, h('th', {}, label(k, outSchema.properties[k])), h('td', { 'data-field': k }, show(k, enrolment[k])))));
 
   const documents = h('div', { id: 'documents' }, t('loading'));

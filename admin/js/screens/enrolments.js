@@ -5,19 +5,20 @@ import { TabulatorFull as Tabulator } from '../../vendor/tabulator.mjs';
 import { get, request } from '../api.js';
 import { categoryChoices, categoryLabel, ctx, districtName, districts, villageName, villages } from '../context.js';
 import * as files from '../endpoints/bulk.js';
-import { currentLang, enumLabel, label, t } from '../i18n.js';
+import { fieldLabel, programmeFields } from '../fields.js';
+import { currentLang, enumLabel, label, number, t } from '../i18n.js';
 import { listItemSchema, queryParams } from '../schema.js';
 import { download, errorBox, h } from '../ui.js';
 
 const LIST = '/v1/programmes/{pid}/enrolments';
 /** Shown on demand only; any other field, including one added to the API later, is a column. */
 const HIDDEN = new Set(['id', 'programme_id', 'version', 'created_by', 'updated_by', 'created_at', 'coverage_start',
-  'coverage_end', 'rejection_reason', 'birth_date']);
+  'coverage_end', 'rejection_reason', 'birth_date', 'extra']);  // extra: one column per field instead
 const PAGING = new Set(['limit', 'cursor']);
 
 export async function render(main) {
   const pid = ctx.programme.id;
-  await Promise.all([districts(), villages()]);
+  const [, , info] = await Promise.all([districts(), villages(), programmeFields(pid)]);
   const itemSchema = listItemSchema('GET', LIST);
   const params = queryParams('GET', LIST).filter((p) => !PAGING.has(p.name));
   const state = { cursors: [null], page: 0, next: null, limit: 50, filters: {} };
@@ -26,7 +27,8 @@ export async function render(main) {
   // ----- filters, built from the route's query parameters -----
   const inputs = {};
   const filterBar = h('form', { class: 'toolbar', id: 'filters', onsubmit: (e) => { e.preventDefault(); apply(); } },
-    params.map((p) => h('label', {}, label(p.name, p.schema), inputs[p.name] = filterInput(p))),
+    params.filter((p) => p.name !== 'extra').map((p) => h('label', {}, label(p.name, p.schema), inputs[p.name] = filterInput(p))),
+    extraFilters(),
     h('label', {}, t('grid.perPage'), inputs.limit = h('select', { name: 'limit' }, [25, 50, 100, 200].map((n) => h('option', { value: n, selected: n === 50 }, n)))),
     h('button', { class: 'primary', type: 'submit', id: 'apply-filters' }, t('grid.apply')),
     h('button', { type: 'button', onclick: () => { filterBar.reset(); apply(); } }, t('grid.reset')));
@@ -35,6 +37,8 @@ export async function render(main) {
   // ----- the grid -----
   const gridEl = h('div', { id: 'grid' });
   const columns = Object.entries(itemSchema.properties).map(([name, prop]) => column(name, prop));
+  // The programme's own fields (its published schema): one column each, after the fixed ones.
+  columns.push(...info.fields.map((d) => extraColumn(d, info.extra_schema.properties[d.key])));
   const table = new Tabulator(gridEl, {
     height: 'calc(100vh - 215px)', layout: 'fitDataFill', index: 'id', placeholder: t('grid.empty'), selectableRows: true,
     rowHeader: { formatter: 'rowSelection', titleFormatter: 'rowSelection', headerSort: false, resizable: false, frozen: true, width: 36, hozAlign: 'center' },
@@ -72,8 +76,16 @@ export async function render(main) {
   await new Promise((resolve) => table.on('tableBuilt', resolve));
   await load();
 
+  /** A filter per choice and yes/no field of the programme; the API takes one `extra=<key>:<value>`. */
+  function extraFilters() {
+    return info.fields.filter((d) => d.type === 'choice' || d.type === 'boolean').map((d) => h('label', {}, fieldLabel(d),
+      inputs[`extra.${d.key}`] = h('select', { name: `extra.${d.key}`, 'data-extra': d.key }, h('option', { value: '' }, t('grid.any')),
+        (d.type === 'choice' ? d.choices : ['true', 'false']).map((v) => h('option', { value: v }, v === 'true' ? t('yes') : v === 'false' ? t('no') : v)))));
+  }
+
   function filterInput(p) {
     const any = h('option', { value: '' }, t('grid.any'));
+    if (p.name === 'incomplete') return h('select', { name: p.name }, any, h('option', { value: 'true' }, t('grid.incomplete')), h('option', { value: 'false' }, t('grid.complete')));
     if (p.name === 'district_code') return h('select', { name: p.name }, any, ctx.districts.map((d) => h('option', { value: d.code }, d.name)));
     if (p.name === 'village_code') { const s = h('select', { name: p.name }); fillVillages(s, ''); return s; }
     if (p.name === 'category') return h('select', { name: p.name }, any, categoryChoices().map((c) => h('option', { value: c.value }, c.title)));
@@ -87,7 +99,9 @@ export async function render(main) {
   }
 
   function apply() {
-    state.filters = Object.fromEntries(params.map((p) => [p.name, inputs[p.name].value.trim()]).filter(([, v]) => v));
+    state.filters = Object.fromEntries(params.filter((p) => inputs[p.name]).map((p) => [p.name, inputs[p.name].value.trim()]).filter(([, v]) => v));
+    const extra = Object.entries(inputs).find(([k, el]) => k.startsWith('extra.') && el.value);
+    if (extra) state.filters.extra = `${extra[0].slice(6)}:${extra[1].value}`;
     state.limit = Number(inputs.limit.value);
     state.cursors = [null]; state.page = 0;
     load();
@@ -169,6 +183,14 @@ export async function render(main) {
   }
 }
 
+function extraColumn(d, prop = {}) {
+  const col = { title: fieldLabel(d), field: `extra.${d.key}`, visible: true };
+  if (prop.type === 'boolean') col.formatter = (cell) => (cell.getValue() === undefined ? '' : cell.getValue() ? t('yes') : t('no'));
+  else if (prop.type === 'number') col.formatter = (cell) => escape(cell.getValue() === undefined ? '' : number(cell.getValue()));
+  else col.formatter = (cell) => escape(cell.getValue() ?? '');  // a choice removed since still shows its stored value
+  return col;
+}
+
 function column(name, prop) {
   const col = { title: label(name, prop), field: name, visible: !HIDDEN.has(name) };
   if (name === 'name') col.formatter = (cell) => `<a href="#/enrolments/${cell.getRow().getData().id}">${escape(cell.getValue())}</a>`;
@@ -176,6 +198,7 @@ function column(name, prop) {
   else if (name === 'district_code') col.formatter = (cell) => escape(districtName(cell.getValue()));
   else if (name === 'category') col.formatter = (cell) => escape(categoryLabel(cell.getValue()));
   else if (prop.enum) col.formatter = (cell) => escape(cell.getValue() ? enumLabel(name, cell.getValue()) : '');
+  else if (name === 'incomplete') col.formatter = (cell) => ((cell.getValue() || []).length ? `<span class="badge warn" data-incomplete>${escape(t('grid.incomplete'))}</span>` : '');
   else if (prop.type === 'array') col.formatter = (cell) => escape((cell.getValue() || []).join(', '));
   else if (prop.type === 'object') col.formatter = (cell) => escape(Object.keys(cell.getValue() || {}).join(', '));  // e.g. documents: ktp, consent
   return col;

@@ -2,6 +2,7 @@
 // all edited as data in forms built from the API's schemas (ProgrammeIn / ProgrammePatch).
 import { post, request } from '../api.js';
 import { ctx, loadProgrammes, useProgramme } from '../context.js';
+import { fieldsEditor } from '../fields.js';
 import { changes, schemaForm } from '../form.js';
 import { label, number, t } from '../i18n.js';
 import { requestSchema } from '../schema.js';
@@ -22,7 +23,8 @@ export async function render(main, { mode }) {
   if (mode === 'new' || !ctx.programmes.length) {
     if (isAdmin) main.append(createForm(main));
   } else if (ctx.programme && isAdmin) {
-    main.append(editForm(main), targetsForm(main));
+    const again = async () => { await loadProgrammes(); await render(main, {}); };
+    main.append(editForm(main), await fieldsEditor(main, again), targetsForm(main));
   }
 }
 
