@@ -246,8 +246,12 @@ export async function uploadPhotos() {
 // ---------- conflicts and rejections ----------
 export async function resolve(result, choice) {
   const entry = { ...result, resolved: true, choice };
-  await db.write(['results'], (s) => s.results.put(entry));
+  // A rejected create the officer drops never becomes a record: its photos would wait forever.
+  const orphans = choice === 'dropped' && result.op?.op === 'create'
+    ? state.photos.filter((j) => j.enrolment_id === result.op.id && !state.records.has(j.enrolment_id)) : [];
+  await db.write(['results', 'photos'], (s) => { s.results.put(entry); for (const j of orphans) s.photos.delete(j.job_id); });
   state.results.set(entry.op_id, entry);
+  state.photos = state.photos.filter((j) => !orphans.includes(j));
   changed();
 }
 

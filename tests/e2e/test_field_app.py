@@ -646,3 +646,22 @@ def test_a_duplicate_create_with_a_photo_puts_the_photo_on_the_existing_enrolmen
     assert [(r["status"], r["id"]) for r in last] == [("duplicate", existing.json()["id"])]
     (enrolment,) = roster_of(api, programme, village)
     assert enrolment["id"] == existing.json()["id"] and enrolment["documents"]["ktp"]["size"] == size
+
+
+def test_dropping_a_rejected_create_drops_its_photo_from_the_queue(phone, api, programme):
+    village = "16.03.02.2015"
+    phone.open()
+    phone.sign_in([village])
+    phone.use_programme(programme)
+    phone.ready_offline()
+    phone.context.set_offline(True)
+    phone.enrol(worker(village, name="Hasanah", phone="0734 421 555"), photo=camera_photo(640, 480))
+    assert phone.pending() == 2
+    phone.context.set_offline(False)
+    card = phone.page.locator("#screen[data-screen=results] .card[data-status=rejected]")
+    card.wait_for()
+    assert phone.pending() == 1  # the photo waits for its record
+    card.locator("button", has_text="Abaikan").click()
+    phone.page.wait_for_function("document.getElementById('pending').dataset.count === '0'")
+    assert phone.page.evaluate("import('./js/db.js').then((d) => d.getAll('photos')).then((p) => p.length)") == 0
+    assert roster_of(api, programme, village) == []
