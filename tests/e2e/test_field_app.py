@@ -151,6 +151,26 @@ def worker(village: str, category: str = "linmas", **overrides) -> dict:
     return {**data, **overrides}
 
 
+def cut_off_first_push(phone) -> list[list[str]]:
+    """Route the phone's sync so its first push reaches the server, is applied, and its answer never
+    reaches the phone; later pushes pass. Returns the op_ids of each push, as sent."""
+    sent: list[list[str]] = []
+
+    def cut_off(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
+        if len(sent) == 1:
+            route.fetch()  # the server gets and applies the batch ...
+            route.abort("connectionreset")  # ... and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    phone.page.route("**/v1/sync*", cut_off)
+    return sent
+
+
 def roster_of(api, programme: dict, village: str) -> list[dict]:
     r = api("GET", f"/v1/programmes/{programme['id']}/enrolments", params={"village_code": village, "limit": 200})
     assert r.status_code == 200, r.text
@@ -215,20 +235,7 @@ def test_a_sync_cut_off_mid_request_is_resent_with_the_same_op_ids(phone, api, p
     for data in people:
         phone.enrol(data)
 
-    sent: list[list[str]] = []
-
-    def cut_off(route):
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        sent.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
-        if len(sent) == 1:
-            route.fetch()  # the server gets and applies the batch ...
-            route.abort("connectionreset")  # ... and the answer never reaches the phone
-        else:
-            route.continue_()
-
-    phone.page.route("**/v1/sync*", cut_off)
+    sent = cut_off_first_push(phone)
     phone.context.set_offline(False)
     phone.page.wait_for_function("document.getElementById('sync-status').innerText.includes('Tidak ada jaringan')")
     assert phone.pending() == 20, "nothing leaves the queue without an answer"
@@ -554,20 +561,7 @@ def test_a_replay_the_server_answers_duplicate_is_shown_as_done(phone, api, prog
     phone.context.set_offline(True)
     data = worker(village, name="Dedi Kurniawan")
     phone.enrol(data)
-    sent: list[list[str]] = []
-
-    def cut_off(route):
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        sent.append([op["op_id"] for op in json.loads(route.request.post_data)["operations"]])
-        if len(sent) == 1:
-            route.fetch()
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    phone.page.route("**/v1/sync*", cut_off)
+    sent = cut_off_first_push(phone)
     phone.context.set_offline(False)
     phone.page.wait_for_function("document.getElementById('sync-status').innerText.includes('Tidak ada jaringan')")
     assert phone.pending() == 1
