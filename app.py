@@ -1,4 +1,8 @@
-"""Lindung API: routes and schedules. Thin: parse, call one function in chalicelib, respond."""
+"""Lindung API, top-down: the routes by resource, then the schedules and queue handlers.
+
+Thin: each route parses (the Router), calls one function in chalicelib and responds. The local
+stage's extras (the web apps' files, a login form) are registered by `local_stage.register`.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def contract_error_shape(event, get_response):
     return contract_errors(get_response(event))
 
 
-# ---------- public ----------
+# ---------- meta ----------
 @api.route("/v1/health", "GET", summary="Liveness", returns="HealthOut", roles=None, tags=("meta",))
 def health(call: Call):
     return {"status": "ok", "stage": config.stage(), "version": VERSION}
@@ -75,6 +79,18 @@ def list_regions(call: Call):
 def me(call: Call):
     u = call.user
     return s.MeOut(sub=u.sub, role=u.role, regency=u.regency, villages=sorted(u.villages), name=u.name)
+
+
+@api.route("/v1/officers/{sub}/villages", "GET", summary="An officer's assigned villages",
+           returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
+def get_officer_villages(call: Call, sub: str):
+    return s.OfficerVillagesOut.model_validate(officers.get(call.user, sub))
+
+
+@api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
+           body="OfficerVillagesIn", returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
+def put_officer_villages(call: Call, sub: str):
+    return s.OfficerVillagesOut.model_validate(officers.assign(deps.default(), call.user, sub, call.body))
 
 
 # ---------- programmes ----------
@@ -118,6 +134,28 @@ def put_fields(call: Call, pid: str):
     if_match = enrolments.parse_if_match(call.header("If-Match"), required=True)
     out = fields.put(deps.default(), call.user, pid, call.body, if_match)
     return Reply(s.FieldsOut.model_validate(out), headers={"ETag": str(out["version"])})
+
+
+@api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
+           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           tags=("programmes",))
+def programme_summary(call: Call, pid: str):
+    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))
+
+
+@api.route("/v1/programmes/{pid}/renew", "POST",
+           summary="Create the next period's programme once and carry live enrolments over in the background",
+           body="RenewIn", returns="RenewalOut", status=202, roles=auth.ADMINS, errors=(404, 409),
+           tags=("programmes",))
+def renew_programme(call: Call, pid: str):
+    renewal, created = lifecycle.renew(deps.default(), call.user, pid, call.body)
+    return Reply(s.RenewalOut.model_validate(renewal), status=202 if created else 200)
+
+
+@api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
+           returns="RenewalList", errors=(404,), tags=("programmes",))
+def list_renewals(call: Call, pid: str):
+    return s.RenewalList.model_validate(lifecycle.renewals(call.user, pid))
 
 
 # ---------- enrolments ----------
@@ -164,6 +202,29 @@ def enrolment_audit(call: Call, eid: str):
     return s.AuditList.model_validate(enrolments.audit_page(call.user, eid, call.query.limit, call.query.cursor))
 
 
+# ---------- documents of an enrolment ----------
+@api.route("/v1/enrolments/{eid}/documents", "POST", summary="Presigned upload for a KTP photo or consent form",
+           body="DocumentUploadIn", returns="DocumentUploadOut", status=201, roles=auth.WRITERS,
+           errors=(404,), tags=("documents",))
+def request_document_upload(call: Call, eid: str):
+    return s.DocumentUploadOut.model_validate(documents.request_upload(deps.default(), call.user, eid, call.body))
+
+
+@api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
+           body="DocumentConfirmIn", returns="DocumentOut", roles=auth.WRITERS, errors=(404, 409),
+           tags=("documents",))
+def confirm_document(call: Call, eid: str, kind: str):
+    doc = documents.confirm(deps.default(), call.user, eid, kind, call.body)
+    return Reply(s.DocumentOut.model_validate(doc), headers={"ETag": str(doc["enrolment_version"])})
+
+
+@api.route("/v1/enrolments/{eid}/documents/{kind}", "GET", summary="Presigned download of a document",
+           returns="DocumentOut", roles=auth.WRITERS, errors=(404,), tags=("documents",))
+def get_document(call: Call, eid: str, kind: str):
+    return s.DocumentOut.model_validate(documents.download(call.user, eid, kind))
+
+
+# ---------- workers and their personal data (UU 27/2022 PDP; docs/privacy.md) ----------
 @api.route("/v1/workers/{nik}", "GET", summary="A worker with all enrolments", returns="WorkerOut",
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
@@ -199,7 +260,6 @@ def delete_opt_out(call: Call, nik: str):
     return Reply(None, status=204)
 
 
-# ---------- personal data (UU 27/2022 PDP; docs/privacy.md) ----------
 @api.route("/v1/workers/{nik}/access-log", "GET", summary="Who read this person's data, when, through which route",
            query="AccessRangeQuery", returns="AccessLogOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
 def worker_access_log(call: Call, nik: str):
@@ -226,95 +286,7 @@ def user_access_log(call: Call):
                                                           q.limit, q.cursor))
 
 
-# ---------- local stage only: the web admin's and field app's files, a login form for `make token` ----------
-if local_stage.is_local():
-    @api.route("/v1/local/login", "POST", summary="Local stage only: mint a token (make token as JSON)",
-               body="LocalLoginIn", returns="LocalLoginOut", roles=None, tags=("auth",))
-    def local_login(call: Call):
-        return s.LocalLoginOut.model_validate(local_stage.login(call.body.role, call.body.villages))
-
-    @app.route("/admin", methods=["GET"])
-    def admin_root():
-        return local_stage.redirect_to_admin()
-
-    @app.route("/admin/{a}", methods=["GET"])
-    def admin_file_1(a: str):
-        return api.guard(lambda: local_stage.admin_file((a,)))
-
-    @app.route("/admin/{a}/{b}", methods=["GET"])
-    def admin_file_2(a: str, b: str):
-        return api.guard(lambda: local_stage.admin_file((a, b)))
-
-    @app.route("/admin/{a}/{b}/{c}", methods=["GET"])
-    def admin_file_3(a: str, b: str, c: str):
-        return api.guard(lambda: local_stage.admin_file((a, b, c)))
-
-    def _accept_encoding() -> str | None:
-        return app.current_request.headers.get("accept-encoding")
-
-    @app.route("/field", methods=["GET"])
-    def field_root():
-        return local_stage.redirect_to_field()
-
-    @app.route("/field/{a}", methods=["GET"])
-    def field_file_1(a: str):
-        return api.guard(lambda: local_stage.field_file((a,), _accept_encoding()))
-
-    @app.route("/field/{a}/{b}", methods=["GET"])
-    def field_file_2(a: str, b: str):
-        return api.guard(lambda: local_stage.field_file((a, b), _accept_encoding()))
-
-
-# ---------- documents ----------
-@api.route("/v1/enrolments/{eid}/documents", "POST", summary="Presigned upload for a KTP photo or consent form",
-           body="DocumentUploadIn", returns="DocumentUploadOut", status=201, roles=auth.WRITERS,
-           errors=(404,), tags=("documents",))
-def request_document_upload(call: Call, eid: str):
-    return s.DocumentUploadOut.model_validate(documents.request_upload(deps.default(), call.user, eid, call.body))
-
-
-@api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
-           body="DocumentConfirmIn", returns="DocumentOut", roles=auth.WRITERS, errors=(404, 409),
-           tags=("documents",))
-def confirm_document(call: Call, eid: str, kind: str):
-    doc = documents.confirm(deps.default(), call.user, eid, kind, call.body)
-    return Reply(s.DocumentOut.model_validate(doc), headers={"ETag": str(doc["enrolment_version"])})
-
-
-@api.route("/v1/enrolments/{eid}/documents/{kind}", "GET", summary="Presigned download of a document",
-           returns="DocumentOut", roles=auth.WRITERS, errors=(404,), tags=("documents",))
-def get_document(call: Call, eid: str, kind: str):
-    return s.DocumentOut.model_validate(documents.download(call.user, eid, kind))
-
-
-# ---------- field officers: assignments and offline sync ----------
-@api.route("/v1/officers/{sub}/villages", "GET", summary="An officer's assigned villages",
-           returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
-def get_officer_villages(call: Call, sub: str):
-    return s.OfficerVillagesOut.model_validate(officers.get(call.user, sub))
-
-
-@api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
-           body="OfficerVillagesIn", returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
-def put_officer_villages(call: Call, sub: str):
-    return s.OfficerVillagesOut.model_validate(officers.assign(deps.default(), call.user, sub, call.body))
-
-
-@api.route("/v1/sync", "POST", summary="Apply a batch of queued operations (idempotent per op_id)",
-           body="SyncIn", returns="SyncOut", roles=auth.WRITERS, tags=("sync",), items_alone=True)
-def sync_push(call: Call):
-    context = app.lambda_context
-    time_left = getattr(context, "get_remaining_time_in_millis", None)
-    return s.SyncOut.model_validate(sync.push(deps.default(), call.user, call.body, time_left))
-
-
-@api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
-           query="SyncQuery", returns="ChangesOut", errors=(403,), tags=("sync",))
-def sync_pull(call: Call):
-    return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))
-
-
-# ---------- reminders (issue 4) ----------
+# ---------- reminders ----------
 @api.route("/v1/programmes/{pid}/reminder-rules", "GET", summary="Reminder rules of a programme (defaults if unset)",
            returns="ReminderRulesOut", errors=(404,), tags=("reminders",))
 def get_reminder_rules(call: Call, pid: str):
@@ -358,46 +330,7 @@ def enrolment_reminders(call: Call, eid: str):
     return s.ReminderList.model_validate(reminders.history(call.user, eid, call.query.limit, call.query.cursor))
 
 
-@api.route("/v1/programmes/{pid}/renew", "POST",
-           summary="Create the next period's programme once and carry live enrolments over in the background",
-           body="RenewIn", returns="RenewalOut", status=202, roles=auth.ADMINS, errors=(404, 409),
-           tags=("programmes",))
-def renew_programme(call: Call, pid: str):
-    renewal, created = lifecycle.renew(deps.default(), call.user, pid, call.body)
-    return Reply(s.RenewalOut.model_validate(renewal), status=202 if created else 200)
-
-
-@api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
-           returns="RenewalList", errors=(404,), tags=("programmes",))
-def list_renewals(call: Call, pid: str):
-    return s.RenewalList.model_validate(lifecycle.renewals(call.user, pid))
-
-
-@app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
-def daily_reminders(event):
-    """08:00 WIB. The event's time is the run's 'now'."""
-    with observability.failing_without_text("daily reminders"):
-        reminders.daily(deps.at(event.time))
-
-
-@app.schedule(Cron(5, 17, "*", "*", "?", "*"), name="period_end")
-def period_end(event):
-    """00:05 WIB: cover that ended yesterday becomes expired."""
-    with observability.failing_without_text("period end"):
-        lifecycle.daily_expiry(deps.at(event.time))
-
-
-@app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")
-def send_reminders(event):
-    return batch.process(event, lambda message: reminders.handle(deps.default(), message))
-
-
-@app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5, name="lifecycle_worker")
-def lifecycle_worker(event):
-    return batch.process(event, lambda message: lifecycle.handle(deps.default(), message))
-
-
-# ---------- imports, exports, summary (admins import; viewers may read summary and export) ----------
+# ---------- rosters: imports, exports, Ajukan ke BPJS (admins import; viewers may export) ----------
 @api.route("/v1/programmes/{pid}/imports", "POST",
            summary="Import a roster (or, kind=kpj, the BPJS branch's KPJ list): CSV/XLSX in the body (up to 5 MB), "
                    "or JSON {s3_key} of an upload",
@@ -426,19 +359,19 @@ def get_import(call: Call, import_id: str):
     return s.ImportOut.model_validate(imports.progress(deps.default(), call.user, import_id))
 
 
+@api.route("/v1/programmes/{pid}/import-template", "GET",
+           summary="XLSX template to fill in: Indonesian headers, Text columns, drop-downs, Petunjuk sheet",
+           roles=auth.WRITERS, errors=(404,), tags=("imports",), produces=(imports.XLSX,))
+def get_import_template(call: Call, pid: str):
+    return import_template.template(call.user, pid)
+
+
 @api.route("/v1/programmes/{pid}/export", "GET",
            summary="Roster for BPJS bulk BPU registration (CSV/XLSX file, or a presigned link when large)",
            query="ExportQuery", returns="ExportLink", roles=auth.ADMINS | {"viewer"}, errors=(404,),
            tags=("imports",), produces=("text/csv", imports.XLSX))
 def export_roster(call: Call, pid: str):
     return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
-
-
-@api.route("/v1/programmes/{pid}/import-template", "GET",
-           summary="XLSX template to fill in: Indonesian headers, Text columns, drop-downs, Petunjuk sheet",
-           roles=auth.WRITERS, errors=(404,), tags=("imports",), produces=(imports.XLSX,))
-def get_import_template(call: Call, pid: str):
-    return import_template.template(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}/submissions", "POST",
@@ -455,24 +388,61 @@ def get_submission(call: Call, submission_id: str):
     return s.SubmissionOut.model_validate(submissions.get(call.user, submission_id))
 
 
-@api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
-           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(404,),
-           tags=("programmes",))
-def programme_summary(call: Call, pid: str):
-    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))
+# ---------- field officers' offline sync ----------
+@api.route("/v1/sync", "POST", summary="Apply a batch of queued operations (idempotent per op_id)",
+           body="SyncIn", returns="SyncOut", roles=auth.WRITERS, tags=("sync",), items_alone=True)
+def sync_push(call: Call):
+    context = app.lambda_context
+    time_left = getattr(context, "get_remaining_time_in_millis", None)
+    return s.SyncOut.model_validate(sync.push(deps.default(), call.user, call.body, time_left))
 
 
-@app.on_sqs_message(queue=config.queue_name("imports"), batch_size=1)
-def process_import(event):
-    """Plan or chunk messages of roster imports; an exception leaves the message for a retry.
-    It is logged here without its text and re-raised as its type alone: the Lambda runtime would
-    print the original's message, which may quote a row's values (issue 12.12)."""
-    for record in event:
-        with observability.failing_without_text("import message (it stays queued for a retry)"):
-            imports.handle(deps.default(), json.loads(record.body))
+@api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
+           query="SyncQuery", returns="ChangesOut", errors=(403,), tags=("sync",))
+def sync_pull(call: Call):
+    return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))
+
+
+# ---------- the local stage only: the web apps' files, a login form for `make token` ----------
+local_stage.register(api)
+
+
+# ---------- schedules and queue handlers (the same functions the local dispatcher feeds) ----------
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
+def daily_reminders(event):
+    """08:00 WIB. The event's time is the run's 'now'."""
+    with observability.failing_without_text("daily reminders"):
+        reminders.daily(deps.at(event.time))
+
+
+@app.schedule(Cron(5, 17, "*", "*", "?", "*"), name="period_end")
+def period_end(event):
+    """00:05 WIB: cover that ended yesterday becomes expired."""
+    with observability.failing_without_text("period end"):
+        lifecycle.daily_expiry(deps.at(event.time))
 
 
 @app.schedule(Rate(30, unit=Rate.MINUTES))
 def refresh_summaries(event):
     with observability.failing_without_text("summary refresh"):
         summary.refresh_running(deps.default())
+
+
+@app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")
+def send_reminders(event):
+    return batch.process(event, lambda message: reminders.handle(deps.default(), message))
+
+
+@app.on_sqs_message(queue=config.queue_name("lifecycle"), batch_size=5, name="lifecycle_worker")
+def lifecycle_worker(event):
+    return batch.process(event, lambda message: lifecycle.handle(deps.default(), message))
+
+
+@app.on_sqs_message(queue=config.queue_name("imports"), batch_size=1)
+def process_import(event):
+    """Plan or chunk messages of roster imports; an exception leaves the message for a retry.
+    It is logged here without its text and re-raised as its type alone: the Lambda runtime would
+    print the original's message, which may quote a row's values."""
+    for record in event:
+        with observability.failing_without_text("import message (it stays queued for a retry)"):
+            imports.handle(deps.default(), json.loads(record.body))

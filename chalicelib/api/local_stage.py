@@ -1,5 +1,6 @@
 """What only the local stage offers: the web admin's and the field app's static files, and a
-login that mints a token.
+login that mints a token. `register(api)` is the one place that adds these routes (app.py calls
+it) and this module the one place in the app that imports devtools.
 
 In AWS both web apps are served from S3 (infra/admin.yaml: the admin at /, the field app at
 /field/) and tokens come from Cognito, so all of this refuses to work outside
@@ -14,7 +15,8 @@ from pathlib import Path
 from chalice import Response
 
 from chalicelib import config
-from chalicelib.api.http import GzipResponse, accepts_gzip
+from chalicelib.api import schemas
+from chalicelib.api.http import Call, GzipResponse, Router, accepts_gzip
 from chalicelib.domain.errors import NotFound
 
 TOKEN_TTL = 12 * 3600
@@ -90,5 +92,44 @@ def login(role: str, villages: list[str]) -> dict:
     return {"token": tokens.mint(role, villages, ttl=TOKEN_TTL), "role": role, "expires_in": TOKEN_TTL}
 
 
-def admin_dir_exists() -> bool:
-    return Path(config.admin_dir(), "index.html").is_file()
+def register(api: Router) -> None:
+    """The local stage's routes, on LINDUNG_STAGE=local only: the login form, /admin/ and /field/."""
+    if not is_local():
+        return
+    app = api.app
+
+    @api.route("/v1/local/login", "POST", summary="Local stage only: mint a token (make token as JSON)",
+               body="LocalLoginIn", returns="LocalLoginOut", roles=None, tags=("auth",))
+    def local_login(call: Call):
+        return schemas.LocalLoginOut.model_validate(login(call.body.role, call.body.villages))
+
+    @app.route("/admin", methods=["GET"])
+    def admin_root():
+        return redirect_to_admin()
+
+    @app.route("/admin/{a}", methods=["GET"])
+    def admin_file_1(a: str):
+        return api.guard(lambda: admin_file((a,)))
+
+    @app.route("/admin/{a}/{b}", methods=["GET"])
+    def admin_file_2(a: str, b: str):
+        return api.guard(lambda: admin_file((a, b)))
+
+    @app.route("/admin/{a}/{b}/{c}", methods=["GET"])
+    def admin_file_3(a: str, b: str, c: str):
+        return api.guard(lambda: admin_file((a, b, c)))
+
+    def _accept_encoding() -> str | None:
+        return app.current_request.headers.get("accept-encoding")
+
+    @app.route("/field", methods=["GET"])
+    def field_root():
+        return redirect_to_field()
+
+    @app.route("/field/{a}", methods=["GET"])
+    def field_file_1(a: str):
+        return api.guard(lambda: field_file((a,), _accept_encoding()))
+
+    @app.route("/field/{a}/{b}", methods=["GET"])
+    def field_file_2(a: str, b: str):
+        return api.guard(lambda: field_file((a, b), _accept_encoding()))
