@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from functools import cache
 
@@ -14,9 +15,20 @@ from chalicelib import config
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
 
 
+_MAKING = threading.Lock()
+
+
 @cache
-def client(service: str):
+def _client(service: str):
     return boto3.client(service, region_name=config.region(), config=_RETRIES)
+
+
+def client(service: str):
+    """One client per service and process. Made under a lock: boto3's default session is not safe
+    to make clients from in several threads at once (the local dispatcher's consumers, chalice
+    local's request threads); the clients themselves are."""
+    with _MAKING:
+        return _client(service)
 
 
 @cache
@@ -54,5 +66,5 @@ def _flush(kind: str, batch: list[dict]) -> int:
 
 def reset() -> None:
     """Forget cached clients (tests that repoint the endpoint)."""
-    client.cache_clear()
+    _client.cache_clear()
     queue_url.cache_clear()

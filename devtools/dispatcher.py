@@ -14,6 +14,14 @@ drains the queue the same way, then raises `HandlerFailed` listing every failure
 asserting "nothing was sent" cannot pass because the handler crashed. A test that provokes
 failures on purpose says so: `with dispatcher.expecting_failures() as failures: ...` and then
 asserts on `failures`.
+
+Concurrency. Lambda runs many instances of a function at once, each taking its own batch from the
+queue. The dispatcher does the same with threads: each queue is served by `workers` concurrent
+consumers (LINDUNG_DISPATCH_WORKERS, default 4; 1 gives the old one-batch-at-a-time behaviour),
+in `serve_forever()` (make run) and in `drain()` (tests, one-off runs) alike. Handlers therefore
+meet each other's writes as they would in AWS; a handler that only works when it runs alone is a
+bug this shows locally. Each batch is still handed to the handler whole and deleted only after
+the handler returns.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
@@ -108,10 +117,24 @@ def strict_from_env() -> bool:
     return os.environ.get("LINDUNG_DISPATCH_STRICT", "").strip().lower() in {"1", "true", "yes"}
 
 
+DEFAULT_WORKERS = 4
+
+
+def workers_from_env() -> int:
+    """Concurrent consumers per queue (LINDUNG_DISPATCH_WORKERS), as Lambda's concurrency would run."""
+    text = os.environ.get("LINDUNG_DISPATCH_WORKERS", "").strip()
+    try:
+        return max(1, int(text)) if text else DEFAULT_WORKERS
+    except ValueError:
+        raise SystemExit(f"LINDUNG_DISPATCH_WORKERS must be a whole number, not {text!r}") from None
+
+
 class Dispatcher:
-    def __init__(self, module: str | ModuleType = "app", strict: bool | None = None):
+    def __init__(self, module: str | ModuleType = "app", strict: bool | None = None, workers: int | None = None):
         self.strict = strict_from_env() if strict is None else strict
+        self.workers = workers_from_env() if workers is None else max(1, workers)
         self.failures: list[Failure] = []  # every failure seen, expected or not
+        self._lock = threading.Lock()  # failures are recorded from several consumer threads
         self._expected = 0  # > 0 inside expecting_failures()
         self.module = importlib.import_module(module) if isinstance(module, str) else module
         app = self.module.app
@@ -141,11 +164,11 @@ class Dispatcher:
         try:
             result = self.queues[queue](event, _context(queue))
             failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
-            self.failures += [Failure(queue, m["MessageId"], m["Body"], "reported in batchItemFailures")
-                              for m in got if m["MessageId"] in failed]
+            self._record([Failure(queue, m["MessageId"], m["Body"], "reported in batchItemFailures")
+                          for m in got if m["MessageId"] in failed])
         except Exception:
             error = traceback.format_exc(limit=-8)
-            self.failures += [Failure(queue, m["MessageId"], m["Body"], error) for m in got]
+            self._record([Failure(queue, m["MessageId"], m["Body"], error) for m in got])
             raise
         finally:
             for m in got:
@@ -155,6 +178,11 @@ class Dispatcher:
                     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
                                                   VisibilityTimeout=0)
         return len(got)
+
+    def _record(self, failures: list[Failure]) -> None:
+        if failures:
+            with self._lock:
+                self.failures += failures
 
     @contextlib.contextmanager
     def expecting_failures(self) -> Iterator[list[Failure]]:
@@ -179,28 +207,38 @@ class Dispatcher:
         return total
 
     def _drain(self, queue: str | None, max_batches: int, release_failed: bool) -> int:
+        names = [queue] if queue else list(self.queues)
+        if not names:
+            return 0
         total, empty_rounds = 0, 0
-        for _ in range(max_batches):
-            handled = 0
-            for name in [queue] if queue else list(self.queues):
-                try:
-                    handled += self.poll(name, release_failed=release_failed)
-                except Exception:  # a crashed batch stays on the queue, as on Lambda
-                    from chalicelib.observability import logger  # its tracebacks carry no exception text
-
-                    logger.exception("batch failed; it stays queued", extra={"queue": name})
-                    handled += 1
-            total += handled
-            empty_rounds = empty_rounds + 1 if handled == 0 else 0
-            if handled == 0:
-                # a short poll can come back empty while messages wait; in-flight ones (a crashed
-                # batch kept invisible) are given up on after ~2 s, as their timeout is the test's to
-                # choose; delayed ones (DelaySeconds) are waited for: they are certain to come
-                waiting, delayed = self._pending([queue] if queue else list(self.queues))
-                if not (waiting or delayed) or (empty_rounds > 20 and not delayed):
-                    return total
-                time.sleep(0.1)
+        aws.client("sqs")  # made once here, not raced for by the consumer threads
+        with ThreadPoolExecutor(max_workers=self.workers * len(names), thread_name_prefix="drain") as pool:
+            for _ in range(max_batches):
+                # one round: `workers` consumers per queue, each taking one batch at the same time
+                rounds = [pool.submit(self._poll_logged, name, release_failed) for name in names
+                          for _ in range(self.workers)]
+                handled = sum(f.result() for f in rounds)
+                total += handled
+                empty_rounds = empty_rounds + 1 if handled == 0 else 0
+                if handled == 0:
+                    # a short poll can come back empty while messages wait; in-flight ones (a crashed
+                    # batch kept invisible) are given up on after ~2 s, as their timeout is the test's to
+                    # choose; delayed ones (DelaySeconds) are waited for: they are certain to come
+                    waiting, delayed = self._pending(names)
+                    if not (waiting or delayed) or (empty_rounds > 20 and not delayed):
+                        return total
+                    time.sleep(0.1)
         return total
+
+    def _poll_logged(self, name: str, release_failed: bool, wait_seconds: int = 0) -> int:
+        """poll(), a crashed batch logged and counted as handled: it stays on the queue, as on Lambda."""
+        try:
+            return self.poll(name, wait_seconds=wait_seconds, release_failed=release_failed)
+        except Exception:
+            from chalicelib.observability import logger  # its tracebacks carry no exception text
+
+            logger.exception("batch failed; it stays queued", extra={"queue": name})
+            return 1
 
     def _pending(self, queues: list[str]) -> tuple[int, int]:
         """(queued or in flight, delayed) messages: an empty receive alone does not prove emptiness."""
@@ -227,10 +265,16 @@ class Dispatcher:
         return fired
 
     def serve_forever(self, stop: threading.Event | None = None) -> None:
-        """Poll and fire schedules until `stop` is set. A stop waits for the current long poll and
-        batch to finish: a consumer killed mid-poll leaves the emulator holding that receive open,
-        and whatever arrives meanwhile is taken in flight by nobody until its visibility timeout."""
+        """Poll and fire schedules until `stop` is set, with `workers` consumer threads per queue. A
+        stop waits for each consumer's current long poll and batch to finish: a consumer killed
+        mid-poll leaves the emulator holding that receive open, and whatever arrives meanwhile is
+        taken in flight by nobody until its visibility timeout."""
         stop = stop or threading.Event()
+        aws.client("sqs")  # made once here, not raced for by the consumer threads
+        consumers = [threading.Thread(target=self._consume, args=(queue, stop), name=f"{queue}-{n}", daemon=True)
+                     for queue in self.queues for n in range(self.workers)]
+        for thread in consumers:
+            thread.start()
         last_minute = None
         while not stop.is_set():
             now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -238,16 +282,19 @@ class Dispatcher:
                 last_minute = now
                 for name in self.fire_schedules(now):
                     print(f"dispatcher: fired schedule {name} at {now:%H:%M} UTC", flush=True)
-            for queue in self.queues:
-                if stop.is_set():
-                    break
-                try:
-                    self.poll(queue, wait_seconds=1)
-                except Exception as exc:  # keep serving; the message stays for a retry
-                    # the type only: an exception's text may quote a value (a name, a NIK)
-                    print(f"dispatcher: {queue} batch failed: {type(exc).__name__}", flush=True)
-            if not self.queues:
-                stop.wait(1)
+            stop.wait(1)
+        for thread in consumers:
+            thread.join()
+
+    def _consume(self, queue: str, stop: threading.Event) -> None:
+        """One consumer (one 'Lambda instance') of `queue`: long-poll, handle, repeat until stopped."""
+        while not stop.is_set():
+            try:
+                self.poll(queue, wait_seconds=1)
+            except Exception as exc:  # keep serving; the message stays for a retry
+                # the type only: an exception's text may quote a value (a name, a NIK)
+                print(f"dispatcher: {queue} batch failed: {type(exc).__name__}", flush=True)
+                stop.wait(0.5)  # an unreachable emulator is not spun on
 
 
 def main() -> None:
@@ -258,7 +305,8 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole group; make run sends SIGTERM
         signal.signal(sig, lambda *_: stop.set())
     dispatcher = Dispatcher(args.app)
-    print(f"dispatcher: polling {', '.join(dispatcher.queues) or 'no queues'}", flush=True)
+    print(f"dispatcher: polling {', '.join(dispatcher.queues) or 'no queues'} "
+          f"with {dispatcher.workers} workers each", flush=True)
     dispatcher.serve_forever(stop)
     print("dispatcher: stopped", flush=True)
 

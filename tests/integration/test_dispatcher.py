@@ -3,6 +3,7 @@ handlers exactly as Lambda's event sources do, including partial batch failures.
 
 from __future__ import annotations
 
+import threading
 import time
 import types
 from datetime import UTC, datetime
@@ -166,3 +167,66 @@ def test_a_stopped_dispatcher_leaves_no_receive_open_behind(aws_endpoint):
     finally:
         proc.kill()
         sqs.delete_queue(QueueUrl=url)
+
+
+def _overlapping(workers: int, total: int, queue: str):
+    """A handler that records how many of its batches are inside it at once. Each batch waits
+    (on a condition) until `workers` batches are in together, or every message has arrived, so
+    overlap is observed, not inferred from durations; a dispatcher handing out one batch at a
+    time leaves each batch alone until the wait gives up, and the test fails on the count."""
+    app = Chalice(app_name="dispatch-overlap")
+    state = {"active": 0, "most": 0, "received": 0}
+    changed = threading.Condition()
+
+    @app.on_sqs_message(queue=queue, batch_size=10)
+    def consume(event):
+        with changed:
+            state["active"] += 1
+            state["received"] += len(list(event))
+            state["most"] = max(state["most"], state["active"])
+            changed.notify_all()
+            changed.wait_for(lambda: state["active"] >= workers or state["received"] >= total, timeout=10)
+            state["active"] -= 1
+            changed.notify_all()
+
+    module = types.ModuleType("dispatch_overlap_app")
+    module.app, module.consume = app, consume
+    return module, state, changed
+
+
+@pytest.mark.parametrize("mode", ["drain", "serve_forever"])
+def test_batches_of_one_queue_run_concurrently_as_lambda_instances_would(own_queue, mode):
+    """LINDUNG_DISPATCH_WORKERS consumers per queue (make run and drain alike): four batches of
+    one queue are inside the handler at the same moment."""
+    queue, send = own_queue
+    workers, total = 4, 40
+    for start in range(0, total, 10):
+        send([{"n": i} for i in range(start, start + 10)])
+    module, state, changed = _overlapping(workers, total, queue)
+    dispatcher = Dispatcher(module, workers=workers)
+    assert dispatcher.workers == workers
+    if mode == "drain":
+        assert dispatcher.drain(queue) == total
+    else:
+        stop = threading.Event()
+        serving = threading.Thread(target=dispatcher.serve_forever, args=(stop,))
+        serving.start()
+        try:
+            with changed:
+                assert changed.wait_for(lambda: state["received"] >= total and state["active"] == 0, timeout=30)
+        finally:
+            stop.set()
+            serving.join(timeout=15)
+        assert not serving.is_alive()
+    assert state["most"] == workers and state["received"] == total
+
+
+def test_workers_come_from_the_environment(monkeypatch):
+    from devtools.dispatcher import DEFAULT_WORKERS, workers_from_env
+
+    monkeypatch.delenv("LINDUNG_DISPATCH_WORKERS", raising=False)
+    assert workers_from_env() == DEFAULT_WORKERS == 4
+    monkeypatch.setenv("LINDUNG_DISPATCH_WORKERS", "7")
+    assert workers_from_env() == 7
+    monkeypatch.setenv("LINDUNG_DISPATCH_WORKERS", "0")
+    assert workers_from_env() == 1
