@@ -703,6 +703,11 @@ class PeriodProjection(Out):
     total_idr: int
 
 
+class SmsWhen(Out):
+    at: str = Field(description="When these SMS leave (WIB, ISO 8601): now, or the daily sweep after quiet hours")
+    sms: int
+
+
 class ReminderRunOut(Out):
     run_id: str | None = None
     as_of: date
@@ -714,7 +719,9 @@ class ReminderRunOut(Out):
     sent: int = 0
     skipped: int = 0
     failed: int = 0
-    deferred: int = 0
+    deferred: int = Field(0, description="SMS held by quiet hours for a later sweep (a dry run counts and prices "
+                                         "them in sms and cost; sms_schedule says when they go)")
+    sms_schedule: list[SmsWhen] = Field(default_factory=list)
     opted_out: int = Field(0, description="Workers skipped because they opted out of SMS (counted in skipped)")
     restricted: int = Field(0, description="Workers skipped for an open dispute, Pasal 41 (counted in skipped)")
     cost: CostEstimate

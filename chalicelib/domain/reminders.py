@@ -19,6 +19,9 @@ from chalicelib.domain.clock import WIB
 CHANNELS = ("sms", "email")
 AUDIENCES = ("worker", "village_officer", "admin")
 DEFAULT_OFFSETS = (45, 30, 14, 7)
+# The daily sweep's hour in WIB: app.py's `daily_reminders` schedule, Cron(0, 1) UTC = 08:00 WIB
+# (tests/unit/test_reminders_domain.py checks the two agree). An SMS held by quiet hours goes then.
+SWEEP_AT_WIB = time(8, 0)
 
 # Placeholders a template may use. Worker texts never get a NIK: there is no placeholder for it.
 WORKER_PLACEHOLDERS = frozenset({"name", "programme", "end_date", "village", "officer_contact", "days_left"})
@@ -75,6 +78,29 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= t < self.end
         return t >= self.start or t < self.end
+
+
+def send_time(now: datetime, as_of: date, quiet: QuietHours | None, sweep_at: time = SWEEP_AT_WIB) -> datetime:
+    """When an SMS a sweep plans for `as_of` really leaves: now, when the plan is for today and the clock
+    is outside quiet hours (a run now queues it at once); otherwise at the first daily sweep from `as_of`
+    on that is outside quiet hours (rules stay due for `catch_up_days`, so that sweep still has it).
+    Quiet hours that hold the sweep hour are refused on save (`quiet_hours_problem`)."""
+    if as_of <= now.astimezone(WIB).date() and (quiet is None or not quiet.contains(now)):
+        return now
+    day = max(as_of, now.astimezone(WIB).date())
+    while True:
+        at = datetime.combine(day, sweep_at, WIB)
+        if at >= now and (quiet is None or not quiet.contains(at)):
+            return at
+        day += timedelta(days=1)
+
+
+def quiet_hours_problem(quiet: QuietHours | None, sweep_at: time = SWEEP_AT_WIB) -> str | None:
+    """Quiet hours around the daily sweep's hour would hold every SMS for ever: say so (Bahasa Indonesia)."""
+    if quiet is not None and quiet.contains(datetime.combine(date(2025, 1, 1), sweep_at, WIB)):
+        return (f"jam tenang mencakup pukul {sweep_at:%H:%M} WIB, saat pengingat harian dikirim; "
+                "SMS tidak akan pernah terkirim")
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
 from chalicelib.domain import reminders as dr
 from chalicelib.domain import safe_files
-from chalicelib.domain.clock import iso, today_wib
+from chalicelib.domain.clock import WIB, iso, today_wib
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.domain.phone import masked
@@ -87,6 +87,9 @@ def _check_templates(templates: dict[str, str]) -> None:
 def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, if_match: int | None) -> dict:
     programmes.get(user, pid)
     _check_templates(body.templates.model_dump(exclude_none=True))
+    problem = dr.quiet_hours_problem(ruleset(body.model_dump(mode="json")).quiet_hours)
+    if problem:
+        raise Invalid("QUIET_HOURS_INVALID", "Jam tenang tidak bisa dipakai", {"quiet_hours": problem})
     unknown = sorted(v for v in body.village_contacts if not v.startswith(user.regency + ".")
                      or not regions.village_exists(v))
     if unknown:
@@ -185,13 +188,16 @@ class _Plan:
     regency: str
     as_of: date
     run_id: str | None
+    now: datetime
     now_iso: str
     considered: int = 0
     no_phone: int = 0
     opted_out: int = 0  # SNS's opt-out list or an opt-out recorded for the worker (store/optouts.py)
     restricted: int = 0  # an open dispute (Pasal 41) stops reminders
     restricted_niks: set[str] = field(default_factory=set)
-    deferred: int = 0
+    deferred: int = 0  # SMS that leave later than now (quiet hours): see `schedule`
+    deferred_segments: int = 0
+    schedule: Counter = field(default_factory=Counter)  # send time (WIB, ISO) -> SMS
     settled: int = 0
     sms: int = 0
     segments: int = 0
@@ -218,23 +224,25 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     dates = dr.end_dates_to_query(book.default, as_of)
     for rs in book.rules.values():
         dates |= dr.end_dates_to_query(rs, as_of)
-    plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), iso(now))
+    plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), now, iso(now))
     plan.restricted_niks = restrictions.restricted(regency)
     for day in sorted(dates):
         for m in repo.live_ending_on(regency, day.isoformat(), programme_id):
-            _consider(plan, book, m, now, dry_run)
+            _consider(plan, book, m, dry_run)
     for group in list(plan.pending):
         _flush(plan, book, group, dry_run)
     _plan_digests(plan, book, dry_run)
     result = {
         "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
         "queued_messages": 0 if dry_run else len(plan.messages),
-        "would_send": {"sms": plan.sms, "email": plan.emails, "whatsapp_links": plan.whatsapp_links},
+        "would_send": {"sms": plan.sms + (plan.deferred if dry_run else 0), "email": plan.emails,
+                       "whatsapp_links": plan.whatsapp_links},
+        "sms_schedule": [{"at": at, "sms": n} for at, n in sorted(plan.schedule.items())],
         "skipped": plan.no_phone + plan.settled + plan.opted_out + plan.restricted, "deferred": plan.deferred,
         "opted_out": plan.opted_out, "restricted": plan.restricted,
         "expected": (plan.sms + plan.emails + plan.no_phone + plan.opted_out + plan.restricted + plan.deferred
                      + plan.settled),
-        **_costs(plan, config.sms_price_idr()),
+        **_costs(plan, config.sms_price_idr(), dry_run),
     }
     if dry_run:
         result["status"] = "planned"
@@ -252,14 +260,17 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     return result
 
 
-def _costs(plan: _Plan, price: int) -> dict:
+def _costs(plan: _Plan, price: int, dry_run: bool) -> dict:
     """The one cost model of a dry run, a run and a rerun: the SMS this run sends (already sent, in
-    flight or out of attempts left out), priced per segment of their rendered text; the period
-    projection at the average segments of every due SMS rendered (sent before or not), so a rerun
-    projects what the run did."""
+    flight or out of attempts left out), priced per segment of their rendered text; a plan also
+    prices the SMS quiet hours hold for a later sweep (`sms_schedule` says when), a run leaves them
+    to that sweep, which prices them. The period projection is at the average segments of every due
+    SMS rendered (sent before or not), so a rerun projects what the run did."""
     avg_segments = plan.rendered_segments / plan.rendered_sms if plan.rendered_sms else 1
-    return {"cost": {"price_per_sms_idr": price, "sms": plan.sms, "sms_segments": plan.segments,
-                     "total_idr": dr.sms_cost_idr(plan.segments, price)},
+    sms = plan.sms + (plan.deferred if dry_run else 0)
+    segments = plan.segments + (plan.deferred_segments if dry_run else 0)
+    return {"cost": {"price_per_sms_idr": price, "sms": sms, "sms_segments": segments,
+                     "total_idr": dr.sms_cost_idr(segments, price)},
             "period_projection": {"enrolments": plan.projection_enrolments, "sms": plan.projection_sms,
                                   "total_idr": round(plan.projection_sms * avg_segments * price)}}
 
@@ -272,7 +283,7 @@ def _unsettled(plan: _Plan, batch: list, end: str, rule_id: str) -> list:
     return [m for k, m in keys.items() if k not in done]
 
 
-def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, now: datetime, dry_run: bool) -> None:
+def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, dry_run: bool) -> None:
     rs = book.ruleset(m.programme_id)
     end = date.fromisoformat(m.coverage_end)
     rule = dr.due_rule(rs, end, plan.as_of)
@@ -292,9 +303,6 @@ def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, now: datetime, 
     if not m.phone:
         plan.no_phone += 1
         return
-    if rs.quiet_hours and rs.quiet_hours.contains(now):
-        plan.deferred += 1  # the next run, in the day, sends it (rules stay due for catch_up_days)
-        return
     group = (m.programme_id, rule.id, m.coverage_end)
     plan.pending[group].append(m)
     if len(plan.pending[group]) >= config.reminder_chunk():
@@ -313,6 +321,14 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     plan.rendered_segments += sum(segments.values())
     batch = _unsettled(plan, batch, end, rule_id)
     if not batch:
+        return
+    at = dr.send_time(plan.now, plan.as_of, rs.quiet_hours)
+    plan.schedule[at.astimezone(WIB).isoformat()] += len(batch)
+    if at > plan.now:
+        # quiet hours (or a later day): a run leaves these to the sweep at `at` (rules stay due for
+        # catch_up_days); a plan counts and prices them, and says when they go
+        plan.deferred += len(batch)
+        plan.deferred_segments += sum(segments[m.eid] for m in batch)
         return
     plan.segments += sum(segments[m.eid] for m in batch)
     if not dry_run:

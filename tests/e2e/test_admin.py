@@ -330,6 +330,33 @@ def test_a_big_file_goes_through_a_presigned_s3_upload(ui, api, tmp_path):
 
 
 # ---------- reminder rules and templates, dry run and a live run (issue 4) ----------
+def test_a_plan_whose_sms_leave_later_says_when_before_send_now_is_pressed(ui, api):
+    """SMS a plan holds (quiet hours, or a day still to come) are priced and their time is said, on the
+    screen and in the question Kirim sekarang asks; the real clock can't be put in quiet hours from a
+    browser test, so a period ending in 2099 gives a plan for a day to come (the API's sms_schedule)."""
+    r = api("POST", "/v1/programmes", json={**PROGRAMME, "code": f"E2E-{uuid.uuid4().hex[:6].upper()}",
+                                            "coverage_start": "2099-10-01", "coverage_end": "2099-12-31"})
+    assert r.status_code == 201, r.text
+    later = r.json()
+    for n in range(2):
+        enrol(api, later["id"], VILLAGE_A, "linmas", status="active", kpj_number=f"2233445577{n}")
+    login(ui)
+    use(ui, later)
+    goto(ui, "#/reminders")
+    page = ui.page
+    page.fill("#dryrun-as-of", "2099-11-16")
+    page.click("#dryrun-run")
+    page.wait_for_selector("#dryrun-later")
+    assert "2 SMS" in page.inner_text("#dryrun-later")
+    assert "16 November 2099 pukul 08.00 WIB" in page.inner_text("#dryrun-later")
+    assert page.inner_text("#dryrun-result tr[data-key=sms] td") == "2"
+    assert page.inner_text("#dryrun-cost .v") != "Rp 0"  # held SMS are priced in the plan
+    questions = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.click("#run-live")
+    assert questions and "16 November 2099 pukul 08.00 WIB" in questions[0]
+
+
 def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programme):
     due = [enrol(api, programme["id"], VILLAGE_A, "linmas", status="active", kpj_number=f"2233445566{n}")
            for n in range(2)]
@@ -376,6 +403,8 @@ def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programm
     assert page.inner_text("#dryrun-cost .v") == f"Rp {dry['cost']['total_idr']:,}".replace(",", ".")
     page.locator("#dryrun").scroll_into_view_if_needed()
     ui.shot("09-reminder-dry-run")
+    assert not page.locator("#dryrun-later").count()  # a past day outside quiet hours: everything goes at once
+
 
     # A live run asks first, with the cost in the question; declining sends nothing.
     assert dry["would_send"]["sms"] >= len(due) and dry["cost"]["total_idr"] > 0

@@ -263,6 +263,36 @@ def test_quiet_hours_defer_sms_to_the_next_run(api, admin, aws_endpoint, dispatc
     assert sorted(p for p, _ in sms_to(aws_endpoint, phones)) == sorted(phones)
 
 
+def test_a_dry_run_in_quiet_hours_prices_the_sms_and_says_they_go_at_the_morning_sweep(api, admin, aws_endpoint,
+                                                                                    dispatcher, programme):
+    pid = programme["id"]
+    phones = [p["phone"] for p in enrol_live(api, admin, pid, 3)]
+    night = datetime(2025, 11, 15, 19, 30, tzinfo=UTC)  # 02:30 WIB on 16 November
+    price = config.sms_price_idr()
+    with deps.override(clock=lambda: night):
+        plan = run(api, admin, pid, "2025-11-16", dry_run=True)
+        assert plan["would_send"]["sms"] == 3 and plan["deferred"] == 3
+        assert plan["cost"] == {"price_per_sms_idr": price, "sms": 3, "sms_segments": 3, "total_idr": 3 * price}
+        assert plan["sms_schedule"] == [{"at": "2025-11-16T08:00:00+07:00", "sms": 3}]
+        live = run(api, admin, pid, "2025-11-16")  # pressed anyway: nothing leaves in the night
+        drain(dispatcher)
+    assert live["deferred"] == 3 and live["would_send"]["sms"] == 0 and live["cost"]["total_idr"] == 0
+    assert live["sms_schedule"] == plan["sms_schedule"] and sms_to(aws_endpoint, phones) == []
+    morning = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # the 08:00 WIB sweep: what the plan said, at its price
+    with deps.override(clock=lambda: morning):
+        day = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    assert day["cost"] == plan["cost"] and day["sms_schedule"] == [{"at": "2025-11-16T08:00:00+07:00", "sms": 3}]
+    assert sorted(p for p, _ in sms_to(aws_endpoint, phones)) == sorted(phones)
+
+
+def test_quiet_hours_that_hold_the_sweep_hour_are_refused(api, admin, programme):
+    r = api.call("PUT", f"/v1/programmes/{programme['id']}/reminder-rules", admin,
+                 {"quiet_hours": {"start": "20:00", "end": "09:00"}})
+    assert r.status_code == 422 and r.data["error"]["code"] == "QUIET_HOURS_INVALID"
+    assert "08:00" in r.data["error"]["fields"]["quiet_hours"]
+
+
 def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin, aws_endpoint, dispatcher,
                                                                       programme):
     pid = programme["id"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from urllib.parse import unquote
 
 from chalicelib.domain import reminders as dr
@@ -174,3 +174,36 @@ def test_the_default_sms_fits_one_gsm7_segment_for_95_percent_of_names():
         assert all(dr.is_gsm7(t) for t in texts)
         two = sum(dr.sms_segments(t) > 1 for t in texts)
         assert two / len(names) <= 0.05, (contact, two)
+
+
+# ---------- when a planned SMS really leaves (quiet hours in plans) ----------
+WIB_ = dr.WIB
+QUIET = dr.QuietHours()
+
+
+def test_a_plan_inside_quiet_hours_goes_at_the_next_daily_sweep_outside_them():
+    at_0230 = datetime(2025, 11, 16, 2, 30, tzinfo=WIB_)
+    assert dr.send_time(at_0230, date(2025, 11, 16), QUIET) == datetime(2025, 11, 16, 8, 0, tzinfo=WIB_)
+    at_2200 = datetime(2025, 11, 16, 22, 0, tzinfo=WIB_)  # today's sweep has passed: tomorrow's
+    assert dr.send_time(at_2200, date(2025, 11, 16), QUIET) == datetime(2025, 11, 17, 8, 0, tzinfo=WIB_)
+    at_1000 = datetime(2025, 11, 16, 10, 0, tzinfo=WIB_)
+    assert dr.send_time(at_1000, date(2025, 11, 16), QUIET) == at_1000  # a run now queues at once
+    assert dr.send_time(at_2200, date(2025, 11, 16), None) == at_2200  # no quiet hours: now
+    assert dr.send_time(at_1000, date(2025, 11, 20), QUIET) == datetime(2025, 11, 20, 8, 0, tzinfo=WIB_)
+    late_sweep = dr.QuietHours(time(20, 0), time(9, 0))  # would hold 08:00: the next free sweep hour
+    assert dr.send_time(at_0230, date(2025, 11, 16), late_sweep, sweep_at=time(10, 0)) == \
+        datetime(2025, 11, 16, 10, 0, tzinfo=WIB_)
+
+
+def test_quiet_hours_around_the_sweep_hour_are_refused():
+    assert dr.quiet_hours_problem(QUIET) is None and dr.quiet_hours_problem(None) is None
+    assert "08:00" in dr.quiet_hours_problem(dr.QuietHours(time(21, 0), time(9, 0)))
+    assert dr.quiet_hours_problem(dr.QuietHours(time(7, 30), time(8, 30)))
+
+
+def test_the_daily_schedule_runs_at_the_sweep_hour_the_plans_assume():
+    import app
+
+    (cron,) = [e.schedule_expression for e in app.app.event_sources if getattr(e, "name", "") == "daily_reminders"]
+    utc = datetime(2025, 11, 16, int(cron.hours), int(cron.minutes), tzinfo=UTC)
+    assert utc.astimezone(WIB_).time() == dr.SWEEP_AT_WIB

@@ -6,7 +6,7 @@ import { get } from '../api.js';
 import { ctx, villages } from '../context.js';
 import * as reminders from '../endpoints/reminders.js';
 import { schemaForm } from '../form.js';
-import { enumLabel, label, number, t } from '../i18n.js';
+import { dateText, enumLabel, label, number, t } from '../i18n.js';
 import { requestSchema } from '../schema.js';
 import { errorBox, flash, h, today } from '../ui.js';
 
@@ -157,7 +157,9 @@ function renderRun(box, pid) {
   async function runLive() {
     if (!planned) return;
     const c = planned.cost;
-    if (!window.confirm(t('rem.confirm', number(c.sms), number(c.sms_segments), number(c.total_idr), planned.would_send.email, planned.as_of))) return;
+    const question = t('rem.confirm', number(c.sms), number(c.sms_segments), number(c.total_idr), planned.would_send.email, dateText(planned.as_of));
+    const later = laterText(planned);
+    if (!window.confirm(later ? `${question}\n\n${later}` : question)) return;
     live.disabled = true;
     progress.replaceChildren(t('loading'));
     try {
@@ -187,10 +189,20 @@ function runTable(r) {
       h('div', { class: 'l' }, t('rem.costTitle', r.as_of)),
       h('div', { class: 'v' }, `Rp ${number(c.total_idr)}`),
       h('div', { class: 'l' }, t('rem.costDetail', number(c.sms), number(c.sms_segments), number(c.price_per_sms_idr)))),
+    laterText(r) ? h('div', { class: 'alert info', id: 'dryrun-later' }, laterText(r)) : '',
     h('div', { class: 'row' },
       h('table', { class: 'plain', style: 'max-width:520px' }, rows.map(([k, v]) => h('tr', { 'data-key': k }, h('th', {}, t(`rem.count.${k}`)), h('td', {}, number(v))))),
       h('p', { class: 'muted grow', id: 'dryrun-projection' }, t('rem.projection', number(p.enrolments), number(p.sms), number(p.total_idr)))),
   ];
+}
+
+/** A plan's SMS that leave later than the button is pressed (quiet hours, or the day has not come):
+ * how many, and when (the API's sms_schedule, in WIB); '' when everything goes at once. */
+function laterText(r) {
+  if (!r.deferred) return '';
+  const later = (r.sms_schedule || []).slice(-1)[0];
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(later?.at || '');
+  return t('rem.later', number(r.deferred), m ? t('rem.at', dateText(m[1]), `${m[2]}.${m[3]}`) : '');
 }
 
 function runProgress(r) {
