@@ -33,8 +33,10 @@ class SesEmailNotifier(Notifier):
 
     def send(self, message: Outgoing) -> str:
         try:
+            # The recipients only in the To header: SES sends to the header's addresses when Destinations
+            # is left out; given both, the emulator (moto) adds them up and lists each recipient twice.
             response = aws.client("ses").send_raw_email(
-                Source=self.sender, Destinations=list(message.to), RawMessage={"Data": mime(self.sender, message)})
+                Source=self.sender, RawMessage={"Data": mime(self.sender, message)})
         except ClientError as exc:
             raise SendFailed(f"SES_{exc.response['Error']['Code']}") from None
         except BotoCoreError as exc:

@@ -507,9 +507,13 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
 def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of: date, rows: list,
                  recipients: tuple[str, ...]) -> Outgoing:
     """Per village: who expires when, each with a WhatsApp click-to-chat link the operator can
-    forward from their own phone at no cost to the regency. For admins: the whole list, no phones."""
+    forward from their own phone at no cost to the regency. For admins: the whole list, no phones.
+    What people read: category labels, kecamatan and village names, dates as "31 Desember 2025"."""
     everyone = village == ALL_VILLAGES
     place = "semua desa" if everyone else f"Desa {regions.village_name(village)}"
+    labels = {c["code"]: c.get("label") or c["code"] for c in programme.get("categories") or []}
+    districts = {v["district_code"]: v["district_name"] for v in regions.villages_of(programme["regency"])} \
+        if everyone and programme.get("regency") else {}
     head = {"programme": programme["name"], "end_date": dr.format_date_id(end), "village": place,
             "officer_contact": rs.default_contact if everyone else rs.contact_for(village),
             "days_left": (end - as_of).days, "count": len(rows)}
@@ -520,17 +524,19 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
     else:
         header = ["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp"]
     for i, m in enumerate(rows, 1):
-        days_left = (date.fromisoformat(m.coverage_end) - as_of).days
+        ends = date.fromisoformat(m.coverage_end)
+        days_left, ends_text = (ends - as_of).days, dr.format_date_id(ends)
+        category = labels.get(m.category, m.category)
         if everyone:
-            table.append([i, m.eid, m.name, m.district_code, regions.village_name(m.village_code), m.category,
-                             m.coverage_end, days_left])
-            lines.append(f"{i}. {m.name} - {regions.village_name(m.village_code)} - berakhir {m.coverage_end}")
+            table.append([i, m.eid, m.name, districts.get(m.district_code, m.district_code),
+                          regions.village_name(m.village_code), category, ends_text, days_left])
+            lines.append(f"{i}. {m.name} ({category}) - {regions.village_name(m.village_code)} - berakhir {ends_text}")
             continue
         link = ""
         if m.phone:
             link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
-        table.append([i, m.name, m.category, m.coverage_end, days_left, m.phone or "", link])
-        lines.append(f"{i}. {m.name} ({m.category}) - berakhir {dr.format_date_id(end)} - "
+        table.append([i, m.name, category, ends_text, days_left, m.phone or "", link])
+        lines.append(f"{i}. {m.name} ({category}) - berakhir {ends_text} - "
                      + (f"WhatsApp: {link}" if link else "tanpa nomor HP"))
     lines += ["", "Daftar lengkap terlampir (CSV).", "-- Lindung, pengingat otomatis"]
     filename = f"pengingat-{end.isoformat()}-{'semua' if everyone else village}.csv"

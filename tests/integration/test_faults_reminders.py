@@ -10,9 +10,12 @@ Lindung/RemindersFailed (dimension service=lindung), which infra/alarms.yaml ala
 
 from __future__ import annotations
 
+import base64
+import email
 import json
 from collections import Counter
 from datetime import UTC, datetime
+from email.utils import getaddresses
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
@@ -78,7 +81,14 @@ def to_phone(phones):
 
 
 def to_address(address):
-    return lambda params: any(k.startswith("Destinations.member.") and v == address for k, v in params.items())
+    """A raw email to `address`: the recipients are the message's To header (notify/ses_email.py)."""
+    def match(params):
+        raw = params.get("RawMessage.Data")
+        if not raw:
+            return False
+        headers = email.message_from_bytes(base64.b64decode(raw))
+        return address in [a for _, a in getaddresses(headers.get_all("To", []))]
+    return match
 
 
 def test_sns_throttling_and_failing_mid_sweep_then_a_rerun_sends_each_sms_exactly_once(

@@ -28,7 +28,7 @@ from chalicelib.services import deps
 from chalicelib.store import reminders as store
 from devtools.dispatcher import Dispatcher
 from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
-from tests.integration.sent import emails_to, sms_to
+from tests.integration.sent import emails_to, raw_emails, sms_to
 
 NOV16 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)  # 08:00 WIB, 45 days before 31 December
 NOV17 = datetime(2025, 11, 17, 1, 0, tzinfo=UTC)
@@ -317,13 +317,26 @@ def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin
     rows = list(csv.DictReader(io.StringIO(attachment.get_payload(decode=True).decode())))
     assert attachment.get_filename().endswith(".csv") and len(rows) == 3
     for p in in_a:
-        link = next(r["tautan_whatsapp"] for r in rows if r["nama"] == p["name"])
+        link = next(r["tautan_whatsapp"] for r in rows if r["hp"].lstrip("'") == p["phone"])  # names may repeat
         assert link.startswith(f"https://wa.me/{p['phone'][1:]}?text=") and link in text
         assert " " not in link and p["nik"] not in text
     (admin_mail,) = emails_to(aws_endpoint, boss)
     admin_rows = list(csv.DictReader(io.StringIO(
         next(p for p in admin_mail.walk() if p.get_filename()).get_payload(decode=True).decode())))
     assert len(admin_rows) == 5 and "hp" not in admin_rows[0]
+    # what people read: labels, names, "31 Desember 2025"; never a code or an ISO date
+    admin_text = next(p for p in admin_mail.walk() if p.get_content_type() == "text/plain").get_payload(
+        decode=True).decode()
+    for words in (text, admin_text):
+        assert "Perangkat Desa" in words and "31 Desember 2025" in words
+        assert "perangkat_desa" not in words and "2025-12-31" not in words and "16.03.01" not in words
+    assert {r["kecamatan"] for r in admin_rows} == {"Tanjung Agung"} and {r["desa"] for r in admin_rows} == {
+        "Embawang", "Pagar Dewa"}
+    assert {r["kategori"] for r in admin_rows + rows} == {"Perangkat Desa"}
+    assert {r["berakhir"] for r in admin_rows + rows} == {"31 Desember 2025"}
+    # each digest names its recipient once (SES and the emulator take them from the To header)
+    (recorded,) = [m for m in raw_emails(aws_endpoint) if operator in m["destinations"]]
+    assert recorded["destinations"] == [operator] and village_mail.get_all("To") == [operator]
 
 
 def test_reminder_history_is_scoped_like_other_enrolment_reads(api, admin, tokens_for, programme):
