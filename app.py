@@ -20,6 +20,7 @@ from chalicelib.services import (
     deps,
     documents,
     enrolments,
+    erasure,
     exports,
     fields,
     import_template,
@@ -276,6 +277,31 @@ def worker_report(call: Call, nik: str):
     if call.query.format == "pdf":
         return report.pdf(deps.default(), call.user, nik)
     return s.WorkerReportOut.model_validate(report.build(deps.default(), call.user, nik))
+
+
+@api.route("/v1/workers/{nik}/erasure", "POST",
+           summary="Erase a person's personal data everywhere (Pasal 8, 43); pseudonymous records and an erasure "
+                   "record without personal data remain", body="ErasureIn", returns="ErasureOut", status=201,
+           roles=auth.ADMINS, errors=(404, 409), tags=("privacy",))
+def erase_worker(call: Call, nik: str):
+    b = call.body
+    return s.ErasureOut.model_validate(erasure.erase(deps.default(), call.user, nik, b.reason, b.reference))
+
+
+@api.route("/v1/retention/run", "POST",
+           summary="Apply the programmes' retention now (dry_run, the default: how many records would go)",
+           body="RetentionRunIn", returns="RetentionRunOut", roles=auth.ADMINS, tags=("privacy",))
+def retention_run(call: Call):
+    b = call.body
+    return s.RetentionRunOut.model_validate(erasure.run_retention(deps.default(), call.user.regency, b.as_of,
+                                                                  dry_run=b.dry_run, programme_id=b.programme_id))
+
+
+@app.schedule(Cron(30, 18, "*", "*", "?", "*"), name="retention")
+def retention(event):
+    """01:30 WIB: personal data of periods past their retention is erased (services/erasure.py)."""
+    with observability.failing_without_text("retention"):
+        erasure.daily(deps.at(event.time))
 
 
 @api.route("/v1/access-log", "GET", summary="Reads of personal data by one account over a time range",

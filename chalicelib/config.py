@@ -171,3 +171,14 @@ def access_log_enabled() -> bool:
 def access_log_days() -> int:
     """How long an access-log entry is kept (DynamoDB TTL on `expires_at`)."""
     return int(os.environ.get("LINDUNG_ACCESS_LOG_DAYS", "730"))
+
+
+def retention_years() -> int:
+    """The regency's archive schedule for enrolment records: years after a programme's period
+    ends before the personal data in it is erased (a programme may set its own)."""
+    return int(os.environ.get("LINDUNG_RETENTION_YEARS", "5"))
+
+
+def retention_batch() -> int:
+    """Records one retention run erases at most (the daily job continues the next day)."""
+    return int(os.environ.get("LINDUNG_RETENTION_BATCH", "500"))

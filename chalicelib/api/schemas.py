@@ -141,6 +141,11 @@ def _check_programme(categories: list[Category] | None, targets: dict[str, int] 
             raise ValueError(f"target untuk kategori/kelompok yang tidak ada: {', '.join(sorted(unknown))}")
 
 
+RetentionYears = Annotated[int, Field(ge=1, le=30, strict=True, description=(
+    "Years after the period ends before its enrolments' personal data is erased; null = the regency's archive "
+    "schedule (LINDUNG_RETENTION_YEARS)"))]
+
+
 class ProgrammeIn(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,39}$")]
     name: Annotated[str, StringConstraints(min_length=3, max_length=200)]
@@ -154,6 +159,7 @@ class ProgrammeIn(Strict):
         default_factory=lambda: [Category(**c) for c in DEFAULT_CATEGORIES], min_length=1, max_length=100)
     targets: dict[Code, Count] = {}
     eligibility: Eligibility | None = None
+    retention_years: RetentionYears | None = None
 
     _period = field_validator("coverage_end")(_period_end)
 
@@ -174,6 +180,7 @@ class ProgrammePatch(Strict):
     categories: list[Category] | None = Field(None, min_length=1, max_length=100)
     targets: dict[Code, Count] | None = None
     eligibility: Eligibility | None = None
+    retention_years: RetentionYears | None = None
 
     _period = field_validator("coverage_end")(_period_end)
 
@@ -258,6 +265,7 @@ class ProgrammeOut(Out):
     categories: list[Category]
     targets: dict[str, int]
     eligibility: Eligibility | None = None
+    retention_years: int | None = None
     fields: list[FieldDefOut] = Field(default_factory=list, description="Active extra fields (GET .../fields)")
     version: int
     created_at: str
@@ -372,7 +380,7 @@ class EnrolmentList(Out):
 
 class AuditOut(Out):
     at: str
-    action: Literal["create", "update", "delete"]
+    action: Literal["create", "update", "delete", "erase"]
     actor: str
     actor_role: str
     changes: dict[str, list]
@@ -410,6 +418,62 @@ class RestrictionOut(Out):
     opened_on: date
     recorded_at: str
     recorded_by: str
+
+
+ErasureReason = Literal["subject_request", "no_longer_needed", "unlawful"]
+
+
+class ErasureIn(Strict):
+    reason: ErasureReason = Field(description="subject_request (Pasal 8), no_longer_needed or unlawful (Pasal 43)")
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None, description="The letter or ticket number of the request; never the person's data",
+        examples=["470/123/DPMD/2026"])
+
+
+class ErasureOut(Out):
+    erasure_id: str
+    at: str
+    actor: str
+    actor_role: str
+    reason: str
+    reference: str | None = None
+    trigger: Literal["request", "retention"]
+    programme_id: str | None = None
+    whole_person: bool
+    enrolment_ids: list[str] = Field(description="The pseudonymous records left (counted in summaries)")
+    counts: dict[str, int] = Field(description="What was removed: enrolments, audit_events, reminders, documents, "
+                                               "receipts, file_rows, import_rows, person_items")
+
+
+class ErasureList(Out):
+    items: list[ErasureOut]
+    next_cursor: str | None = None
+
+
+class RetentionRunIn(Strict):
+    as_of: date | None = Field(None, description="The day to judge periods against (WIB); default today")
+    dry_run: bool = Field(True, description="Only count what would be erased")
+    programme_id: str | None = Field(None, max_length=40)
+
+
+class RetentionProgramme(Out):
+    programme_id: str
+    code: str
+    coverage_end: date
+    retention_years: int
+    due_on: date = Field(description="The first day its personal data may be erased")
+    enrolments: int = Field(description="Records still holding personal data (dry run), or erased (run)")
+    people: int = Field(description="People erased whole (no other record of theirs still needed)")
+
+
+class RetentionRunOut(Out):
+    as_of: date
+    dry_run: bool
+    programmes_due: int
+    enrolments: int
+    people: int
+    remaining: int = Field(description="Records left for the next run (a run stops after its batch)")
+    programmes: list[RetentionProgramme]
 
 
 class WorkerOut(Out):

@@ -45,6 +45,7 @@ class Enrolment:
     documents: dict[str, dict] = field(default_factory=dict)  # kind -> metadata (services/documents)
     deleted: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # the programme's own fields (domain/fields.py)
+    erased: bool = False  # personal data erased: a pseudonymous tombstone (domain/erasure.py)
     # Computed on read against the programme's current definitions, never stored (they change).
     incomplete: list[str] = field(default_factory=list)
 

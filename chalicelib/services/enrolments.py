@@ -125,6 +125,9 @@ def _eligibility(programme: dict, birth_date) -> list[str]:
 def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:
     """The enrolment if the caller may see it; its history stays readable after a soft delete."""
     enrolment = repo.get(user.regency, eid)
+    if enrolment is not None and enrolment.erased and not include_deleted:
+        raise NotFound("ENROLMENT_ERASED", "Data pribadi peserta ini sudah dihapus (hak penghapusan); "
+                       "yang tersisa hanya catatan tanpa data pribadi")
     if enrolment is None or (enrolment.deleted and not include_deleted):
         raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
     if not user.can_see_village(enrolment.village_code):

@@ -49,7 +49,8 @@ def list_page(user: User, limit: int, cursor: str | None) -> dict:
 def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_match: int | None) -> dict:
     current = get(user, pid)
     changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
-    nulls = sorted(k for k, v in changes.items() if v is None and k not in {"funder", "legal_basis", "eligibility"})
+    nulls = sorted(k for k, v in changes.items() if v is None and k not in {"funder", "legal_basis", "eligibility",
+                                                                                     "retention_years"})
     if nulls:
         raise Invalid("VALIDATION_FAILED", "Kolom wajib tidak boleh dikosongkan", {k: "wajib diisi" for k in nulls})
     updated = {**current, **changes}

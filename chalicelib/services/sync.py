@@ -259,7 +259,7 @@ def _to_change(label: str, m) -> Any:
         return None  # reminder rules (another feature) plug in here, by their SK prefix
     if m.sk.startswith("MOVED#"):
         return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, moved_out=True)
-    if m.deleted:
+    if m.deleted or m.erased:  # an erased record reaches phones as a tombstone without personal data
         return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, deleted=True)
     return schemas.EnrolmentChange.model_validate(enrolment_repo.from_model(m))
 

@@ -60,3 +60,16 @@ def delete(key: str) -> None:
 
 def reset() -> None:
     s3.cache_clear()
+
+
+def delete_everything_under(prefix: str) -> int:
+    """Every version and delete marker under `prefix` (the bucket is versioned: a plain delete
+    would keep the old photo for the noncurrent-version lifecycle's 365 days). Returns how many."""
+    client, bucket, removed = s3(), config.documents_bucket(), 0
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+            removed += len(doomed)
+    return removed

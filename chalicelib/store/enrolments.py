@@ -32,9 +32,15 @@ def to_model(e: Enrolment) -> EnrolmentModel:
     values["warnings"] = e.warnings or None
     values["documents"] = e.documents or None
     values["extra"] = e.extra or None
+    values["erased"] = True if e.erased else None
     m = EnrolmentModel(keys.enrolment(e.regency, e.id), "E", eid=e.id, name_lc=e.name.lower(), **values)
     m.g_chg = keys.village_changes(e.regency, e.village_code)
     m.g_chg_sk = f"{e.updated_at}#{e.id}"
+    if e.erased:
+        if not e.deleted:
+            m.g_prog = keys.prog(e.regency, e.programme_id)  # still counted by the summary
+        return m
+    m.g_worker = keys.worker(e.regency, e.nik)  # withdrawn records too: an erasure must find them
     if not e.deleted:
         part = lambda kind, value: keys.prog_part(e.regency, e.programme_id, kind, value)  # noqa: E731
         m.g_prog = keys.prog(e.regency, e.programme_id)
@@ -42,7 +48,6 @@ def to_model(e: Enrolment) -> EnrolmentModel:
         m.g_district = part("D", e.district_code)
         m.g_category = part("C", e.category)
         m.g_status = part("S", e.status)
-        m.g_worker = keys.worker(e.regency, e.nik)
         if e.status in LIVE:
             m.g_end = keys.coverage_end(e.regency, e.coverage_end)
     return m
@@ -53,6 +58,7 @@ def from_model(m: EnrolmentModel) -> Enrolment:
     values["warnings"] = list(m.warnings or [])
     values["documents"] = dict(m.documents or {})
     values["extra"] = m.extra.as_dict() if m.extra is not None else {}
+    values["erased"] = bool(m.erased)
     return Enrolment(id=m.eid, **values)
 
 
@@ -120,7 +126,8 @@ def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
     `moved_from`: the village the record leaves; a MOVED marker there tells that village's
     devices to drop it (the record's own change entry moves to the new village).
     """
-    condition = (EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
+    condition = ((EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
+                 & EnrolmentModel.erased.does_not_exist())
 
     def add(tx: TransactWrite) -> None:
         tx.save(to_model(e), condition=condition)
@@ -175,6 +182,8 @@ def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | No
             break
     conditions = [getattr(EnrolmentModel, name) == value
                   for name, value in filters.items() if value and name != used]
+    if used is None:
+        conditions.append(EnrolmentModel.erased.does_not_exist())  # by_programme keeps erased tombstones
     if q:
         text = EnrolmentModel.name_lc.contains(q.lower())
         conditions.append(text | EnrolmentModel.nik.startswith(q) if q.isdigit() else text)
@@ -192,7 +201,7 @@ def programme_page(regency: str, pid: str, start_key: dict | None, limit: int) -
     """One page of a programme's live enrolments (by_programme) and where the next one starts."""
     page = EnrolmentModel.by_programme.query(keys.prog(regency, pid), page_size=limit, last_evaluated_key=start_key,
                                              limit=limit)
-    items = [from_model(m) for m in page]
+    items = [from_model(m) for m in page if not m.erased]  # erased tombstones stay in the index for the summary
     return items, page.last_evaluated_key
 
 
@@ -202,8 +211,10 @@ def categories_in_use(regency: str, pid: str, categories: list[str]) -> list[str
             if next(iter(EnrolmentModel.by_category.query(keys.prog_part(regency, pid, "C", c), limit=1)), None)]
 
 
-def query_worker(regency: str, nik: str) -> list[Enrolment]:
-    return [from_model(m) for m in EnrolmentModel.by_worker.query(keys.worker(regency, nik))]
+def query_worker(regency: str, nik: str, include_deleted: bool = False) -> list[Enrolment]:
+    """The person's enrolments (by_worker); withdrawn ones only when asked (an erasure)."""
+    found = [from_model(m) for m in EnrolmentModel.by_worker.query(keys.worker(regency, nik))]
+    return found if include_deleted else [e for e in found if not e.deleted]
 
 
 def get_worker(regency: str, nik: str) -> WorkerModel | None:

@@ -45,3 +45,16 @@ def download_url(key: str, expires_in: int, filename: str) -> str:
 def first_bytes(key: str, n: int) -> bytes:
     """The start of an object (its magic number) without reading the whole upload."""
     return aws.client("s3").get_object(Bucket=config.imports_bucket(), Key=key, Range=f"bytes=0-{n - 1}")["Body"].read()
+
+
+def keys_under(prefix: str) -> list[str]:
+    """Every object key under `prefix` (ListObjectsV2, 1,000 a page)."""
+    out: list[str] = []
+    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=config.imports_bucket(),
+                                                                          Prefix=prefix):
+        out += [o["Key"] for o in page.get("Contents", [])]
+    return out
+
+
+def delete(key: str) -> None:
+    aws.client("s3").delete_object(Bucket=config.imports_bucket(), Key=key)

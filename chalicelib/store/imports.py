@@ -13,13 +13,22 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.models import ImportJobModel
+from chalicelib.store.models import ImportJobModel, ImportListedModel
 
 JOB = "JOB"
 
 
 def create(job: ImportJobModel) -> None:
+    """The job, listed first in the regency's imports (an erasure reads that list: a listed id
+    without a job is harmless, a job missing from the list would keep its row errors)."""
+    ImportListedModel(keys.imports_listed(job.regency), job.import_id, programme_id=job.programme_id).save()
     job.save(condition=ImportJobModel.pk.does_not_exist())
+
+
+def listed(regency: str, programme_id: str | None = None) -> list[str]:
+    """Ids of the regency's import jobs (of one programme), from the list `create` keeps."""
+    condition = ImportListedModel.programme_id == programme_id if programme_id else None
+    return [m.sk for m in ImportListedModel.query(keys.imports_listed(regency), filter_condition=condition)]
 
 
 def new(regency: str, import_id: str, **values) -> ImportJobModel:

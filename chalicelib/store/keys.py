@@ -114,3 +114,13 @@ def access(r: str, kind: str, value: str) -> str:
 def restrictions(r: str) -> str:
     """The partition of a regency's open processing restrictions (SK: the NIK)."""
     return f"R#{r}#RESTRICTED"
+
+
+def erasures(r: str) -> str:
+    """The partition of a regency's erasure records (SK: <at>#<erasure id>)."""
+    return f"R#{r}#ERASURE"
+
+
+def imports_listed(r: str) -> str:
+    """The partition listing a regency's import jobs (SK: the import id)."""
+    return f"R#{r}#IMPORTS"

@@ -81,6 +81,7 @@ class ProgrammeModel(Model):
     targets = JSONAttribute()
     eligibility = JSONAttribute(null=True)  # {"min_age", "max_age"} at coverage start, or None
     fields = JSONAttribute(null=True)  # extra field definitions, retired ones kept (domain/fields.py)
+    retention_years = NumberAttribute(null=True)  # None: the regency's archive schedule (config.retention_years)
     version = NumberAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -206,7 +207,10 @@ class EnrolmentModel(Model):
     """PK: R#<regency>#E#<eid>  SK: E
 
     Index keys (g_*) are removed on soft delete, except g_chg which carries the tombstone to
-    field devices. `version` guards every update with a condition expression.
+    field devices, and g_worker, so an erasure finds the person's withdrawn records too (reads of
+    live records filter on `deleted`). An erased record (`erased`, personal data gone) keeps only
+    g_prog, so the programme's summary still counts it, and g_chg (its tombstone for devices).
+    `version` guards every update with a condition expression.
     """
 
     Meta = _Meta.build()
@@ -234,6 +238,7 @@ class EnrolmentModel(Model):
     documents = JSONAttribute(null=True)
     extra = MapAttribute(null=True)  # the programme's own fields, a native map so lists can filter on them
     deleted = BooleanAttribute(default=False)
+    erased = BooleanAttribute(null=True)  # present (true) only on an erased record's tombstone
     version = NumberAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -592,3 +597,38 @@ class RestrictionModel(Model):
     opened_on = UnicodeAttribute()
     recorded_at = UnicodeAttribute()
     recorded_by = UnicodeAttribute()
+
+
+class ErasureModel(Model):
+    """An erasure of a person's personal data (services/erasure.py), itself without any.
+
+    PK: R#<regency>#ERASURE  SK: <at>#<erasure_id>  (one Query lists a regency's, newest first)
+    `enrolment_ids` are the pseudonymous tombstones left behind; `counts` say what was removed.
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    erasure_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    reference = UnicodeAttribute(null=True)
+    trigger = UnicodeAttribute()  # request | retention
+    programme_id = UnicodeAttribute(null=True)  # retention: the programme whose period expired
+    whole_person = BooleanAttribute(default=True)
+    enrolment_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    counts = JSONAttribute()
+
+
+class ImportListedModel(Model):
+    """The regency's list of import jobs, so an erasure finds every job's row errors without a Scan.
+
+    PK: R#<regency>#IMPORTS  SK: <import_id>. Written before the job itself (store/imports.create).
+    """
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    programme_id = UnicodeAttribute()

@@ -15,7 +15,8 @@ from chalicelib.store.audit import AuditEntry, audit_model
 from chalicelib.store.models import ProgrammeCodeModel, ProgrammeModel
 
 FIELDS = ("code", "name", "funder", "legal_basis", "coverage_start", "coverage_end", "benefits",
-          "monthly_contribution_idr", "categories", "targets", "eligibility", "fields", "version", "created_at",
+          "monthly_contribution_idr", "categories", "targets", "eligibility", "retention_years", "fields", "version",
+          "created_at",
           "updated_at",
           "created_by", "updated_by")
 
@@ -23,7 +24,8 @@ FIELDS = ("code", "name", "funder", "legal_basis", "coverage_start", "coverage_e
 def to_dict(m: ProgrammeModel) -> dict:
     out = {name: getattr(m, name) for name in FIELDS}
     out.update(id=m.pid, regency=m.regency, monthly_contribution_idr=int(m.monthly_contribution_idr),
-               version=int(m.version), fields=list(m.fields or []))
+               version=int(m.version), fields=list(m.fields or []),
+               retention_years=int(m.retention_years) if m.retention_years is not None else None)
     return out
 
 
