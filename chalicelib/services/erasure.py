@@ -150,7 +150,7 @@ def run_retention(deps: Deps, regency: str, as_of: date | None = None, dry_run: 
     batch = batch or config.retention_batch()
     due = _programmes_due(regency, today, programme_id)
     due_ids = {p["id"] for p in due}
-    villages = [v["code"] for v in regions.villages_of(regency)]
+    villages = [v["code"] for v in regions.villages_of(regency)] if due else []
     out, erased_total, people_total, remaining = [], 0, 0, 0
     for p in due:
         found = list(repo.programme_records_with_data(regency, p["id"], villages))

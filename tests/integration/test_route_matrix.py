@@ -234,6 +234,9 @@ EXPECT: dict[str, Expect] = {
     "PUT /v1/workers/{nik}/restriction": admins(200, call=lambda ctx: Req({"nik": ctx.enrolment()["nik"]},
                                                                          body=_DISPUTE)),
     "DELETE /v1/workers/{nik}/restriction": admins(204, call=_restricted),
+    "POST /v1/workers/{nik}/erasure": admins(201, call=lambda ctx: Req({"nik": ctx.enrolment()["nik"]},
+                                                                      body={"reason": "subject_request"})),
+    "POST /v1/retention/run": admins(200, other=200, call=lambda ctx: Req(body={"as_of": "2025-11-16"})),
 }
 
 
