@@ -297,13 +297,6 @@ def retention_run(call: Call):
                                                                   dry_run=b.dry_run, programme_id=b.programme_id))
 
 
-@app.schedule(Cron(30, 18, "*", "*", "?", "*"), name="retention")
-def retention(event):
-    """01:30 WIB: personal data of periods past their retention is erased (services/erasure.py)."""
-    with observability.failing_without_text("retention"):
-        erasure.daily(deps.at(event.time))
-
-
 @api.route("/v1/access-log", "GET", summary="Reads of personal data by one account over a time range",
            query="UserAccessQuery", returns="AccessLogOut", roles=auth.ADMINS, tags=("privacy",))
 def user_access_log(call: Call):
@@ -446,6 +439,13 @@ def period_end(event):
     """00:05 WIB: cover that ended yesterday becomes expired."""
     with observability.failing_without_text("period end"):
         lifecycle.daily_expiry(deps.at(event.time))
+
+
+@app.schedule(Cron(30, 18, "*", "*", "?", "*"), name="retention")
+def retention(event):
+    """01:30 WIB: personal data of periods past their retention is erased (services/erasure.py)."""
+    with observability.failing_without_text("retention"):
+        erasure.daily(deps.at(event.time))
 
 
 @app.schedule(Rate(30, unit=Rate.MINUTES))
