@@ -76,7 +76,7 @@ def scan_everything(log_text: str = "") -> str:
 
 
 def traces(text: str, person: dict) -> list[str]:
-    needles = [person["nik"], person["name"], person["name"].lower(), person["name"].upper()]
+    needles = [person["nik"], person["name"], person["name"].lower(), person["name"].upper(), *person.get("kpj", [])]
     for phone in person["phones"]:
         needles += _spellings(phone)
     return [n for n in needles if n in text]
@@ -193,12 +193,12 @@ def world(chalice_app, tokens_for, dispatcher, app_log, monkeypatch_module):
         assert api.call("PUT", f"/v1/workers/{x['nik']}/restriction", admin,
                         {"reason": "sengketa data", "opened_on": "2025-11-21"}).status_code == 200
         summary = api.call("GET", f"/v1/programmes/{p['id']}/summary?refresh=true", admin).data
-        person_x = {"nik": x["nik"], "name": x_name, "phones": [first_phone, new_phone]}
+        person_x = {"nik": x["nik"], "name": x_name, "phones": [first_phone, new_phone], "kpj": [x["kpj_number"]]}
         person_y = {"nik": y["nik"], "name": y_name, "phones": [y["phone"]]}
         on_phone, device_cursor = pull_all(api, officer)  # a field phone holds the record before the erasure
         assert x["id"] in {c.get("id") for c in on_phone}
         before = scan_everything(app_log.getvalue())
-        assert set(traces(before, person_x)) >= {x["nik"], x_name, new_phone, first_phone}, "the traces exist"
+        assert set(traces(before, person_x)) >= {x["nik"], x_name, new_phone, first_phone, x["kpj_number"]}
         erased = api.call("POST", f"/v1/workers/{x['nik']}/erasure", admin,
                           {"reason": "subject_request", "reference": "470/112/DPMD/2026"})
         yield {"api": api, "admin": admin, "officer": officer, "p": p, "q": q, "x": x, "xq": xq, "y": y,
