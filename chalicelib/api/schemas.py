@@ -651,7 +651,9 @@ TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 
 
 class ReminderRuleIn(Strict):
-    days_before: int = Field(ge=0, le=366, examples=[45])
+    days_before: int = Field(ge=-90, le=366, examples=[45, -1],
+                             description="Days before the cover ends (45 = H-45); negative after it (-1 = H+1): "
+                                         "to workers whose cover ended and was not renewed, by SMS (sms_after)")
     channels: list[Literal["sms", "email"]] = Field(default_factory=lambda: ["sms", "email"], min_length=1)
 
 
@@ -671,6 +673,7 @@ class ReminderTemplates(Strict):
     {days_left}; digest texts: {programme} {end_date} {village} {officer_contact} {days_left} {count}."""
 
     sms: TemplateText | None = None
+    sms_after: TemplateText | None = Field(None, description="SMS of the rules after the end (negative days_before)")
     whatsapp: TemplateText | None = None
     email_subject: TemplateText | None = None
     email_intro: TemplateText | None = None
@@ -735,8 +738,16 @@ class WhatsappPreview(Out):
     link: str
 
 
+class SmsText(Out):
+    text: str
+    characters: int
+    segments: int
+    cost_idr: int
+
+
 class ReminderPreviewOut(Out):
     sms: SmsPreview
+    sms_after: SmsText
     whatsapp: WhatsappPreview
     email_subject: str
     email_intro: str

@@ -3,7 +3,9 @@
 A rule is "N days before coverage ends". On day D the rule with offset k is due for enrolments
 whose cover ends on D + k. A sweep that did not run, or a send that failed, must not be lost, so
 a rule stays due for `catch_up_days` after its day, but never once the next, more urgent rule is
-due (nobody needs the 45-day text on day 30) and never after the cover has ended.
+due (nobody needs the 45-day text on day 30) and, for a rule before the end, never after the cover
+has ended. A negative offset is a rule after the end (-1 = H+1): it tells a worker whose cover
+ended and was not renewed that it has ended and how to go on paying on their own (`sms_after`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ WORKER_PLACEHOLDERS = frozenset({"name", "programme", "end_date", "village", "of
 DIGEST_PLACEHOLDERS = frozenset({"programme", "end_date", "village", "officer_contact", "days_left", "count"})
 TEMPLATE_PLACEHOLDERS = {
     "sms": WORKER_PLACEHOLDERS,
+    "sms_after": WORKER_PLACEHOLDERS,
     "whatsapp": WORKER_PLACEHOLDERS,
     "email_subject": DIGEST_PLACEHOLDERS,
     "email_intro": DIGEST_PLACEHOLDERS,
@@ -38,6 +41,11 @@ DEFAULT_TEMPLATES = {
     # name of up to 47 characters with a 22-character contact (tests/unit/test_reminders_domain.py measures it)
     "sms": ("Yth. {name}, BPJS Ketenagakerjaan (JKK & JKM) Anda dari Pemkab berakhir {end_date}. "
             "Info: {officer_contact}"),
+    # After the end (negative offsets): it has ended, how to go on alone, and that three unpaid months
+    # end the membership. 107 GSM-7 characters around the name and the date: one segment for names of up to
+    # 36 characters (tests/unit/test_reminders_domain.py measures 95 %)
+    "sms_after": ("{name}: BPJS TK dari Pemkab berakhir {end_date}. Lanjutkan mandiri: JMO, agen PERISAI, "
+                  "kantor pos. Tak bayar 3 bln = hangus"),
     "whatsapp": ("Assalamualaikum/Salam sejahtera {name} (Desa {village}). Perlindungan BPJS Ketenagakerjaan "
                  "(JKK & JKM) Anda dalam program {programme} berakhir {end_date}, {days_left} hari lagi. "
                  "Untuk perpanjangan hubungi {officer_contact}."),
@@ -63,8 +71,17 @@ class Rule:
 
     @property
     def id(self) -> str:
-        """H-45 in Indonesian usage; stable, so a reminder is keyed by (enrolment, rule)."""
-        return f"h{self.days_before}"
+        """H-45 in Indonesian usage (h45), H+7 after the end (h+7); stable, so a reminder is keyed by
+        (enrolment, rule)."""
+        return f"h{self.days_before}" if self.days_before >= 0 else f"h+{-self.days_before}"
+
+    @property
+    def after_end(self) -> bool:
+        return self.days_before < 0
+
+    @property
+    def sms_template(self) -> str:
+        return "sms_after" if self.after_end else "sms"
 
 
 @dataclass(frozen=True)
@@ -137,15 +154,24 @@ class RuleSet:
         return sum(1 for r in self.rules if "sms" in r.channels) if "worker" in self.audience else 0
 
 
+def rules_problems(rules: tuple[Rule, ...]) -> dict[str, str]:
+    """field -> reason (Bahasa Indonesia) for rules the sweep cannot keep; empty when fine. A rule after the end
+    goes by SMS only: the email digests list workers whose cover is about to end."""
+    return {f"rules.{i}.channels": "aturan setelah berakhir (H+) hanya lewat SMS"
+            for i, r in enumerate(rules) if r.after_end and "email" in r.channels}
+
+
 # ---------- when ----------
 def due_rule(rules: RuleSet, coverage_end: date, as_of: date) -> Rule | None:
     """The one rule due on `as_of` for cover ending `coverage_end`, or None."""
     ordered = rules.ordered()
     for i, rule in enumerate(ordered):
         start = coverage_end - timedelta(days=rule.days_before)
-        next_start = (coverage_end - timedelta(days=ordered[i + 1].days_before) if i + 1 < len(ordered)
-                      else coverage_end + timedelta(days=1))
-        window_end = min(start + timedelta(days=max(rules.catch_up_days, 1)), next_start)
+        window_end = start + timedelta(days=max(rules.catch_up_days, 1))
+        if i + 1 < len(ordered):  # never once the next rule is due
+            window_end = min(window_end, coverage_end - timedelta(days=ordered[i + 1].days_before))
+        if not rule.after_end:  # a "before the end" text never goes after the end
+            window_end = min(window_end, coverage_end + timedelta(days=1))
         if start <= as_of < window_end:
             return rule
     return None

@@ -87,9 +87,13 @@ def _check_templates(templates: dict[str, str]) -> None:
 def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, if_match: int | None) -> dict:
     programmes.get(user, pid)
     _check_templates(body.templates.model_dump(exclude_none=True))
-    problem = dr.quiet_hours_problem(ruleset(body.model_dump(mode="json")).quiet_hours)
+    proposed = ruleset(body.model_dump(mode="json"))
+    problem = dr.quiet_hours_problem(proposed.quiet_hours)
     if problem:
         raise Invalid("QUIET_HOURS_INVALID", "Jam tenang tidak bisa dipakai", {"quiet_hours": problem})
+    problems = dr.rules_problems(proposed.rules)
+    if problems:
+        raise Invalid("RULES_INVALID", "Aturan pengingat tidak bisa dipakai", problems)
     unknown = sorted(v for v in body.village_contacts if not v.startswith(user.regency + ".")
                      or not regions.village_exists(v))
     if unknown:
@@ -132,9 +136,12 @@ def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -
     wa = dr.render(templates["whatsapp"], values)
     digest = {**values, "count": 1}
     segments = dr.sms_segments(sms)
+    after = dr.sms_text(templates["sms_after"], values)
     return {"sms": {"text": sms, "characters": len(sms), "segments": segments,
                     "cost_idr": dr.sms_cost_idr(segments, config.sms_price_idr()),
                     "programme_names": _names_over_one_segment(user, pid, programme, rs, templates["sms"], today)},
+            "sms_after": {"text": after, "characters": len(after), "segments": dr.sms_segments(after),
+                          "cost_idr": dr.sms_cost_idr(dr.sms_segments(after), config.sms_price_idr())},
             "whatsapp": {"text": wa, "link": dr.wa_link(phone, wa)},
             "email_subject": dr.render(templates["email_subject"], digest),
             "email_intro": dr.render(templates["email_intro"], digest)}
@@ -229,6 +236,13 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     for day in sorted(dates):
         for m in repo.live_ending_on(regency, day.isoformat(), programme_id):
             _consider(plan, book, m, dry_run)
+    for pid, rs in sorted(book.rules.items()):
+        # rules after the end: workers whose cover ended and was not renewed (status expired; the
+        # still-live ones whose expiry has not run yet came with the Query above)
+        ended = sorted(d.isoformat() for d in dr.end_dates_to_query(rs, as_of) if d < as_of)
+        if ended and (programme_id is None or pid == programme_id) and any(r.after_end for r in rs.rules):
+            for m in repo.expired_ending_on(regency, pid, ended):
+                _consider(plan, book, m, dry_run)
     for group in list(plan.pending):
         _flush(plan, book, group, dry_run)
     _plan_digests(plan, book, dry_run)
@@ -315,7 +329,8 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
         return
     pid, rule_id, end = group
     rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
-    segments = {m.eid: dr.sms_segments(dr.sms_text(rs.templates["sms"], _values(m, programme, rs, plan.as_of)))
+    template = rs.templates[rs.rule(rule_id).sms_template]
+    segments = {m.eid: dr.sms_segments(dr.sms_text(template, _values(m, programme, rs, plan.as_of)))
                 for m in batch}
     plan.rendered_sms += len(batch)
     plan.rendered_segments += sum(segments.values())
@@ -438,9 +453,10 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
         counts["deferred"] += len(message["eids"])
         return counts
     as_of = date.fromisoformat(message["as_of"])
+    statuses = LIVE | {"expired"} if rule.after_end else LIVE  # after the end: ended and not renewed
     for eid in message["eids"]:
         e = enrolment_repo.get(regency, eid)
-        if e is None or e.deleted or e.status not in LIVE or e.coverage_end != end or not e.phone:
+        if e is None or e.deleted or e.status not in statuses or e.coverage_end != end or not e.phone:
             counts["skipped"] += 1
             continue
         try:
@@ -458,7 +474,7 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
         if token is None:
             counts["skipped"] += 1
             continue
-        text = dr.sms_text(rs.templates["sms"], _values(e, programme, rs, as_of))
+        text = dr.sms_text(rs.templates[rule.sms_template], _values(e, programme, rs, as_of))
         try:
             provider_id = ports["sms"].send(Outgoing("sms", (e.phone,), text))
         except SendFailed as exc:

@@ -152,6 +152,13 @@ def live_ending_on(regency: str, day: str, programme_id: str | None = None) -> I
                                                 page_size=500)
 
 
+def expired_ending_on(regency: str, pid: str, days: list[str]) -> Iterator[EnrolmentModel]:
+    """A programme's expired enrolments (ended, not renewed) whose cover ended on one of `days`: one Query
+    of by_status. Only sweeps with a rule after the end ask, on the few days after a period ends."""
+    return EnrolmentModel.by_status.query(keys.prog_part(regency, pid, "S", "expired"),
+                                          filter_condition=EnrolmentModel.coverage_end.is_in(*days), page_size=500)
+
+
 # ---------- runs ----------
 def create_run(regency: str, run_id: str, as_of: str, started_at: str, trigger: str, summary: dict) -> None:
     ReminderRunModel(keys.reminder_run(regency, run_id), "RUN", run_id=run_id, as_of=as_of, started_at=started_at,

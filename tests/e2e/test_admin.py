@@ -366,6 +366,10 @@ def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programm
     page = ui.page
     page.wait_for_selector("#save-rules")
     page.wait_for_selector("#previews .preview")  # the API's preview of the current templates
+    # after the end: the default text says how to go on alone; the screen says when membership lapses
+    assert "JMO" in page.inner_text("#previews [data-template=sms_after] .preview")
+    assert "hangus bila iuran tidak dibayar 3 bulan" in page.inner_text("#rules-after-end")
+    assert page.locator('#rules textarea[name="root[templates][sms_after]"]').count() == 1
     sms = page.locator('#rules textarea[name="root[templates][sms]"]')
     # A placeholder the API does not know: its preview says which ones it does, on the field.
     sms.fill("Yth. {name}, kartu BPJS Ketenagakerjaan Anda berakhir {coverage_end}.")

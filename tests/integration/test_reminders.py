@@ -293,6 +293,43 @@ def test_quiet_hours_that_hold_the_sweep_hour_are_refused(api, admin, programme)
     assert "08:00" in r.data["error"]["fields"]["quiet_hours"]
 
 
+def test_after_the_end_a_worker_not_renewed_is_told_how_to_go_on_alone_once(api, admin, aws_endpoint, dispatcher,
+                                                                           programme):
+    pid = programme["id"]
+    rules = f"/v1/programmes/{pid}/reminder-rules"
+    bad = api.call("PUT", rules, admin, {"rules": [{"days_before": 7}, {"days_before": -1}]})  # -1 with email
+    assert bad.status_code == 422 and bad.data["error"]["code"] == "RULES_INVALID"
+    assert "rules.1.channels" in bad.data["error"]["fields"]
+    saved = api.call("PUT", rules, admin, {"rules": [{"days_before": 7}, {"days_before": -1, "channels": ["sms"]},
+                                                     {"days_before": -7, "channels": ["sms"]}]})
+    assert saved.status_code == 200, saved.data
+    ended, still_submitted = enrol_live(api, admin, pid, 2), enrol_live(api, admin, pid, 1, status="submitted")
+    left = enrol_live(api, admin, pid, 1)[0]
+    r = api.call("PATCH", f"/v1/enrolments/{left['id']}", admin, {"status": "withdrawn"},
+                 headers={"If-Match": str(left["version"])})
+    assert r.status_code == 200, r.data
+    phones = [p["phone"] for p in ended + still_submitted + [left]]
+    midnight = datetime(2025, 12, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB on 1 January: the period's end
+    with deps.override(clock=lambda: midnight):
+        assert "period_end" in dispatcher.fire_schedules(midnight)
+        drain(dispatcher)
+    for p in ended:
+        assert api.call("GET", f"/v1/enrolments/{p['id']}", admin).data["status"] == "expired"
+    jan1 = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+    with deps.override(clock=lambda: jan1):
+        eventually(lambda: run(api, admin, pid, "2026-01-01", dry_run=True), lambda plan: plan["considered"] == 3)
+        run(api, admin, pid, "2026-01-01")
+        drain(dispatcher)
+        run(api, admin, pid, "2026-01-02")  # caught-up day: nothing twice
+        drain(dispatcher)
+    got = sms_to(aws_endpoint, phones)
+    assert Counter(p for p, _ in got) == Counter(p["phone"] for p in ended + still_submitted)
+    for _, text in got:
+        assert "berakhir 31 Desember 2025" in text and "JMO" in text and "3 bln" in text and dr.sms_segments(text) == 1
+    history = api.call("GET", f"/v1/enrolments/{ended[0]['id']}/reminders", admin).data["items"]
+    assert [(h["rule_id"], h["status"]) for h in history] == [("h+1", "sent")]
+
+
 def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin, aws_endpoint, dispatcher,
                                                                       programme):
     pid = programme["id"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote
 
+import pytest
+
 from chalicelib.domain import reminders as dr
 
 END = date(2025, 12, 31)
@@ -163,12 +165,13 @@ def _programme_names(n: int = 2000) -> list[str]:
     return out
 
 
-def test_the_default_sms_fits_one_gsm7_segment_for_95_percent_of_names():
+@pytest.mark.parametrize("kind", ["sms", "sms_after"])
+def test_the_default_sms_fits_one_gsm7_segment_for_95_percent_of_names(kind):
     names = _programme_names()
     assert max(len(n) for n in names) >= 50 and sum(len(n) > 40 for n in names) >= 30  # long names are there
     longest_date = date(2025, 9, 30)  # "30 September 2025": the longest end date
     for contact in ("kantor desa / DPMD", "Bu Rina 0812 1111 2222"):
-        texts = [dr.sms_text(dr.DEFAULT_TEMPLATES["sms"],
+        texts = [dr.sms_text(dr.DEFAULT_TEMPLATES[kind],
                              dr.worker_values(n, "Perlindungan Pekerja Rentan 2025", longest_date,
                                               "Tanjung Enim Selatan", contact, date(2025, 9, 1))) for n in names]
         assert all(dr.is_gsm7(t) for t in texts)
@@ -207,3 +210,19 @@ def test_the_daily_schedule_runs_at_the_sweep_hour_the_plans_assume():
     (cron,) = [e.schedule_expression for e in app.app.event_sources if getattr(e, "name", "") == "daily_reminders"]
     utc = datetime(2025, 11, 16, int(cron.hours), int(cron.minutes), tzinfo=UTC)
     assert utc.astimezone(WIB_).time() == dr.SWEEP_AT_WIB
+
+
+# ---------- after the end (negative offsets) ----------
+def test_rules_after_the_end_are_due_after_it_and_before_the_end_ones_never_are():
+    rs = dr.RuleSet(rules=(dr.Rule(7), dr.Rule(-1), dr.Rule(-7)), catch_up_days=3)
+    assert [r.id for r in rs.ordered()] == ["h7", "h+1", "h+7"]
+    assert dr.due_rule(rs, END, date(2025, 12, 24)).id == "h7" and dr.due_rule(rs, END, date(2025, 12, 31)) is None
+    assert dr.due_rule(rs, END, date(2026, 1, 1)).id == "h+1"  # the day after the end
+    assert dr.due_rule(rs, END, date(2026, 1, 3)).id == "h+1"  # caught up
+    assert dr.due_rule(rs, END, date(2026, 1, 4)) is None
+    assert dr.due_rule(rs, END, date(2026, 1, 7)).id == "h+7" and dr.due_rule(rs, END, date(2026, 1, 10)) is None
+    assert dr.Rule(-1).sms_template == "sms_after" and dr.Rule(7).sms_template == "sms"
+    assert END in dr.end_dates_to_query(rs, date(2026, 1, 7))
+    text = dr.sms_text(dr.DEFAULT_TEMPLATES["sms_after"], dr.worker_values("Siti Aminah", "P", END, "V", "c",
+                                                                           date(2026, 1, 1)))
+    assert "berakhir 31 Desember 2025" in text and "JMO" in text and "PERISAI" in text and "3 bln" in text

@@ -154,7 +154,7 @@ async function loadReminders(box, id, cursor = null, rows = []) {
     box.replaceChildren(rows.length ? h('table', { class: 'plain' },
       h('tr', {}, ['rule_id', 'channel', 'status', 'recipient', 'sent_at', 'attempts'].map((k) => h('th', {}, t(`rh.${k}`)))),
       rows.map((r) => h('tr', { 'data-status': r.status, 'data-channel': r.channel },
-        h('td', {}, r.rule_id.replace(/^h(\d+)$/, 'H-$1'), h('br'), h('small', { class: 'muted' }, r.coverage_end)),
+        h('td', {}, r.rule_id.replace(/^h(\d+)$/, 'H-$1').replace(/^h\+(\d+)$/, 'H+$1'), h('br'), h('small', { class: 'muted' }, r.coverage_end)),
         h('td', {}, t(`rh.channel.${r.channel}`)),
         h('td', {}, t(`rh.status.${r.status}`), r.last_error ? h('div', { class: 'muted' }, r.last_error) : null),
         h('td', {}, r.recipient || '—'), h('td', {}, when(r.sent_at || r.claimed_at)), h('td', {}, r.attempts)))) : h('p', { class: 'muted', id: 'reminders-none' }, t('enrol.noReminders')), ...(more ? [more] : []));

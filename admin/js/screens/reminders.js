@@ -10,7 +10,7 @@ import { dateText, enumLabel, label, number, t } from '../i18n.js';
 import { requestSchema } from '../schema.js';
 import { errorBox, flash, h, today } from '../ui.js';
 
-const KINDS = ['sms', 'whatsapp', 'email_subject', 'email_intro'];
+const KINDS = ['sms', 'sms_after', 'whatsapp', 'email_subject', 'email_intro'];
 
 export async function render(main) {
   const pid = ctx.programme.id;
@@ -58,6 +58,7 @@ export async function render(main) {
       previews.replaceChildren(
         item('sms', p.sms.text, t('rem.smsInfo', p.sms.characters, p.sms.segments, number(p.sms.cost_idr))
           + ' · ' + t('rem.namesOver', number(p.sms.programme_names.over_one_segment), number(p.sms.programme_names.names))),
+        item('sms_after', p.sms_after.text, t('rem.smsInfo', p.sms_after.characters, p.sms_after.segments, number(p.sms_after.cost_idr))),
         item('whatsapp', p.whatsapp.text, h('a', { href: p.whatsapp.link, target: '_blank', rel: 'noopener' }, t('rem.waLink'))),
         item('email_subject', p.email_subject), item('email_intro', p.email_intro));
     } catch (e) {
@@ -82,7 +83,7 @@ export async function render(main) {
   } }, t('rem.save'));
   rulesBox.replaceChildren(h('h2', {}, t('rem.title')), error,
     h('p', { class: 'muted' }, t('rem.perWorker'), ' ', h('b', {}, perWorker), stored.is_default ? ` · ${t('rem.isDefault')}` : ''),
-    holder, h('p', { class: 'muted' }, t('rem.placeholders')), save);
+    holder, h('p', { class: 'muted' }, t('rem.placeholders')), h('p', { class: 'muted', id: 'rules-after-end' }, t('rem.afterEnd')), save);
   if (isAdmin) renderRun(dryBox, pid);
   else dryBox.remove();
 }
