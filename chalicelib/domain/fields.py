@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+import re._parser as sre  # the stdlib's own parse of a pattern (3.11+), to vet a definition's regex
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import regex
 
 from chalicelib.domain import roster
 from chalicelib.domain.errors import Invalid
@@ -29,6 +32,9 @@ MAX_FIELDS = 50
 MAX_STORED = 200  # active + retired definitions kept on the programme
 TEXT_MAX = 1000
 PATTERN_MAX = 200
+# A value is matched against an admin's pattern with this much time at most: Python's re has no
+# time limit, and one backtracking pattern would hold a request (and a worker) for ever.
+PATTERN_SECONDS = 0.05
 # DynamoDB refuses items over 400 KB; an enrolment without extra is about 2 KB and its index keys,
 # documents and warnings well under 20 KB, so extra values may take the rest, with a margin.
 EXTRA_MAX_BYTES = 350_000
@@ -63,6 +69,20 @@ def applies(definition: dict, category: str | None) -> bool:
 def label(definition: dict, lang: str = "id") -> str:
     lab = definition.get("label") or {}
     return lab.get(lang) or lab.get("id") or definition["key"]
+
+
+def labelled(definitions: list[dict] | None, values: dict[str, Any] | None) -> list[dict]:
+    """A record's `extra` values with their labels, for people reading it (the person's report):
+    the live fields in their order, then retired ones (their values are still data), then any key
+    no definition names any more, under its key."""
+    values = values or {}
+    defs = [*active(definitions), *(d for d in definitions or [] if d.get("removed"))]
+    out = [{"key": d["key"], "label": label(d), "type": d.get("type", "text"), "removed": bool(d.get("removed")),
+            "value": values[d["key"]]} for d in defs if values.get(d["key"]) is not None]
+    named = {d["key"] for d in defs}
+    out += [{"key": k, "label": k, "type": "text", "removed": True, "value": v}
+            for k, v in sorted(values.items()) if k not in named and v is not None]
+    return out
 
 
 # ---------- definitions ----------
@@ -120,15 +140,73 @@ def check_definitions(new: list[dict], category_codes: set[str]) -> None:
             if kind != "text":
                 problems[f"{where}.pattern"] = "pola hanya untuk tipe text"
             else:
-                try:
-                    re.compile(d["pattern"])
-                except re.error:
-                    problems[f"{where}.pattern"] = "pola (regex) tidak valid"
+                reason = pattern_problem(d["pattern"])
+                if reason:
+                    problems[f"{where}.pattern"] = reason
         unknown = sorted(set(d.get("categories") or []) - category_codes)
         if unknown:
             problems[f"{where}.categories"] = f"kategori tidak ada di program ini: {', '.join(unknown)}"
     if problems:
         raise Invalid("FIELDS_INVALID", "Definisi kolom tidak valid, periksa yang ditandai", problems)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a field's regex cannot be stored, or None. Beside being valid, it may not repeat a
+    repetition (`(a+)+`, `(\\d*)*`, `(x{2,})+`): the classic pattern that makes a backtracking
+    engine take exponential time. The server bounds each match in time anyway (PATTERN_SECONDS);
+    a phone or browser checks the same pattern on its input with no such bound."""
+    if len(pattern) > PATTERN_MAX:
+        return f"pola maksimal {PATTERN_MAX} karakter"
+    try:
+        parsed = sre.parse(pattern)
+        regex.compile(pattern)
+    except (re.error, regex.error, RecursionError):
+        return "pola (regex) tidak valid"
+    if _nested_repeat(parsed):
+        return "pola mengulang pengulangan (mis. (a+)+): pemeriksaan bisa macet; tulis tanpa pengulangan bertingkat"
+    return None
+
+
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
+
+
+def _varying(op, arg) -> bool:
+    return op in _REPEATS and arg[0] != arg[1] and (arg[1] is sre.MAXREPEAT or arg[1] > 1)
+
+
+def _nested_repeat(items) -> bool:
+    """A repetition of a varying count (`+`, `*`, `{2,5}`) whose whole body is another one: the
+    shape with exponentially many ways to split a string. (`( [A-Z][a-z]+)*`, a repeat with more in
+    its body, is left to the time limit: that is a name, and it does not backtrack so.)"""
+    for op, arg in items:
+        if op in _REPEATS:
+            body = list(arg[2])
+            while len(body) == 1 and body[0][0] is sre.SUBPATTERN:
+                body = list(body[0][1][-1])
+            if _varying(op, arg) and len(body) == 1 and _varying(*body[0]):
+                return True
+            if _nested_repeat(arg[2]):
+                return True
+        elif op is sre.SUBPATTERN:
+            if _nested_repeat(arg[-1]):
+                return True
+        elif op is sre.BRANCH:
+            if any(_nested_repeat(alt) for alt in arg[1]):
+                return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if _nested_repeat(arg[1]):
+                return True
+    return False
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """fullmatch with a time limit (the `regex` module's; same syntax as re for these patterns).
+    Past the limit the value is refused with a reason, the request answers at once."""
+    try:
+        return regex.fullmatch(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise ValueError("format tidak dapat diperiksa: pola kolom ini terlalu rumit, minta admin "
+                         "menyederhanakannya") from None
 
 
 def merge_definitions(stored: list[dict] | None, new: list[dict]) -> tuple[list[dict], dict[str, list]]:
@@ -185,9 +263,9 @@ def coerce(definition: dict, raw: Any) -> Any:
     if kind in ("number", "integer"):
         value = _number(raw, kind == "integer")
         if low is not None and value < low:
-            raise ValueError(f"minimal {_show(low)}")
+            raise ValueError(f"minimal {show_number(low)}")
         if high is not None and value > high:
-            raise ValueError(f"maksimal {_show(high)}")
+            raise ValueError(f"maksimal {show_number(high)}")
         return value
     if kind == "boolean":
         if isinstance(raw, bool):
@@ -217,12 +295,13 @@ def coerce(definition: dict, raw: Any) -> Any:
         raise ValueError(f"maksimal {int(high if high is not None else TEXT_MAX)} karakter")
     if low is not None and len(text) < low:
         raise ValueError(f"minimal {int(low)} karakter")
-    if definition.get("pattern") and not re.fullmatch(definition["pattern"], text):
+    if definition.get("pattern") and not pattern_matches(definition["pattern"], text):
         raise ValueError("format tidak sesuai")
     return text
 
 
-def _show(n: float) -> str:
+def show_number(n: float) -> str:
+    """50, not 50.0; 2,5, not 2.5: as operators write numbers."""
     if isinstance(n, float) and n.is_integer():
         n = int(n)
     return str(n).replace(".", ",")  # Indonesian decimal comma, as operators write it

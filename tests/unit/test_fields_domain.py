@@ -31,6 +31,9 @@ def test_good_definitions_pass():
     ({**LUAS, "min": 5, "max": 1}, "fields.0.max"),
     ({**KELOMPOK, "pattern": "(["}, "fields.0.pattern"),
     ({**LUAS, "pattern": "\\d+"}, "fields.0.pattern"),
+    ({**KELOMPOK, "pattern": "(a+)+$"}, "fields.0.pattern"),       # nested repetition: backtracks for ever
+    ({**KELOMPOK, "pattern": "[A-Z]((?:[0-9]*))*"}, "fields.0.pattern"),
+    ({**KELOMPOK, "pattern": "(?:\\w{2,})+@"}, "fields.0.pattern"),
     ({**LUAS, "categories": ["nelayan"]}, "fields.0.categories"),
     ({**SK, "min": "kemarin"}, "fields.0.min"),
 ])
@@ -161,3 +164,31 @@ def test_booleans_and_integers():
     with pytest.raises(Invalid) as exc:
         f.validated(defs, {"punya_bpjs": "mungkin", "jumlah_anak": 2.5}, None, new=True)
     assert exc.value.fields == {"extra.punya_bpjs": "harus Ya atau Tidak", "extra.jumlah_anak": "harus bilangan bulat"}
+
+
+def test_ordinary_patterns_pass_and_match():
+    sk = {**KELOMPOK, "key": "nomor_sk", "label": {"id": "Nomor SK"}, "pattern": r"\d{3,4}/SK/(\d{2}-)?\d{4}"}
+    f.check_definitions([sk, {**KELOMPOK, "pattern": r"(Kel\. )?[A-Z][a-z]+( [A-Z][a-z]+)*"}], CATEGORIES)
+    values, problems = f.check_values([sk], {"nomor_sk": "141/SK/01-2024"}, "linmas", new=True)
+    assert (values, problems) == ({"nomor_sk": "141/SK/01-2024"}, [])
+    _, problems = f.check_values([sk], {"nomor_sk": "SK 141"}, "linmas", new=True)
+    assert problems == [f.Problem("nomor_sk", "format tidak sesuai")]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(("pattern", "good"), [
+    (r"(a|aa)+b", "aab"),               # passes the check on PUT (alternation, not nesting): the time limit stops it
+    (r"(a+)+b", "aab"),                 # stored before patterns were vetted on PUT
+    (r"([0-9a]*-?)*[.]$", "12-3a."),    # both
+])
+def test_a_backtracking_pattern_cannot_hold_a_request(pattern, good):
+    """Without the time limit each of these runs for hours on 40 characters (2^40 paths), and the
+    test fails on its timeout; with it the value is refused with a reason the operator can pass on."""
+    stored = {**KELOMPOK, "pattern": pattern}
+    for _ in range(3):  # and again: nothing left running or cached in a bad state
+        values, problems = f.check_values([stored], {"kelompok_tani": "a" * 40}, "linmas", new=True)
+        assert values == {} and [p.key for p in problems] == ["kelompok_tani"]
+        assert problems[0].message in ("format tidak sesuai", "format tidak dapat diperiksa: pola kolom ini "
+                                       "terlalu rumit, minta admin menyederhanakannya")
+    values, problems = f.check_values([stored], {"kelompok_tani": good}, "linmas", new=True)
+    assert (values, problems) == ({"kelompok_tani": good}, [])
