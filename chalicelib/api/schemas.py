@@ -1061,11 +1061,20 @@ class DocumentHeld(Out):
     uploaded_by: str | None = None
 
 
+class ExtraHeld(Out):
+    key: str
+    label: str = Field(description="The field's Indonesian label (the key when no definition names it)")
+    type: str
+    removed: bool = Field(description="A retired field: hidden from forms, its value still held")
+    value: Any
+
+
 class EnrolmentHeld(Out):
     enrolment: EnrolmentOut
     status_history: list[StatusStep]
     reminders: list[ReminderSent]
     documents: list[DocumentHeld]
+    extra_fields: list[ExtraHeld] = Field(default_factory=list, description="The programme's own fields, labelled")
 
 
 class PersonHeld(Out):

@@ -12,7 +12,9 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.auth import User
-from chalicelib.services import access, enrolments, optouts
+from chalicelib.domain import fields as extra_fields
+from chalicelib.domain.errors import NotFound
+from chalicelib.services import access, enrolments, optouts, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.store import audit as audit_repo
 from chalicelib.store import reminders as reminder_repo
@@ -45,13 +47,24 @@ def _documents(e) -> list[dict]:
             for kind, meta in sorted((e.documents or {}).items())]
 
 
+def _definitions(user: User, pid: str, known: dict[str, list[dict]]) -> list[dict]:
+    """The programme's field definitions (retired ones too), read once per programme."""
+    if pid not in known:
+        try:
+            known[pid] = programmes.get(user, pid).get("fields") or []
+        except NotFound:
+            known[pid] = []  # values are still printed, under their keys
+    return known[pid]
+
+
 def build(deps: Deps, user: User, nik: str) -> dict:
     person = enrolments.worker(user, nik)
     regency = user.regency
-    held = []
+    held, definitions = [], {}
     for e in sorted(person["enrolments"], key=lambda e: e.created_at):
         held.append({"enrolment": e, "status_history": _status_history(regency, e.id),
-                     "reminders": _reminders(regency, e.id), "documents": _documents(e)})
+                     "reminders": _reminders(regency, e.id), "documents": _documents(e),
+                     "extra_fields": extra_fields.labelled(_definitions(user, e.programme_id, definitions), e.extra)})
     log = access.worker_log(deps, user, nik, None, None, _PAGE)
     return {"generated_at": deps.now_iso(), "generated_by": user.sub,
             "person": {k: person[k] for k in ("nik", "name", "birth_date", "sex", "phone", "village_code")},

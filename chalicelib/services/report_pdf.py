@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.fields import show_number as extra_show
 from chalicelib.domain.reminders import format_date_id
 
 _STATUS = {"draft": "draf", "submitted": "diajukan", "active": "aktif", "rejected": "ditolak",
@@ -27,6 +28,17 @@ def _day(value: Any) -> str:
         return format_date_id(date.fromisoformat(str(value)[:10]))
     except ValueError:
         return _text(value)
+
+
+def _extra(field: dict) -> str:
+    value, kind = field["value"], field["type"]
+    if kind == "boolean":
+        return "ya" if value else "tidak"
+    if kind == "date":
+        return _day(value)
+    if isinstance(value, float):
+        return _text(extra_show(value))
+    return _text(value)
 
 
 def render(report: dict) -> bytes:
@@ -80,6 +92,8 @@ def render(report: dict) -> bytes:
         row("Status", _STATUS.get(e["status"], e["status"]))
         row("Kategori / pekerjaan", f"{e['category']} / {e.get('occupation') or '-'}")
         row("Nomor KPJ", e.get("kpj_number"))
+        for f in held.get("extra_fields", ()):
+            row(f["label"] + (" (dihapus)" if f["removed"] else ""), _extra(f))
         line("Riwayat status:")
         for step in held["status_history"]:
             line(f"  - {_text(step['at'])}: {_STATUS.get(step['status'] or '', step['status'])} (oleh {step['by']})")

@@ -157,6 +157,33 @@ def test_a_removed_field_keeps_its_values_hidden_and_a_removed_choice_stays_read
     assert edited["extra"] == {"luas_kebun_ha": 5, "kelompok_tani": "Tani Makmur", "jenis_kebun": "Plasma"}
 
 
+def test_the_persons_report_prints_the_fields_with_their_labels_retired_ones_too(api, admin, programme):
+    """Pasal 32: everything held on the person, so `extra` too, in the JSON and the printed PDF."""
+    from pypdf import PdfReader
+
+    pid = programme["id"]
+    sk = [{"key": "punya_sk", "label": {"id": "Punya SK desa"}, "type": "boolean"},
+          {"key": "tanggal_sk", "label": {"id": "Tanggal SK"}, "type": "date"}]
+    v = with_fields(api, admin, programme, [LUAS, KELOMPOK, JENIS, *sk])["version"]
+    e = enrol(api, admin, pid, sawit(luas_kebun_ha="2,5", kelompok_tani="Tani Makmur", jenis_kebun="Plasma",
+                                     punya_sk="ya", tanggal_sk="17/08/2024"))
+    put_fields(api, admin, pid, [LUAS, JENIS], v)  # the three others retired: their values still held
+    nik = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data["nik"]
+    report = api.call("GET", f"/v1/workers/{nik}/report", admin).data
+    (held,) = [h for h in report["enrolments"] if h["enrolment"]["id"] == e["id"]]
+    assert [(f["key"], f["label"], f["removed"], f["value"]) for f in held["extra_fields"]] == [
+        ("luas_kebun_ha", "Luas kebun (ha)", False, 2.5), ("jenis_kebun", "Jenis kebun", False, "Plasma"),
+        ("kelompok_tani", "Kelompok tani", True, "Tani Makmur"), ("punya_sk", "Punya SK desa", True, True),
+        ("tanggal_sk", "Tanggal SK", True, "2024-08-17")]
+    r = api.client.http.get(f"/v1/workers/{nik}/report?format=pdf",
+                            headers={"Authorization": f"Bearer {admin}", "Accept": "application/pdf"})
+    assert r.status_code == 200 and r.body[:5] == b"%PDF-"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.body)).pages)
+    for printed in ("Luas kebun (ha) 2,5", "Jenis kebun Plasma", "Kelompok tani (dihapus) Tani Makmur",
+                    "Punya SK desa (dihapus) ya", "Tanggal SK (dihapus) 17 Agustus 2024"):
+        assert printed in text, (printed, text)
+
+
 def test_a_sync_with_a_bad_value_is_rejected_on_that_field_alone(api, admin, tokens_for, programme):
     pid = programme["id"]
     with_fields(api, admin, programme, [LUAS, KELOMPOK])
