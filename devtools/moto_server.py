@@ -31,6 +31,9 @@
    their table. Base-table reads stay immediate (strongly consistent when asked). Unset or 0:
    indexes are consistent at once, as moto makes them. The CI runs the integration suite once
    with it on (`make test-eventual`), so code that reads an index right after writing shows up.
+7. `GET /moto-api/lindung/receives.json`: how many SQS ReceiveMessage calls are open now, per
+   queue name (a long poll stays open up to its WaitTimeSeconds). Tests wait on it instead of
+   sleeping, e.g. "the dispatcher is inside a long poll" (tests/integration/test_dispatcher.py).
 4. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
    exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
    instance ever created (seconds per call, growing through a test session).
@@ -285,8 +288,36 @@ def install_eventual_gsis() -> None:
     Table.scan = _scan_eventual
 
 
+# ---- 7. open SQS receives
+RECEIVES_PATH = "/moto-api/lindung/receives.json"
+_RECEIVES: dict[str, int] = {}
+_RECEIVES_LOCK = threading.Lock()
+_sqs_receive = None
+
+
+def _counted_receive(self, queue_name: str, *args: Any, **kwargs: Any):
+    with _RECEIVES_LOCK:
+        _RECEIVES[queue_name] = _RECEIVES.get(queue_name, 0) + 1
+    try:
+        return _sqs_receive(self, queue_name, *args, **kwargs)
+    finally:
+        with _RECEIVES_LOCK:
+            _RECEIVES[queue_name] -= 1
+
+
+def install_receive_count() -> None:
+    global _sqs_receive
+    from moto.sqs.models import SQSBackend
+
+    if _sqs_receive is None:
+        _sqs_receive = SQSBackend.receive_message
+        SQSBackend.receive_message = _counted_receive
+
+
 def install() -> None:
-    """Apply the DynamoDB adjustments (1., 2., 3., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)."""
+    """Apply the DynamoDB adjustments (1., 2., 3., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)
+    and the SQS receive count (7.)."""
+    install_receive_count()
     DynamoHandler.call_action = _serialised
     dynamo_type.Item.__init__ = _item_init
     dynamodb_models.copy = _TablesByReference()
@@ -319,8 +350,10 @@ class _WithSentLog(moto_server.DomainDispatcherApplication):
             body = json.dumps({"on": _CONFLICTS.on, "raised": _CONFLICTS.raised}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("PATH_INFO") == SENT_PATH:
-            body = json.dumps(sent()).encode()
+        if environ.get("PATH_INFO") in (SENT_PATH, RECEIVES_PATH):
+            with _RECEIVES_LOCK:
+                receives = {q: n for q, n in _RECEIVES.items() if n}
+            body = json.dumps(sent() if environ["PATH_INFO"] == SENT_PATH else receives).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         return super().__call__(environ, start_response)

@@ -4,15 +4,16 @@ handlers exactly as Lambda's event sources do, including partial batch failures.
 from __future__ import annotations
 
 import threading
-import time
 import types
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import aws, config
 from devtools.dispatcher import Dispatcher, HandlerFailed, schedule_due
+from tests.integration.helpers import eventually
 
 
 @pytest.fixture()
@@ -137,6 +138,7 @@ def test_schedule_expressions():
     assert schedule_due(Rate(5, Rate.MINUTES), at)
 
 
+@pytest.mark.lane("moto")  # it reads the emulator's count of open receives (moto_server.py 7.)
 def test_a_stopped_dispatcher_leaves_no_receive_open_behind(aws_endpoint):
     """Regression (flaky CI): a dispatcher killed mid long-poll left moto holding that receive, which
     took up to 10 messages sent just after into flight for nobody; they stayed invisible for the
@@ -154,13 +156,16 @@ def test_a_stopped_dispatcher_leaves_no_receive_open_behind(aws_endpoint):
     proc = subprocess.Popen([sys.executable, "-m", "devtools.dispatcher", "--app", probe],
                             env={**os.environ, "DISPATCH_PROBE_QUEUE": name, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def open_receives() -> int:  # the emulator counts ReceiveMessage calls in progress (devtools/moto_server.py 7.)
+        return requests.get(f"{aws_endpoint}/moto-api/lindung/receives.json", timeout=5).json().get(name, 0)
+
     try:
         assert proc.stdout.readline().startswith("dispatcher: polling")
-        time.sleep(0.3)  # inside a 1 s long poll
+        eventually(open_receives, lambda n: n > 0)  # inside a long poll
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=15)
+        assert open_receives() == 0  # it waited for its polls to return before it exited
         sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)])
-        time.sleep(1.5)  # past any receive the dispatcher could have left open
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("10", "0")
         assert proc.returncode == 0, proc.stdout.read()  # a clean stop, not a KeyboardInterrupt traceback

@@ -82,6 +82,7 @@ def test_definitions_round_trip_with_schema_if_match_and_audit(api, admin, token
     ({**JENIS, "choices": []}, "fields.0.choices"),
     ({**LUAS, "categories": ["nelayan"]}, "fields.0.categories"),
     ({**LUAS, "min": 50, "max": 0.1}, "fields.0.max"),
+    ({**KELOMPOK, "pattern": "(\\d+)+/SK"}, "fields.0.pattern"),  # backtracks exponentially
 ])
 def test_bad_definitions_are_422_naming_the_attribute(api, admin, programme, field, where):
     r = api.call("PUT", f"/v1/programmes/{programme['id']}/fields", admin, {"fields": [field]},
