@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections import Counter
 
 import pytest
@@ -51,11 +52,17 @@ _turn = itertools.count()
 def fuzz_target(http_stack):
     base, _ = http_stack
     admin = {"Authorization": f"Bearer {tokens.mint('admin')}"}
-    programme = requests.post(f"{base}/v1/programmes", headers=admin, timeout=10,
-                              json={**PROGRAMME, "code": "FUZZ-TARGET"}).json()
+    # a code of its own: a second fuzz run on the same stack (or a test that made FUZZ-TARGET) would
+    # get 409 PROGRAMME_CODE_TAKEN and fuzz against an error body's missing ids
+    created = requests.post(f"{base}/v1/programmes", headers=admin, timeout=10,
+                            json={**PROGRAMME, "code": f"FUZZ-{uuid.uuid4().hex[:8].upper()}"})
+    assert created.status_code == 201, created.text
+    programme = created.json()
     person = new_person()
-    enrolment = requests.post(f"{base}/v1/programmes/{programme['id']}/enrolments", headers=admin,
-                              timeout=10, json=person).json()
+    enrolled = requests.post(f"{base}/v1/programmes/{programme['id']}/enrolments", headers=admin,
+                             timeout=10, json=person)
+    assert enrolled.status_code == 201, enrolled.text
+    enrolment = enrolled.json()
     roster = ("nik,name,birth_date,sex,phone,village_code,category\n"
               + ",".join(new_person()[k] for k in ("nik", "name", "birth_date", "sex", "phone", "village_code",
                                                     "category")) + "\n").encode()

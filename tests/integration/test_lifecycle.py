@@ -13,7 +13,13 @@ from devtools.dispatcher import Dispatcher
 from tests.integration.helpers import new_person, new_programme, wait_indexed
 from tests.integration.test_reminders import enrol_live
 
-JAN1 = datetime(2025, 12, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 January 2026
+# The period-end job expires every active enrolment in the regency whose cover ended in the last
+# days, whoever made it: the tests that fire it own their period, one no other test uses, so they
+# expire only their own records (and their counts do not depend on what else the suite made).
+Q1_2032 = {"coverage_start": "2032-01-01", "coverage_end": "2032-03-31"}
+APR1_2032 = datetime(2032, 3, 31, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 April 2032
+Q2_2032 = {"coverage_start": "2032-04-01", "coverage_end": "2032-06-30"}
+JUL1_2032 = datetime(2032, 6, 30, 17, 5, tzinfo=UTC)  # 00:05 WIB, 1 July 2032
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +40,13 @@ def patch(api, token, e, **changes):
 
 
 def test_period_end_moves_active_enrolments_to_expired_with_audit(api, admin, dispatcher):
-    programme = new_programme(api, admin)
+    programme = new_programme(api, admin, **Q1_2032)
     active = enrol_live(api, admin, programme["id"], 3)
     submitted = enrol_live(api, admin, programme["id"], 1, status="submitted")[0]
-    with deps.override(clock=lambda: JAN1):
-        assert "period_end" in dispatcher.fire_schedules(JAN1)
+    with deps.override(clock=lambda: APR1_2032):
+        assert "period_end" in dispatcher.fire_schedules(APR1_2032)
         drain(dispatcher)
-        dispatcher.fire_schedules(JAN1)  # again: nothing changes twice
+        dispatcher.fire_schedules(APR1_2032)  # again: nothing changes twice
         drain(dispatcher)
     for e in active:
         got = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data
@@ -51,7 +57,7 @@ def test_period_end_moves_active_enrolments_to_expired_with_audit(api, admin, di
         assert len(audit) == 2
     assert api.call("GET", f"/v1/enrolments/{submitted['id']}", admin).data["status"] == "submitted"
     dry = api.call("POST", "/v1/reminders/run", admin,
-                   {"as_of": "2025-12-24", "dry_run": True, "programme_id": programme["id"]}).data
+                   {"as_of": "2032-03-24", "dry_run": True, "programme_id": programme["id"]}).data
     assert dry["considered"] == 1  # expired enrolments left the coverage-end index
 
 
@@ -143,27 +149,27 @@ def test_moving_a_programmes_period_moves_its_live_enrolments_audited(api, admin
     """coverage_end moved on the programme reaches the enrolments that reminders and expiry read:
     each live (or draft) one gets a new version with an audit event by the admin who moved it;
     withdrawn ones keep the period they had."""
-    p = new_programme(api, admin)
+    p = new_programme(api, admin, **Q2_2032)
     active, other = enrol_live(api, admin, p["id"], 2)
     submitted = enrol_live(api, admin, p["id"], 1, status="submitted")[0]
     withdrawn = patch(api, admin, enrol_live(api, admin, p["id"], 1)[0], status="withdrawn")
     wait_indexed(api, admin, p["id"], [e["id"] for e in (active, other, submitted, withdrawn)])
-    moved = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2026-01-31"})
-    assert moved.status_code == 200 and moved.data["coverage_end"] == "2026-01-31", moved.data
+    moved = api.call("PATCH", f"/v1/programmes/{p['id']}", admin, {"coverage_end": "2032-07-31"})
+    assert moved.status_code == 200 and moved.data["coverage_end"] == "2032-07-31", moved.data
     edited = patch(api, admin, other, occupation="Penyadap karet")  # an edit racing the propagation loses nothing
     wait_indexed(api, admin, p["id"], [edited["id"]])
     drain(dispatcher)
     for e in (active, other, submitted):
         got = api.call("GET", f"/v1/enrolments/{e['id']}", admin).data
-        assert (got["coverage_start"], got["coverage_end"]) == ("2025-10-01", "2026-01-31"), got
+        assert (got["coverage_start"], got["coverage_end"]) == ("2032-04-01", "2032-07-31"), got
         latest = api.call("GET", f"/v1/enrolments/{e['id']}/audit", admin).data["items"][0]
         assert (latest["action"], latest["actor_role"]) == ("update", "admin") and latest["actor"] != "system"
-        assert latest["changes"]["coverage_end"] == ["2025-12-31", "2026-01-31"]
+        assert latest["changes"]["coverage_end"] == ["2032-06-30", "2032-07-31"]
     assert api.call("GET", f"/v1/enrolments/{other['id']}", admin).data["occupation"] == "Penyadap karet"
     kept = api.call("GET", f"/v1/enrolments/{withdrawn['id']}", admin).data
-    assert (kept["coverage_end"], kept["version"]) == ("2025-12-31", withdrawn["version"])
-    with deps.override(clock=lambda: JAN1):  # 1 January: cover now ends 31 January, nothing expires
-        dispatcher.fire_schedules(JAN1)
+    assert (kept["coverage_end"], kept["version"]) == ("2032-06-30", withdrawn["version"])
+    with deps.override(clock=lambda: JUL1_2032):  # 1 July: cover now ends 31 July, nothing expires
+        dispatcher.fire_schedules(JUL1_2032)
         drain(dispatcher)
     assert api.call("GET", f"/v1/enrolments/{active['id']}", admin).data["status"] == "active"
     assert len(api.call("GET", f"/v1/enrolments/{active['id']}/audit", admin).data["items"]) == 2, \
