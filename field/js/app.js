@@ -46,6 +46,7 @@ async function runSync({ quiet = false } = {}) {
     status.dataset.syncs = String(Number(status.dataset.syncs || 0) + 1);
     if (store.openResults().length && location.hash !== '#/hasil') location.hash = '#/hasil';
     else rerender();
+    loadProgrammeFields().catch((e) => console.warn('fields', e));  // in the background: a moved version may bring new fields
     return r;
   } catch (e) {
     if (e.status === 401) {
@@ -79,17 +80,41 @@ async function afterSignIn(token) {
   await store.saveMeta({ me, regions, schema });
   notice = null;
   location.hash = '#/daftar';
-  await runSync();
-  await loadProgrammeFields();
+  await runSync();  // and then the programmes' fields
 }
 
-async function loadProgrammeFields() {
-  if (!store.state.meta.schema?.programme_fields) return;
-  const fields = { ...(store.state.meta.fields || {}) };
-  for (const p of store.state.programmes.values()) {
-    try { fields[p.id] = await get(`/v1/programmes/${p.id}/fields`); } catch { /* offline or none: keep what we had */ }
+// ---------- the programmes' own fields ----------
+// GET /v1/programmes/{pid}/fields, kept per programme with the version it answered for: a PUT of the
+// fields moves the programme's version, so after a sync only programmes whose version moved are
+// asked again. The programme the officer is on is asked first and saved at once: a regency keeps
+// many programmes (the test suite hundreds), and its form must not wait for all of them.
+const fieldsAsked = new Map();  // programme id -> the request in flight
+const fieldsStale = (p) => store.state.meta.fields?.[p.id]?.version !== p.version;
+function askFields(p) {
+  if (!fieldsAsked.has(p.id)) {
+    fieldsAsked.set(p.id, get(`/v1/programmes/${p.id}/fields`)
+      .catch(() => null)  // offline, or no such route: keep what we had
+      .finally(() => fieldsAsked.delete(p.id)));
   }
-  await store.saveMeta({ fields });
+  return fieldsAsked.get(p.id);
+}
+async function loadProgrammeFields(first = currentProgramme()) {
+  if (!store.state.meta.schema?.programme_fields || !session.token) return;
+  if (first && fieldsStale(first)) {
+    const doc = await askFields(first);
+    if (doc) await store.saveMeta((m) => ({ fields: { ...m.fields, [first.id]: doc } }));
+  }
+  restLoading ||= loadOtherFields().finally(() => { restLoading = null; });
+  return restLoading;
+}
+let restLoading = null;  // one walk over the other programmes at a time
+async function loadOtherFields() {
+  const rest = programmes().filter(fieldsStale);
+  const got = {};
+  for (let i = 0; i < rest.length; i += 4) {  // a few at a time, not hundreds at once on a phone's link
+    await Promise.all(rest.slice(i, i + 4).map(async (p) => { const doc = await askFields(p); if (doc) got[p.id] = doc; }));
+  }
+  if (Object.keys(got).length) await store.saveMeta((m) => ({ fields: { ...m.fields, ...got } }));
 }
 
 function loginScreen(el) {
@@ -158,7 +183,7 @@ function rosterScreen(el) {
     session.expired ? h('div', { class: 'alert warn', id: 'expired' }, 'Sesi berakhir. Perubahan tetap tersimpan di HP; ',
       h('a', { href: '#/masuk' }, 'masuk lagi'), ' saat ada sinyal untuk mengirimnya.') : '',
     open ? h('div', { class: 'alert error' }, h('a', { href: '#/hasil', id: 'open-results' }, `${open} hasil sinkron perlu tindakan`)) : '',
-    progs.length > 1 ? h('select', { id: 'f-programme', onchange: (e) => { filters.programme = e.target.value; draw(); } },
+    progs.length > 1 ? h('select', { id: 'f-programme', onchange: (e) => { filters.programme = e.target.value; draw(); if (navigator.onLine) loadProgrammeFields().catch((e) => console.warn('fields', e)); } },
       progs.map((p) => h('option', { value: p.id, selected: p.id === currentProgramme()?.id }, `${p.code} — ${p.name}`))) : '',
     h('div', { class: 'filters' },
       h('input', { id: 'q', type: 'search', placeholder: 'Cari nama atau NIK', value: filters.q, oninput: (e) => { filters.q = e.target.value; draw(); } }),

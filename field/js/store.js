@@ -32,11 +32,19 @@ export async function load() {
   changed();
 }
 
-export async function saveMeta(patch) {
-  const meta = { ...state.meta, ...patch };
-  await db.write(['kv'], (s) => s.kv.put(meta, 'meta'));
-  state.meta = meta;
-  changed();
+let metaSaving = Promise.resolve();
+/** saveMeta({last_sync}) or saveMeta((meta) => ({fields: {...meta.fields, [pid]: doc}})): one save at a
+ * time, each from what the previous one left, so two in flight (a sync's and the programme fields')
+ * never start from the same meta and drop each other's patch. */
+export function saveMeta(patch) {
+  const run = metaSaving.then(async () => {
+    const meta = { ...state.meta, ...(typeof patch === 'function' ? patch(state.meta) : patch) };
+    await db.write(['kv'], (s) => s.kv.put(meta, 'meta'));
+    state.meta = meta;
+    changed();
+  });
+  metaSaving = run.catch(() => {});
+  return run;
 }
 
 // ---------- what the officer sees ----------

@@ -74,6 +74,15 @@ class Phone:
         if self.page.locator("#f-programme").count():
             self.page.select_option("#f-programme", programme["id"])
 
+    def wait_until(self, script: str, arg=None, timeout: float = 20.0):
+        """Poll a page function that answers a promise (`import('./js/store.js').then(...)`) until
+        it is truthy; page.wait_for_function would take the promise itself as truthy at once."""
+        deadline = time.monotonic() + timeout
+        while not (value := self.page.evaluate(script, arg)):
+            assert time.monotonic() < deadline, f"not true after {timeout} s: {script}"
+            self.page.wait_for_timeout(100)
+        return value
+
     def ready_offline(self) -> None:
         """The service worker controls the page (so a reload offline is served from its cache)."""
         self.page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -402,23 +411,46 @@ def test_a_token_that_expires_offline_asks_to_sign_in_and_the_queue_goes_through
 
 
 def test_fields_the_api_adds_appear_in_the_form(phone, api, programme):
-    """A new optional field in the create schema, and the programme's `extra` fields from
-    GET /v1/programmes/{pid}/fields when the API has that route, become inputs with no app change
-    (both swapped in at the network level here), and the programme's ones follow the category."""
+    """A new optional field in the create schema (swapped into /v1/openapi.json at the network
+    level: an API change), and the programme's own `extra` fields an admin defines
+    (PUT /v1/programmes/{pid}/fields, read back by the phone from the real GET route) become
+    inputs with no app change, and the programme's ones follow the category.
+
+    The regency keeps other programmes (the suite makes many): their GET /fields answers are held
+    back for the whole test, so the form must not wait on any programme but the chosen one."""
     village = "16.03.01.2019"
     doc = api("GET", "/v1/openapi.json").json()
+    assert doc["paths"]["/v1/programmes/{pid}/fields"]["get"]  # the real route, not swapped in
     created = doc["components"]["schemas"]["EnrolmentIn"]["properties"]
     created["lokasi_kerja"] = {"type": "string", "title": "Lokasi kerja"}
-    doc["paths"]["/v1/programmes/{pid}/fields"] = {"get": {"responses": {"200": {"description": "fields"}}}}
-    fields = {"version": 1, "fields": [{"key": "luas_kebun_ha", "label": {"id": "Luas kebun (ha)", "en": "Plot (ha)"},
-                                        "type": "number", "required": True, "min": 0.1, "max": 50,
-                                        "categories": ["petani_sawit"]}]}
+    defined = api("PUT", f"/v1/programmes/{programme['id']}/fields", headers={"If-Match": str(programme["version"])},
+                  json={"fields": [{"key": "luas_kebun_ha", "label": {"id": "Luas kebun (ha)", "en": "Plot (ha)"},
+                                    "type": "number", "required": True, "min": 0.1, "max": 50,
+                                    "categories": ["petani_sawit"]}]})
+    assert defined.status_code == 200, defined.text
+    for year in (2028, 2026):  # at least two others, one newer: the phone would open on that one
+        other = api("POST", "/v1/programmes", json={
+            "code": f"FLD-{uuid.uuid4().hex[:6].upper()}", "name": f"Pekerja Rentan {year}",
+            "coverage_start": f"{year}-01-01", "coverage_end": f"{year}-12-31", "benefits": ["JKK", "JKM"],
+            "monthly_contribution_idr": 16800})
+        assert other.status_code == 201, other.text
+    held, asked = [], []
+
+    def fields_route(route):
+        asked.append(route.request.url)
+        if f"/v1/programmes/{programme['id']}/fields" in route.request.url:
+            route.continue_()  # to the stack's real route
+        else:
+            held.append(route)
+
     phone.page.route("**/v1/openapi.json", lambda route: route.fulfill(json=doc))
-    phone.page.route("**/v1/programmes/*/fields", lambda route: route.fulfill(json=fields))
+    phone.page.route("**/v1/programmes/*/fields", fields_route)
     phone.open()
     phone.sign_in([village])
     phone.use_programme(programme)
-    phone.page.wait_for_function("import('./js/store.js').then((s) => Object.keys(s.state.meta.fields || {}).length)")
+    phone.wait_until("(pid) => import('./js/store.js').then((s) => s.state.meta.fields?.[pid]?.fields?.length)",
+                     programme["id"])
+    assert held  # the other programmes were asked too, and are still unanswered
     phone.context.set_offline(True)  # what the form needs was kept on the phone
     phone.page.evaluate("location.hash = '#/baru'")
     phone.page.wait_for_selector("#enrol-form [name=lokasi_kerja]")
@@ -433,6 +465,9 @@ def test_fields_the_api_adds_appear_in_the_form(phone, api, programme):
     assert phone.pending() == 0
     phone.page.select_option("#enrol-form [name=category]", "linmas")
     plot.wait_for(state="detached")
+    assert sum(f"/v1/programmes/{programme['id']}/fields" in u for u in asked) == 1  # asked once, kept
+    for route in held:
+        route.abort()
 
 
 def test_status_change_and_soft_delete_from_the_phone_and_the_feed_removes_what_left(phone, api, programme):
