@@ -1,4 +1,4 @@
-"""The access report (services/report.py) as a printable PDF in Bahasa Indonesia (fpdf2, pure Python).
+"""The access report (services/report.py) as a printable PDF in Bahasa Indonesia (domain/text_pdf.py).
 
 Core PDF fonts cover Latin-1 only, which is what names typed in Muara Enim rosters use; any
 other character is replaced by `?` rather than failing the report.
@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.fields import show_number as extra_show
 from chalicelib.domain.reminders import format_date_id
+from chalicelib.domain.text_pdf import TextPdf
 
 _STATUS = {"draft": "draf", "submitted": "diajukan", "active": "aktif", "rejected": "ditolak",
            "expired": "berakhir", "withdrawn": "ditarik"}
@@ -42,28 +43,19 @@ def _extra(field: dict) -> str:
 
 
 def render(report: dict) -> bytes:
-    from fpdf import FPDF  # loaded only when someone asks for the PDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.set_title("Laporan Data Pribadi")
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf = TextPdf("Laporan Data Pribadi")
 
     def heading(text: str, size: int = 12) -> None:
-        pdf.set_font("Helvetica", "B", size)
-        pdf.ln(2)
-        pdf.multi_cell(width, 7, _text(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10)
+        pdf.font("B", size)
+        pdf.space(2)
+        pdf.text(_text(text), 7)
+        pdf.font("", 10)
 
     def line(text: str) -> None:
-        pdf.multi_cell(width, 5, _text(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.text(_text(text), 5)
 
     def row(label: str, value: Any) -> None:
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(45, 6, _text(label))
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(width - 45, 6, _text(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.row(_text(label), _text(value))
 
     person = report["person"]
     heading("Laporan Data Pribadi yang Disimpan", 15)
@@ -86,9 +78,9 @@ def render(report: dict) -> bytes:
         line("Tidak ada data kepesertaan.")
     for i, held in enumerate(report["enrolments"], 1):
         e = held["enrolment"]
-        pdf.set_font("Helvetica", "B", 10)
+        pdf.font("B", 10)
         line(f"2.{i} Program {e['programme_id']}: {_day(e['coverage_start'])} - {_day(e['coverage_end'])}")
-        pdf.set_font("Helvetica", "", 10)
+        pdf.font("", 10)
         row("Status", _STATUS.get(e["status"], e["status"]))
         row("Kategori / pekerjaan", f"{e['category']} / {e.get('occupation') or '-'}")
         row("Nomor KPJ", e.get("kpj_number"))
@@ -112,7 +104,7 @@ def render(report: dict) -> bytes:
     for a in report["accesses"]:
         what = "seluruh daftar program (ekspor)" if a.get("whole_roster") else ", ".join(a["enrolment_ids"])
         line(f"- {_text(a['at'])}: {a['actor']} ({a['actor_role']}), {a['method']} {a['route']}: {what}")
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "I", 9)
+    pdf.space(4)
+    pdf.font("I", 9)
     line("Dokumen ini memuat data pribadi. Serahkan hanya kepada subjek data atau kuasanya.")
-    return bytes(pdf.output())
+    return pdf.output()
