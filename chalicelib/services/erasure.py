@@ -17,7 +17,8 @@ finishes the job; a concurrent change makes it VERSION_STALE (409), and it is si
 Retention (`app.retention`, daily, and `POST /v1/retention/run`): enrolments of a programme whose
 period ended more than `retention_years` ago (the programme's, else the regency's archive
 schedule, config.retention_years) are erased by `_erase`, a person whole when none of their
-records is still needed, else only those records. Bounded per run (config.retention_batch);
+records is still needed, else only those records; then the programme's import row errors and
+stored files (rosters, chunks, reports, exports) go whole. Bounded per run (config.retention_batch);
 the next run continues, and erased records are never found again, so reruns are harmless.
 """
 
@@ -172,8 +173,9 @@ def run_retention(deps: Deps, regency: str, as_of: date | None = None, dry_run: 
                    trigger="retention", whole_person=whole, scrub_files=False, programme_id=p["id"])
             erased += len(targets)
             people += 1 if whole else 0
-        if not dry_run and not remaining:
+        if not dry_run and not remaining:  # the programme's imports: row errors and stored files go whole
             repo.scrub_import_jobs(regency, lambda rows: ([], len(rows)), programme_id=p["id"])
+            repo.delete_programme_files(regency, p["id"])
         erased_total += erased
         people_total += people
         out.append({"programme_id": p["id"], "code": p["code"], "coverage_end": p["coverage_end"],

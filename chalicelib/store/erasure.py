@@ -118,6 +118,15 @@ def stored_files(regency: str) -> list[str]:
             for k in files.keys_under(prefix)]
 
 
+def delete_programme_files(regency: str, pid: str) -> int:
+    """Every stored file of one programme (its rosters, chunks, reports, exports): all its rows are past retention."""
+    doomed = [k for prefix in (f"uploads/{regency}/{pid}/", f"imports/{regency}/{pid}/", f"exports/{regency}/{pid}/")
+              for k in files.keys_under(prefix)]
+    for key in doomed:
+        files.delete(key)
+    return len(doomed)
+
+
 def rewrite_file(key: str, scrub: Callable[[bytes, str], tuple[bytes | None, int]]) -> int:
     """Put the scrubbed file back (or delete it when nothing is left); returns rows removed."""
     data = files.get(key)

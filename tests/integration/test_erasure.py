@@ -175,8 +175,17 @@ def world(chalice_app, tokens_for, dispatcher, app_log, monkeypatch_module):
         job = api.call("GET", f"/v1/imports/{started.data['import_id']}", admin).data
         assert (job["accepted"], job["rejected"]) == (2, 1), job
         assert any(e.get("nik") == x["nik"] for e in job["errors"])
+        # the BPJS branch's KPJ list activates X there: a KPJ owner marker names X's NIK
+        kpj_q = f"2601{random.randrange(10**6, 10**7)}"
+        kpj_list = f"\ufeffNo;NIK;No KPJ;Tgl Efektif;Status\r\n1;{x['nik']};{kpj_q};01/10/2025;Aktif\r\n".encode()
+        listed = api.call("POST", f"/v1/programmes/{q['id']}/imports?kind=kpj&filename=kpj.csv", admin, raw=kpj_list,
+                          headers={"Content-Type": "text/csv"})
+        assert listed.status_code == 202, listed.data
+        dispatcher.drain(config.queue_name("imports"))
+        assert api.call("GET", f"/v1/imports/{listed.data['import_id']}", admin).data["activated"] == 1
         xq = eventually(lambda: api.call("GET", f"/v1/workers/{x['nik']}", admin).data,
-                        lambda w: any(e["programme_id"] == q["id"] for e in w["enrolments"]))
+                        lambda w: any(e["programme_id"] == q["id"] and e.get("kpj_number") == kpj_q
+                                      for e in w["enrolments"]))
         xq = next(e for e in xq["enrolments"] if e["programme_id"] == q["id"])
         # a sync receipt naming X's record in q, then the record withdrawn
         op = {"op_id": str(uuid.uuid4()), "op": "update", "type": "enrolment", "programme_id": q["id"],
@@ -193,12 +202,13 @@ def world(chalice_app, tokens_for, dispatcher, app_log, monkeypatch_module):
         assert api.call("PUT", f"/v1/workers/{x['nik']}/restriction", admin,
                         {"reason": "sengketa data", "opened_on": "2025-11-21"}).status_code == 200
         summary = api.call("GET", f"/v1/programmes/{p['id']}/summary?refresh=true", admin).data
-        person_x = {"nik": x["nik"], "name": x_name, "phones": [first_phone, new_phone], "kpj": [x["kpj_number"]]}
+        person_x = {"nik": x["nik"], "name": x_name, "phones": [first_phone, new_phone],
+                    "kpj": [x["kpj_number"], kpj_q]}
         person_y = {"nik": y["nik"], "name": y_name, "phones": [y["phone"]]}
         on_phone, device_cursor = pull_all(api, officer)  # a field phone holds the record before the erasure
         assert x["id"] in {c.get("id") for c in on_phone}
         before = scan_everything(app_log.getvalue())
-        assert set(traces(before, person_x)) >= {x["nik"], x_name, new_phone, first_phone, x["kpj_number"]}
+        assert set(traces(before, person_x)) >= {x["nik"], x_name, new_phone, first_phone, x["kpj_number"], kpj_q}
         erased = api.call("POST", f"/v1/workers/{x['nik']}/erasure", admin,
                           {"reason": "subject_request", "reference": "470/112/DPMD/2026"})
         yield {"api": api, "admin": admin, "officer": officer, "p": p, "q": q, "x": x, "xq": xq, "y": y,
@@ -222,7 +232,8 @@ def test_the_erasure_answers_its_record_without_personal_data(world):
     assert sorted(record["enrolment_ids"]) == sorted([world["x"]["id"], world["xq"]["id"]])
     counts = record["counts"]
     assert counts["enrolments"] == 2 and counts["documents"] >= 1 and counts["reminders"] >= 1
-    assert counts["audit_events"] >= 3 and counts["receipts"] >= 1 and counts["person_items"] >= 3
+    assert counts["audit_events"] >= 3 and counts["receipts"] >= 1
+    assert counts["person_items"] == 4  # worker, opt-out, restriction, KPJ owner marker
     assert counts["file_rows"] >= 4 and counts["import_rows"] >= 1  # roster x2, chunk, report, export
     assert not traces(json.dumps(record), world["person_x"])
 
@@ -328,6 +339,11 @@ def test_retention_erases_periods_past_their_years_with_the_same_erasure(api, ad
         assert r.status_code == 201, r.data
         ids[(person["nik"], pid)] = r.data["id"]
     assert api.call("DELETE", f"/v1/enrolments/{ids[(withdrawn['nik'], old['id'])]}", admin).status_code == 204
+    bad = {**z, "birth_date": "1970-01-01"}  # a row the import refuses (NIK_MISMATCH), quoting Z's NIK and name
+    started = api.call("POST", f"/v1/programmes/{old['id']}/imports", admin, raw=_roster([bad]),
+                       headers={"Content-Type": "text/csv"})
+    dispatcher.drain(config.queue_name("imports"))
+    assert api.call("GET", f"/v1/imports/{started.data['import_id']}", admin).data["rejected"] == 1
     people = {k: {"nik": p["nik"], "name": p["name"], "phones": [p["phone"]]}
               for k, p in (("z", z), ("w", w), ("withdrawn", withdrawn))}
 
@@ -341,6 +357,8 @@ def test_retention_erases_periods_past_their_years_with_the_same_erasure(api, ad
     ran = _retention(api, admin, "2028-01-01", dry_run=False, pid=old["id"])
     assert (ran["enrolments"], ran["people"], ran["remaining"]) == (3, 2, 0)
     assert not traces(json.dumps(ran), people["z"])
+    job = api.call("GET", f"/v1/imports/{started.data['import_id']}", admin).data
+    assert job["errors"] == [] and not traces(json.dumps(job), people["z"])
     text = scan_everything(app_log.getvalue())
     assert not traces(text, people["z"]) and not traces(text, people["withdrawn"])
     still = api.call("GET", f"/v1/workers/{w['nik']}", admin)
