@@ -153,6 +153,13 @@ def renew_programme(call: Call, pid: str):
     return Reply(s.RenewalOut.model_validate(renewal), status=202 if created else 200)
 
 
+@api.route("/v1/programmes/{pid}/renewal-budget", "GET",
+           summary="What renewing the live members for the next period costs (members x months x rate), renewed or not",
+           returns="RenewalBudgetOut", roles=auth.ADMINS | {"viewer"}, errors=(404,), tags=("programmes",))
+def renewal_budget(call: Call, pid: str):
+    return s.RenewalBudgetOut.model_validate(reminders.renewal_budget(call.user, pid))
+
+
 @api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
            returns="RenewalList", errors=(404,), tags=("programmes",))
 def list_renewals(call: Call, pid: str):

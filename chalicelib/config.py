@@ -87,6 +87,13 @@ def admin_origin() -> str | None:
     return os.environ.get("LINDUNG_ADMIN_ORIGIN") or None
 
 
+def admin_renew_link() -> str:
+    """The admin's Perpanjang screen, for the renewal budget email: under the admin's origin in AWS
+    (served at /), the local stage's /admin/ otherwise."""
+    origin = admin_origin()
+    return f"{origin.rstrip('/')}/#/renew" if origin else "http://localhost:8000/admin/index.html#/renew"
+
+
 def admin_dir() -> Path:
     return Path(os.environ.get("LINDUNG_ADMIN_DIR", str(PROJECT_DIR / "admin")))
 

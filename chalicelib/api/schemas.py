@@ -690,6 +690,10 @@ class ReminderRulesIn(Strict):
     default_contact: Text = "kantor desa / DPMD"
     village_contacts: dict[VillageCode, VillageContactIn] = Field(default_factory=dict, max_length=1000)
     catch_up_days: int = Field(3, ge=1, le=14)
+    budget_days_before: list[Annotated[int, Field(ge=1, le=366)]] = Field(
+        default_factory=lambda: [90, 60, 30], max_length=6,
+        description="Days before the period ends when admin_emails get the renewal budget email (live members x "
+                    "months x rate); empty: none")
 
     @model_validator(mode="after")
     def _unique_offsets(self) -> ReminderRulesIn:
@@ -709,6 +713,7 @@ class ReminderRulesOut(Out):
     default_contact: str
     village_contacts: dict[str, VillageContactIn]
     catch_up_days: int
+    budget_days_before: list[int]
     version: int
     is_default: bool
     updated_at: str | None = None
@@ -751,6 +756,19 @@ class ReminderPreviewOut(Out):
     whatsapp: WhatsappPreview
     email_subject: str
     email_intro: str
+
+
+class RenewalBudgetOut(Out):
+    programme_id: str
+    period_end: date
+    live_members: int = Field(description="Submitted/active enrolments now, counted from the records")
+    months: int = Field(description="Months of the next period (as long as this one)")
+    rate_idr: int
+    total_idr: int = Field(description="live_members x months x rate_idr")
+    funder: str | None = None
+    renewed: bool
+    renewed_programme_id: str | None = None
+    reminders_days_before: list[int]
 
 
 class ReminderRunIn(Strict):

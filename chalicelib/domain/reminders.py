@@ -137,6 +137,11 @@ class RuleSet:
     default_contact: str = "kantor desa / DPMD"
     village_contacts: dict[str, VillageContact] = field(default_factory=dict)
     catch_up_days: int = 3
+    budget_offsets: tuple[int, ...] = (90, 60, 30)  # the renewal budget reminder to admins (domain/budget.py)
+
+    def budget_rules(self) -> RuleSet:
+        """The budget reminder's days before the period ends, as rules due like the others (b90 ...)."""
+        return RuleSet(rules=tuple(Rule(d, ("email",)) for d in self.budget_offsets), catch_up_days=self.catch_up_days)
 
     def ordered(self) -> list[Rule]:
         return sorted(self.rules, key=lambda r: -r.days_before)

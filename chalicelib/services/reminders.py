@@ -18,8 +18,8 @@ from typing import Any
 from chalicelib import aws, config, notify
 from chalicelib.api import cursors, schemas
 from chalicelib.auth import User
+from chalicelib.domain import budget, safe_files
 from chalicelib.domain import reminders as dr
-from chalicelib.domain import safe_files
 from chalicelib.domain.clock import WIB, iso, today_wib
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound
 from chalicelib.domain.lifecycle import LIVE
@@ -33,6 +33,7 @@ from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import optouts, regions, restrictions
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as repo
+from chalicelib.store import renewals as lifecycle_repo
 from chalicelib.store.models import EnrolmentModel
 
 QUEUE = "reminders"
@@ -54,6 +55,7 @@ def ruleset(doc: dict | None) -> dr.RuleSet:
         village_contacts={code: dr.VillageContact(c.name, tuple(c.emails), c.phone)
                           for code, c in data.village_contacts.items()},
         catch_up_days=data.catch_up_days,
+        budget_offsets=tuple(data.budget_days_before),
     )
 
 
@@ -246,6 +248,7 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     for group in list(plan.pending):
         _flush(plan, book, group, dry_run)
     _plan_digests(plan, book, dry_run)
+    _plan_budgets(plan, book, programme_id)
     result = {
         "run_id": plan.run_id, "as_of": as_of, "dry_run": dry_run, "considered": plan.considered,
         "queued_messages": 0 if dry_run else len(plan.messages),
@@ -395,6 +398,48 @@ def _plan_digests(plan: _Plan, book: _Programmes, dry_run: bool) -> None:
                               "village": village})
 
 
+def _plan_budgets(plan: _Plan, book: _Programmes, programme_id: str | None) -> None:
+    """The renewal budget email to the programme's admins when a budget offset is due for its period's end."""
+    for programme in _programmes_of(plan.regency, programme_id):
+        pid = programme["id"]
+        book[pid] = programme
+        rs = book.ruleset(pid)
+        rule = dr.due_rule(rs.budget_rules(), date.fromisoformat(programme["coverage_end"]), plan.as_of)
+        if rule is None or "admin" not in rs.audience or not rs.admin_emails:
+            continue
+        rule_id = f"b{rule.days_before}"
+        if repo.settled([repo.budget_key(plan.regency, pid, programme["coverage_end"], rule_id)], plan.now_iso,
+                        config.reminder_max_attempts()):
+            plan.settled += 1
+            continue
+        plan.emails += 1
+        plan.messages.append({"type": "budget", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
+                              "coverage_end": programme["coverage_end"], "as_of": plan.as_of.isoformat(),
+                              "run_id": plan.run_id})
+
+
+def _programmes_of(regency: str, programme_id: str | None) -> list[dict]:
+    if programme_id:
+        found = programme_repo.get(regency, programme_id)
+        return [found] if found else []
+    return [programme_repo.to_dict(m) for m in programme_repo.list_page(regency, None, 10_000)]
+
+
+def budget_of(regency: str, programme: dict) -> budget.RenewalBudget:
+    """The figure the email and the dashboard show, computed from the records."""
+    renewals = lifecycle_repo.of_programme(regency, programme["id"])
+    return budget.renewal_budget(programme, repo.count_live(regency, programme["id"]),
+                                 renewals[0]["programme_id"] if renewals else None)
+
+
+def renewal_budget(user: User, pid: str) -> dict:
+    programme = programmes.get(user, pid)
+    stored = repo.get_rules(user.regency, pid)
+    rs = ruleset(stored.doc if stored else None)
+    return {"programme_id": pid, **budget_of(user.regency, programme).as_dict(),
+            "reminders_days_before": list(rs.budget_offsets)}
+
+
 def _digest_recipients(rs: dr.RuleSet, village: str) -> tuple[str, ...]:
     if village == ALL_VILLAGES:
         return rs.admin_emails if "admin" in rs.audience else ()
@@ -416,8 +461,8 @@ def daily(deps: Deps) -> list[dict]:
 def handle(deps: Deps, message: dict, ports: Notifiers | None = None) -> Counter:
     ports = ports or notify.notifiers()
     book = _Programmes(message["regency"])
-    counts = _handle_digest(deps, message, book, ports) if message["type"] == "digest" else \
-        _handle_sms(deps, message, book, ports)
+    handler = {"digest": _handle_digest, "budget": _handle_budget}.get(message["type"], _handle_sms)
+    counts = handler(deps, message, book, ports)
     repo.add_to_run(message["regency"], message.get("run_id"), **counts)
     for name in ("sent", "failed"):
         if counts[name]:
@@ -514,6 +559,32 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
         repo.mark_failed(key, token, deps.now_iso(), exc.code)
         counts["failed"] += 1
         logger.warning("reminder digest failed", extra={"programme_id": pid, "village": village, "code": exc.code})
+        return counts
+    repo.mark_sent(key, token, deps.now_iso(), provider_id)
+    counts["sent"] += 1
+    return counts
+
+
+def _handle_budget(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) -> Counter:
+    counts: Counter = Counter()
+    regency, pid, end = message["regency"], message["programme_id"], message["coverage_end"]
+    rs, programme = book.ruleset(pid), book.programme(pid)
+    if programme is None or programme["coverage_end"] != end or not rs.admin_emails:
+        counts["skipped"] += 1  # the period or the rules changed since the sweep planned this
+        return counts
+    key = repo.budget_key(regency, pid, end, message["rule_id"])
+    token = _claim(deps, key, message, "BUDGET", "email", f"{len(rs.admin_emails)} penerima")
+    if token is None:
+        counts["skipped"] += 1
+        return counts
+    subject, body = budget.budget_email(programme, budget_of(regency, programme),
+                                        date.fromisoformat(message["as_of"]), config.admin_renew_link())
+    try:
+        provider_id = ports["email"].send(Outgoing("email", rs.admin_emails, body, subject=subject))
+    except SendFailed as exc:
+        repo.mark_failed(key, token, deps.now_iso(), exc.code)
+        counts["failed"] += 1
+        logger.warning("renewal budget email failed", extra={"programme_id": pid, "code": exc.code})
         return counts
     repo.mark_sent(key, token, deps.now_iso(), provider_id)
     counts["sent"] += 1

@@ -159,6 +159,18 @@ def expired_ending_on(regency: str, pid: str, days: list[str]) -> Iterator[Enrol
                                           filter_condition=EnrolmentModel.coverage_end.is_in(*days), page_size=500)
 
 
+def count_live(regency: str, pid: str) -> int:
+    """A programme's live (submitted/active) enrolments, counted from the records: two COUNT Queries of
+    by_status (Select=COUNT reads the index, returns no items)."""
+    from chalicelib.domain.lifecycle import LIVE
+
+    return sum(EnrolmentModel.by_status.count(keys.prog_part(regency, pid, "S", status)) for status in sorted(LIVE))
+
+
+def budget_key(regency: str, pid: str, end: str, rule_id: str) -> Key:
+    return Key(keys.digest(regency, pid, "BUDGET"), keys.reminder(end, rule_id, "email"))
+
+
 # ---------- runs ----------
 def create_run(regency: str, run_id: str, as_of: str, started_at: str, trigger: str, summary: dict) -> None:
     ReminderRunModel(keys.reminder_run(regency, run_id), "RUN", run_id=run_id, as_of=as_of, started_at=started_at,

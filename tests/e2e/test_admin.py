@@ -97,7 +97,7 @@ def test_log_in_and_create_a_programme_with_targets(ui, api):
 
 
 # ---------- dashboard ----------
-def test_dashboard_shows_totals_against_targets_with_charts(ui, programme):
+def test_dashboard_shows_totals_against_targets_with_charts(ui, api, programme):
     login(ui)
     use(ui, programme)
     goto(ui, "#/dashboard")
@@ -110,6 +110,12 @@ def test_dashboard_shows_totals_against_targets_with_charts(ui, programme):
         assert page.evaluate(f"!!Chart.getChart('{chart}')"), chart
     labels = page.evaluate("Chart.getChart('chart-district').data.labels")
     assert "Tanjung Agung" in labels
+    # the renewal budget: the same figure as the admins' budget email (GET /renewal-budget, from the records)
+    budget = api("GET", f"/v1/programmes/{programme['id']}/renewal-budget").json()
+    total = f"Rp {budget['total_idr']:,}".replace(",", ".")
+    assert page.inner_text("[data-kpi=budget] .v") == total
+    note = page.inner_text("#budget-note")
+    assert f"× {budget['months']} bulan × Rp 16.800 = {total}" in note and "belum diperpanjang" in note
     ui.shot("03-dashboard")
 
 

@@ -330,6 +330,52 @@ def test_after_the_end_a_worker_not_renewed_is_told_how_to_go_on_alone_once(api,
     assert [(h["rule_id"], h["status"]) for h in history] == [("h+1", "sent")]
 
 
+def test_admins_get_the_renewal_budget_before_the_period_ends_computed_from_records(api, admin, aws_endpoint,
+                                                                                  dispatcher, programme):
+    pid = programme["id"]
+    boss = f"bupati{random.randrange(10**8)}@muaraenim.example"
+    r = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin, {"admin_emails": [boss]})
+    assert r.status_code == 200 and r.data["budget_days_before"] == [90, 60, 30]
+    enrol_live(api, admin, pid, 4)
+    enrol_live(api, admin, pid, 1, status="submitted")
+    enrol_live(api, admin, pid, 1, status="draft")  # not live: not in the figure
+    months, rate = 3, programme["monthly_contribution_idr"]  # 1 October - 31 December
+    figure = api.call("GET", f"/v1/programmes/{pid}/renewal-budget", admin).data
+    assert figure == {"programme_id": pid, "period_end": "2025-12-31", "live_members": 5, "months": months,
+                      "rate_idr": rate, "total_idr": 5 * months * rate, "funder": programme.get("funder"),
+                      "renewed": False, "reminders_days_before": [90, 60, 30]}
+    h90 = datetime(2025, 10, 2, 1, 0, tzinfo=UTC)  # 90 days before 31 December, 08:00 WIB
+    with deps.override(clock=lambda: h90):
+        plan = run(api, admin, pid, "2025-10-02", dry_run=True)
+        assert plan["would_send"]["email"] == 1 and plan["would_send"]["sms"] == 0
+        run(api, admin, pid, "2025-10-02")
+        drain(dispatcher)
+        run(api, admin, pid, "2025-10-03")  # caught-up day: not twice
+        drain(dispatcher)
+    (mail,) = emails_to(aws_endpoint, boss)
+    body = _text(mail)
+    total = f"Rp {5 * months * rate:,}".replace(",", ".")
+    assert "31 Desember 2025" in mail["Subject"] and "90 hari lagi" in mail["Subject"]
+    assert f"5 peserta x {months} bulan x Rp {rate:,} = {total}".replace(",", ".") in body
+    assert "BELUM diperpanjang" in body and "#/renew" in body and f"Sumber dana: {programme.get('funder')}" in body
+    renewed = api.call("POST", f"/v1/programmes/{pid}/renew", admin,
+                       {"coverage_start": "2026-01-01", "coverage_end": "2026-03-31"})
+    assert renewed.status_code == 202, renewed.data
+    drain(dispatcher)
+    after = api.call("GET", f"/v1/programmes/{pid}/renewal-budget", admin).data
+    assert after["renewed"] and after["renewed_programme_id"] == renewed.data["programme"]["id"]
+    h60 = datetime(2025, 11, 1, 1, 0, tzinfo=UTC)
+    with deps.override(clock=lambda: h60):
+        run(api, admin, pid, "2025-11-01")
+        drain(dispatcher)
+    later = [m for m in emails_to(aws_endpoint, boss) if "60 hari lagi" in m["Subject"]]
+    assert len(later) == 1 and "SUDAH diperpanjang" in _text(later[0])
+
+
+def _text(mail) -> str:
+    return next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+
+
 def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin, aws_endpoint, dispatcher,
                                                                       programme):
     pid = programme["id"]

@@ -216,6 +216,7 @@ EXPECT: dict[str, Expect] = {
     "POST /v1/programmes/{pid}/renew": admins(202, call=lambda ctx: Req(
         {"pid": ctx.programme()["id"]}, body={"coverage_start": "2026-01-01", "coverage_end": "2026-12-31"})),
     "GET /v1/programmes/{pid}/renewals": everyone(),
+    "GET /v1/programmes/{pid}/renewal-budget": Expect(200, 403, 403, 200),
     "POST /v1/programmes/{pid}/imports": admins(202, call=_import),
     "POST /v1/programmes/{pid}/imports/upload-url": admins(200, call=lambda ctx: Req(body={"filename": "roster.xlsx"})),
     "GET /v1/imports/{import_id}": admins(200),

@@ -22,6 +22,9 @@ export const preview = (pid, body) => post(`/v1/programmes/${pid}/reminder-rules
 export const run = (body) => post('/v1/reminders/run', body);
 export const runStatus = (runId) => get(`/v1/reminders/runs/${runId}`);
 
+/** RenewalBudgetOut: live members x months x rate for the next period, renewed or not (the budget email's figure). */
+export const renewalBudget = (pid) => get(`/v1/programmes/${pid}/renewal-budget`);
+
 export const history = (eid, cursor) => get(`/v1/enrolments/${eid}/reminders`, { limit: 50, cursor });
 
 /** -> {status: 202 (created) | 200 (this period existed already), renewal: RenewalOut}. */

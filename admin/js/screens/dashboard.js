@@ -16,8 +16,9 @@ export async function render(main, params = {}) {
   await districts();
   let s;
   let rules;
+  let budget;
   try {
-    [s, rules] = await Promise.all([bulk.summary(p.id, params.refresh), reminders.rules(p.id)]);
+    [s, rules, budget] = await Promise.all([bulk.summary(p.id, params.refresh), reminders.rules(p.id), reminders.renewalBudget(p.id)]);
   } catch (e) { main.replaceChildren(errorBox(e)); return; }
   // "Expiring soon": live members once the programme's first reminder (e.g. H-45) is due.
   const reminderWindow = Math.max(0, ...rules.rules.map((r) => r.days_before));
@@ -45,14 +46,18 @@ export async function render(main, params = {}) {
       kpi('progress', t('dash.progress'), target ? `${Math.round((100 * reached) / target)}%` : '—'),
       kpi('contribution', t('dash.contribution'), `Rp ${number(s.contribution_idr_total)}`),
       kpi('days', t('dash.daysLeft'), daysLeft >= 0 ? number(daysLeft) : '0'),
-      kpi('expiring', t('dash.expiring'), number(expiring), expiring ? 'warn' : '')),
+      kpi('expiring', t('dash.expiring'), number(expiring), expiring ? 'warn' : ''),
+      kpi('budget', t('dash.budget'), `Rp ${number(budget.total_idr)}`, budget.renewed ? '' : 'warn')),
     h('div', { class: 'charts' },
       h('div', { class: 'card' }, h('h2', {}, t('dash.byCategory')), canvas.category),
       h('div', { class: 'card' }, h('h2', {}, t('dash.byDistrict')), canvas.district),
       h('div', { class: 'card' }, h('h2', {}, t('dash.byStatus')), canvas.status)),
     h('p', { class: 'muted', id: 'summary-notes' },
       t('dash.contributionNote', number(s.monthly_contribution_idr), s.months), ' · ',
-      `${t('dash.expiring')}: ${t('dash.expiringNote', p.coverage_end, reminderWindow)}`));
+      `${t('dash.expiring')}: ${t('dash.expiringNote', p.coverage_end, reminderWindow)}`),
+    h('p', { class: 'muted', id: 'budget-note', 'data-renewed': String(budget.renewed) },
+      t('dash.budgetNote', number(budget.live_members), budget.months, number(budget.rate_idr), number(budget.total_idr),
+        budget.funder || '—', t(budget.renewed ? 'dash.renewed' : 'dash.notRenewed'))));
 
   const Chart = window.Chart;
   // Enrolled vs target per target key (group or category), then categories without a target.
