@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from chalice import Chalice, CORSConfig, Cron, Rate
+from chalice import Chalice, CORSConfig, Cron
 
 from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
@@ -138,10 +138,11 @@ def put_fields(call: Call, pid: str):
 
 
 @api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
-           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(404,),
+           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(403, 404),
            tags=("programmes",))
 def programme_summary(call: Call, pid: str):
-    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, call.query.refresh))
+    recount = call.query.recount or call.query.refresh
+    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, recount))
 
 
 @api.route("/v1/programmes/{pid}/renew", "POST",
@@ -455,10 +456,13 @@ def retention(event):
         erasure.daily(deps.at(event.time))
 
 
-@app.schedule(Rate(30, unit=Rate.MINUTES))
-def refresh_summaries(event):
-    with observability.failing_without_text("summary refresh"):
-        summary.refresh_running(deps.default())
+@app.on_dynamodb_record(stream_arn=config.main_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON",
+                        name="summary_aggregator")
+def summary_aggregator(event):
+    """The main table's stream: each enrolment change applied to its programme's kept summary
+    (infra/overlays/functions.yaml: bisect on error, then the dead-letter queue)."""
+    with observability.failing_without_text("summary aggregator"):
+        summary.apply_stream(deps.default(), event.to_dict()["Records"])
 
 
 @app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")

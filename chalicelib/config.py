@@ -76,6 +76,14 @@ def tracing_enabled() -> bool:
     return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() in {"0", "false", "no"}
 
 
+def main_stream_arn() -> str:
+    """The main table's stream, for Chalice's event source. `chalice package` cannot know it: the
+    packaged template replaces it with the table's StreamArn (infra/overlays/functions.yaml);
+    locally the dispatcher asks the emulator (DescribeTable)."""
+    return os.environ.get("LINDUNG_MAIN_STREAM_ARN") or (
+        f"arn:aws:dynamodb:{region()}:000000000000:table/{main_table()}/stream/from-the-template")
+
+
 def queue_name(kind: str) -> str:
     """SQS queue of a kind ("reminders", "imports"); the same names infra/queues.yaml creates."""
     return f"{table_prefix()}-{kind}"

@@ -22,6 +22,17 @@ in `serve_forever()` (make run) and in `drain()` (tests, one-off runs) alike. Ha
 meet each other's writes as they would in AWS; a handler that only works when it runs alone is a
 bug this shows locally. Each batch is still handed to the handler whole and deleted only after
 the handler returns.
+
+The table's stream. `@app.on_dynamodb_record` handlers (the summary aggregator) are fed the
+emulator's stream of the main table as Lambda's event source mapping feeds them: records in
+order, in batches of the handler's batch_size, in Lambda's event shape. Lambda runs one batch
+per shard at a time, or up to ParallelizationFactor batches keeping each item's changes in
+order; here `workers` batches of one shard run at once, records split by item key, so an item's
+changes stay in order. A failing batch is retried (3 times) and then left behind, as the
+dead-letter target would take it; strict mode reports it. Positions are kept per process (every
+Dispatcher of a test session continues where the last one stopped); a new process starts at the
+oldest record kept (TRIM_HORIZON): applying is idempotent, so a replay changes nothing.
+`drain()` drains the queues, then the stream; `drain_stream()` the stream alone.
 """
 
 from __future__ import annotations
@@ -29,19 +40,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import signal
 import threading
 import time
 import traceback
 import uuid
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 
-from chalice.app import Cron, Rate, ScheduledEventConfig, SQSEventConfig
+from chalice.app import Cron, DynamoDBEventConfig, Rate, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
 from chalicelib import aws, config
@@ -118,6 +131,9 @@ def strict_from_env() -> bool:
 
 
 DEFAULT_WORKERS = 4
+STREAM_ATTEMPTS = 3
+_POSITIONS: dict[tuple[str, str], str] = {}  # (stream ARN, shard id) -> last sequence number handled
+_POSITIONS_LOCK = threading.Lock()
 
 
 def workers_from_env() -> int:
@@ -143,6 +159,8 @@ class Dispatcher:
         self.batch_sizes = {c.queue: min(c.batch_size, 10) for c in app.event_sources
                             if isinstance(c, SQSEventConfig) and c.queue}
         self.schedules = [(c, self._handler(c)) for c in app.event_sources if isinstance(c, ScheduledEventConfig)]
+        self.streams = {c.name: (self._handler(c), c.batch_size) for c in app.event_sources
+                        if isinstance(c, DynamoDBEventConfig)}
 
     def _handler(self, cfg):
         return getattr(self.module, cfg.handler_string.rsplit(".", 1)[1])
@@ -197,14 +215,95 @@ class Dispatcher:
             seen += self.failures[start:]
 
     def drain(self, queue: str | None = None, max_batches: int = 10_000, release_failed: bool = True) -> int:
-        """Process until the queue(s) are empty; for tests and one-off local runs. Strict mode: then
-        raise HandlerFailed if a handler failed (outside expecting_failures())."""
+        """Process until the queue(s) are empty (`queue` None: every queue, then the table's stream);
+        for tests and one-off local runs. Strict mode: then raise HandlerFailed if a handler failed
+        (outside expecting_failures())."""
         start = len(self.failures)
         total = self._drain(queue, max_batches, release_failed)
+        if queue is None:
+            total += self._drain_streams()
+        self._raise_unexpected(start)
+        return total
+
+    def drain_stream(self) -> int:
+        """Feed the stream's records written so far to the stream handlers; returns how many."""
+        start = len(self.failures)
+        total = self._drain_streams()
+        self._raise_unexpected(start)
+        return total
+
+    def _raise_unexpected(self, start: int) -> None:
         unexpected = self.failures[start:]
         if self.strict and unexpected and not self._expected:
             raise HandlerFailed(unexpected)
+
+    # ---- the table's stream
+    def _stream_arn(self) -> str | None:
+        return aws.client("dynamodb").describe_table(TableName=config.main_table())["Table"].get("LatestStreamArn")
+
+    def _drain_streams(self) -> int:
+        if not self.streams:
+            return 0
+        arn = self._stream_arn()
+        if not arn:
+            return 0
+        total = 0
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="stream") as pool:
+            for name in self.streams:
+                while handled := self._stream_round(name, arn, pool):
+                    total += handled
         return total
+
+    def _stream_round(self, name: str, arn: str, pool: ThreadPoolExecutor) -> int:
+        """One read of each shard (up to batch_size x workers records) handed to the handler."""
+        streams = aws.client("dynamodbstreams")
+        handler, batch_size = self.streams[name]
+        handled = 0
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            with _POSITIONS_LOCK:
+                after = _POSITIONS.get((arn, shard_id))
+            where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                     else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
+            got = streams.get_records(ShardIterator=iterator, Limit=min(1000, batch_size * self.workers))["Records"]
+            if not got:
+                continue
+            records = [self._lambda_record(r, arn) for r in got]
+            groups: list[list[dict]] = [[] for _ in range(self.workers)]
+            for record in records:  # one item's changes stay in one group, in order
+                key = json.dumps(record["dynamodb"].get("Keys"), sort_keys=True)
+                groups[zlib.crc32(key.encode()) % self.workers].append(record)
+            batches = [g[i:i + batch_size] for g in groups if g for i in range(0, len(g), batch_size)]
+            list(pool.map(lambda batch: self._stream_batch(name, handler, batch), batches))
+            with _POSITIONS_LOCK:
+                _POSITIONS[(arn, shard_id)] = got[-1]["dynamodb"]["SequenceNumber"]
+            handled += len(got)
+        return handled
+
+    @staticmethod
+    def _lambda_record(record: dict, arn: str) -> dict:
+        ddb = dict(record["dynamodb"])
+        created = ddb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            ddb["ApproximateCreationDateTime"] = created.timestamp()
+        return {**record, "dynamodb": ddb, "eventSourceARN": arn}
+
+    def _stream_batch(self, name: str, handler, batch: list[dict]) -> None:
+        for attempt in range(STREAM_ATTEMPTS):
+            try:
+                handler({"Records": batch}, _context(name))
+                return
+            except Exception:
+                if attempt + 1 < STREAM_ATTEMPTS:
+                    continue
+                error = traceback.format_exc(limit=-8)
+                first = batch[0]["dynamodb"]["SequenceNumber"]
+                self._record([Failure(name, f"stream records {first}..", f"{len(batch)} records", error)])
+                from chalicelib.observability import logger
+
+                logger.exception("stream batch failed; left behind as the dead-letter target would take it",
+                                 extra={"handler": name, "records": len(batch)})
 
     def _drain(self, queue: str | None, max_batches: int, release_failed: bool) -> int:
         names = [queue] if queue else list(self.queues)
@@ -273,6 +372,8 @@ class Dispatcher:
         aws.client("sqs")  # made once here, not raced for by the consumer threads
         consumers = [threading.Thread(target=self._consume, args=(queue, stop), name=f"{queue}-{n}", daemon=True)
                      for queue in self.queues for n in range(self.workers)]
+        consumers += [threading.Thread(target=self._follow_stream, args=(name, stop), name=f"{name}-stream",
+                                       daemon=True) for name in self.streams]
         for thread in consumers:
             thread.start()
         last_minute = None
@@ -285,6 +386,19 @@ class Dispatcher:
             stop.wait(1)
         for thread in consumers:
             thread.join()
+
+    def _follow_stream(self, name: str, stop: threading.Event) -> None:
+        """The stream's event source mapping: read on as records come (twice a second when idle)."""
+        arn = None
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"{name}-stream") as pool:
+            while not stop.is_set():
+                try:
+                    arn = arn or self._stream_arn()
+                    if not arn or not self._stream_round(name, arn, pool):
+                        stop.wait(0.5)
+                except Exception as exc:  # the emulator away for a moment: try again
+                    print(f"dispatcher: {name} stream read failed: {type(exc).__name__}", flush=True)
+                    stop.wait(1)
 
     def _consume(self, queue: str, stop: threading.Event) -> None:
         """One consumer (one 'Lambda instance') of `queue`: long-poll, handle, repeat until stopped."""
@@ -305,7 +419,7 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole group; make run sends SIGTERM
         signal.signal(sig, lambda *_: stop.set())
     dispatcher = Dispatcher(args.app)
-    print(f"dispatcher: polling {', '.join(dispatcher.queues) or 'no queues'} "
+    print(f"dispatcher: polling {', '.join([*dispatcher.queues, *dispatcher.streams]) or 'no queues'} "
           f"with {dispatcher.workers} workers each", flush=True)
     dispatcher.serve_forever(stop)
     print("dispatcher: stopped", flush=True)

@@ -34,6 +34,15 @@
 7. `GET /moto-api/lindung/receives.json`: how many SQS ReceiveMessage calls are open now, per
    queue name (a long poll stays open up to its WaitTimeSeconds). Tests wait on it instead of
    sleeping, e.g. "the dispatcher is inside a long poll" (tests/integration/test_dispatcher.py).
+8. The table's stream as DynamoDB keeps it (infra/tables.yaml turns it on; the local dispatcher
+   reads it). A transaction moto cancels half-way has already appended stream records for the
+   items it wrote before the failing one, then (3.) puts those items back: the records stay,
+   describing changes that never happened. `_transact_write_items_by_item` cuts them off again,
+   so the stream holds exactly the committed changes (DynamoDB calls are serialised, 1.). And
+   moto keeps every stream record forever; DynamoDB keeps 24 hours. Here the oldest records are
+   trimmed once a shard holds LINDUNG_STREAM_KEEP (default 200,000) of them, so a long import
+   does not grow the emulator without bound; a reader behind the trim horizon gets the oldest
+   record still kept, as TRIM_HORIZON would give it.
 4. One read-only endpoint listing what moto recorded as sent. `GET /moto-api/data.json` already
    exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
    instance ever created (seconds per call, growing through a test session).
@@ -54,7 +63,7 @@ import moto.server as moto_server
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend, dynamo_type
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
@@ -211,11 +220,36 @@ def _restore(touched: _Touched) -> None:
 
 def _transact_write_items_by_item(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     touched = _touched(self, transact_items)
+    streams = {id(t.stream_shard): (t.stream_shard, t.stream_shard.starting_sequence_number + len(t.stream_shard.items))
+               for t, *_ in touched if t.stream_shard is not None}
     try:
         return _transact_write_items(self, transact_items)
     except Exception:
         _restore(touched)
+        for shard, next_seq in streams.values():  # 8.: no record of a change that was undone
+            del shard.items[max(0, next_seq - shard.starting_sequence_number):]
         raise
+
+
+# ---- 8. the stream: trimmed like DynamoDB's 24 hours
+_shard_add, _shard_get = StreamShard.add, StreamShard.get
+
+
+def stream_keep() -> int:
+    return int(os.environ.get("LINDUNG_STREAM_KEEP") or 200_000)
+
+
+def _shard_add_trimmed(self: StreamShard, old: Item | None, new: Item | None) -> None:
+    _shard_add(self, old, new)
+    keep = stream_keep()
+    if len(self.items) > keep:
+        drop = len(self.items) - keep // 2  # trim in halves: a cut costs O(kept), not per record
+        self.items = self.items[drop:]
+        self.starting_sequence_number += drop
+
+
+def _shard_get_kept(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    return _shard_get(self, max(start, self.starting_sequence_number), quantity)
 
 
 # ---- 5. eventually consistent GSIs
@@ -322,6 +356,8 @@ def install() -> None:
     dynamo_type.Item.__init__ = _item_init
     dynamodb_models.copy = _TablesByReference()
     DynamoDBBackend.transact_write_items = _transact_write_items_by_item
+    StreamShard.add = _shard_add_trimmed
+    StreamShard.get = _shard_get_kept
     if gsi_delay() > 0:
         install_eventual_gsis()
 

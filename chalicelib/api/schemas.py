@@ -987,7 +987,8 @@ class ExportLink(Out):
 
 
 class SummaryQuery(Strict):
-    refresh: bool = Field(False, description="Recompute from the records now instead of using a recent snapshot")
+    recount: bool = Field(False, description="Admins: recount from every record (the repair job) and keep that")
+    refresh: bool = Field(False, description="The older name of `recount`")
 
 
 class TargetOut(Out):
@@ -1011,7 +1012,9 @@ class SummaryOut(Out):
     by_extra: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="Per choice or yes/no field of the programme: {value: count}")
     computed_at: str
-    source: Literal["snapshot", "fresh"]
+    source: Literal["kept", "recount"] = Field(
+        description="kept: the summary the table's stream keeps (one read); recount: counted from every record now")
+    differed: bool | None = Field(None, description="recount only: whether the kept summary had differed from it")
 
 
 # ---------- personal data (issue 15) ----------

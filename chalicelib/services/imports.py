@@ -35,7 +35,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from chalicelib import aws, config
+from chalicelib import aws
 from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import fields as extra_fields
@@ -46,7 +46,7 @@ from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
 from chalicelib.domain.villages import Village, VillageIndex
 from chalicelib.observability import logger, metrics
-from chalicelib.services import import_report, programmes, summary
+from chalicelib.services import import_report, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.roster_check import Rules, ValidRow, check, require_columns
 from chalicelib.store import bulk, files, keys, regions
@@ -206,9 +206,8 @@ def _fail_if_stalled(deps: Deps, job: ImportJobModel) -> ImportJobModel:
 def handle(deps: Deps, message: dict) -> None:
     """One SQS message; raises to leave it on the queue for a retry (then the DLQ)."""
     job = repo.get(message["regency"], message["import_id"])
-    if job is not None and message["kind"] == "summary":
-        summary.refresh(deps, job.regency, job.programme_id)
-        return
+    if message["kind"] == "summary":
+        return  # an older deployment's refresh request: the summary now follows the table's stream
     if job is None or job.status in {"done", "failed"}:
         return
     if job.kind == "kpj":
@@ -376,11 +375,7 @@ def _items(job: ImportJobModel, enrolments: list[Enrolment]):
 
 
 def _finish(deps: Deps, job: ImportJobModel) -> None:
-    """The chunk that completes the import marks it done and queues the summary refresh: a Query
-    over the whole programme, so it gets its own message (and retries, and time limit) instead of
-    running inside the last chunk's invocation."""
+    """The chunk that completes the import marks it done (the summary follows the rows' own
+    changes on the table's stream: nothing to recount here)."""
     if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):
         logger.info("import done", extra={"import_id": job.import_id})
-        # the summary reads the by_programme GSI: give it time to catch up with this import's writes
-        aws.send_messages(QUEUE, [{"kind": "summary", "regency": job.regency, "import_id": job.import_id}],
-                          delay_seconds=config.index_settle_seconds())

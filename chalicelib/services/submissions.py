@@ -18,7 +18,7 @@ from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
 from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.observability import logger, metrics
-from chalicelib.services import programmes, summary
+from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
@@ -88,7 +88,6 @@ def handle_page(deps: Deps, message: dict) -> dict:
     if repo.count_page(regency, sid, page, submitted, skipped, last, deps.now_iso()):
         metrics.add_metric(name="EnrolmentsSubmitted", unit="Count", value=submitted)
     if last:
-        summary.refresh(deps, regency, job["programme_id"])
         logger.info("submission done", extra={"submission_id": sid})
     else:
         aws.send_messages(QUEUE, [{**message, "page": page + 1, "cursor": next_cursor}])

@@ -1,73 +1,94 @@
-"""Programme summary: a periodic aggregate, not transactional counters. Why:
+"""Programme summary: kept up to date from the table's stream, read with one GetItem.
 
-Enrolments are written by single creates, patches and soft deletes (transactions), by imports
-(BatchWriteItem, which cannot update a counter atomically with the rows), by renewal and by field
-sync. Counters kept in every one of those writers would be wrong the first time one writer forgets
-them, and a counter item touched by every transaction turns concurrent enrolments into
-TransactionConflict errors. So the summary is always *computed from the records*: one Query over
-the sparse `by_programme` index (deleted records are not in it), stored as a snapshot item with
-`computed_at`. The snapshot is refreshed
-- when an import finishes (its last chunk),
-- by a schedule (`app.refresh_summaries`, every 30 minutes, programmes still running),
-- on demand: `?refresh=true`, or any read of a snapshot older than MAX_AGE_SECONDS.
-Every reply says `computed_at` and whether it is a snapshot or fresh. At the seed's scale (27k
-records) a refresh reads ~30 pages of the index; the snapshot makes a dashboard read one GetItem.
+Enrolments are written by single creates, patches and soft deletes, by imports (BatchWriteItem),
+renewals, field sync, submissions, lifecycle moves and erasure. Counters kept by each of those
+writers would be wrong the first time one forgets them, and a counter item touched by every
+transaction would turn concurrent enrolments into TransactionConflict errors. So no writer knows
+about the summary: every enrolment change reaches DynamoDB Streams (NEW_AND_OLD_IMAGES, infra/
+tables.yaml), and `apply_stream` (the `summary_aggregator` function; locally the dispatcher feeds
+it the emulator's stream) applies each change as a delta, exactly once (store/summary.py says how).
+A read is then one GetItem at any programme size, instead of a Query over the whole programme.
+
+The full recount stays as the repair job and the tests' oracle: `?recount=true` (admins) reads
+every record through the `by_programme` index, answers from it and stores it as the kept summary.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import defaultdict
 
-from chalicelib import config
-from chalicelib.auth import User
+from chalicelib.auth import ADMINS, User, require
 from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import summary as rules
-from chalicelib.domain.clock import today_wib
 from chalicelib.observability import logger
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import summary as repo
 
-MAX_AGE_SECONDS = 300
+COUNTED_TYPES = ("choice", "boolean")
 
 
 def counted_fields(programme: dict | None) -> list[str]:
-    """Fields the summary breaks down by value: choices and yes/no (free text and numbers would
+    """Fields the summary reports by value: active choices and yes/no (free text and numbers would
     be one bucket per record)."""
-    definitions = extra_fields.active((programme or {}).get("fields"))
-    return [d["key"] for d in definitions if d["type"] in ("choice", "boolean")]
+    return [d["key"] for d in extra_fields.active((programme or {}).get("fields")) if d["type"] in COUNTED_TYPES]
 
 
-def refresh(deps: Deps, regency: str, pid: str) -> tuple[dict, str]:
-    counts = rules.count(repo.records(regency, pid), counted_fields(programme_repo.get(regency, pid)))
-    computed_at = deps.now_iso()
-    repo.put(regency, pid, counts, computed_at)
-    return counts, computed_at
+def kept_fields(programme: dict | None) -> list[str]:
+    """Fields the kept summary counts: the counted ones, retired ones too, so a field brought back
+    has its values counted all along (a new field has no values yet on older records)."""
+    return [d["key"] for d in (programme or {}).get("fields") or [] if d.get("type") in COUNTED_TYPES]
 
 
-def get(deps: Deps, user: User, pid: str, fresh: bool) -> dict:
+def recount(deps: Deps, regency: str, pid: str, programme: dict | None = None) -> tuple[dict, str]:
+    programme = programme if programme is not None else programme_repo.get(regency, pid)
+    counts = rules.count(repo.records(regency, pid), kept_fields(programme))
+    at = deps.now_iso()
+    repo.replace(regency, pid, counts, at)
+    return counts, at
+
+
+def get(deps: Deps, user: User, pid: str, recount_now: bool) -> dict:
     programme = programmes.get(user, pid)
-    snapshot = None if fresh else repo.get(user.regency, pid)
-    if snapshot is not None and _age_seconds(deps, snapshot.computed_at) <= MAX_AGE_SECONDS:
-        counts, computed_at, source = snapshot.counts, snapshot.computed_at, "snapshot"
+    kept = repo.get(user.regency, pid)
+    if recount_now:
+        require(user, ADMINS)
+        counts, at = recount(deps, user.regency, pid, programme)
+        source, differed = "recount", kept is None or _reported(programme, kept.counts) != _reported(programme, counts)
+        if differed:
+            logger.warning("kept summary differed from the recount", extra={"programme_id": pid})
     else:
-        (counts, computed_at), source = refresh(deps, user.regency, pid), "fresh"
-    return {**rules.report(programme, counts), "computed_at": computed_at, "source": source}
+        counts = kept.counts if kept else rules.empty()
+        at = kept.updated_at if kept else programme.get("created_at") or deps.now_iso()
+        source, differed = "kept", None
+    return {**rules.report(programme, _reported(programme, counts)), "computed_at": at, "source": source,
+            "differed": differed}
 
 
-def _age_seconds(deps: Deps, computed_at: str) -> float:
-    return (deps.clock() - datetime.fromisoformat(computed_at.replace("Z", "+00:00"))).total_seconds()
+def _reported(programme: dict, counts: dict) -> dict:
+    """The counts a reply shows: by_extra only for the programme's active counted fields."""
+    by_extra = counts.get("by_extra") or {}
+    return {**counts, "by_extra": {k: by_extra.get(k, {}) for k in counted_fields(programme)}}
 
 
-def refresh_running(deps: Deps) -> int:
-    """The schedule: refresh every programme whose cover has not ended more than 60 days ago."""
-    cutoff = (today_wib(deps.clock) - timedelta(days=60)).isoformat()
-    done = 0
-    for regency in config.regencies():
-        for m in programme_repo.list_page(regency, None, 100):
-            if m.coverage_end >= cutoff:
-                refresh(deps, regency, m.pid)
-                done += 1
-    logger.info("summaries refreshed", extra={"programmes": done})
-    return done
+def apply_stream(deps: Deps, stream_records: list[dict]) -> int:
+    """The aggregator: one stream batch (Lambda's records) applied to the summaries it touches.
+    Raises on failure, so the event source mapping retries (bisecting the batch) and, in the end,
+    sends it to the dead-letter queue; what was applied before the failure is not applied again."""
+    by_programme = defaultdict(list)
+    for change in repo.changes(stream_records):
+        by_programme[(change.regency, change.pid)].append(change)
+    epoch = int(deps.clock().timestamp())
+    applied = 0
+    for (regency, pid), batch in by_programme.items():
+        keys = kept_fields(programme_repo.get(regency, pid))
+
+        def fold(counts: dict | None, changes: list[repo.Change], keys: list[str] = keys) -> dict:
+            return rules.apply(counts, [(c.before, c.after) for c in changes], keys)
+
+        applied += repo.apply(regency, pid, batch, fold, deps.now_iso(), epoch)
+    if stream_records:
+        logger.info("summary changes applied", extra={"records": len(stream_records), "applied": applied,
+                                                      "programmes": len(by_programme)})
+    return applied

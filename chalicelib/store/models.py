@@ -513,13 +513,16 @@ class SubmissionModel(Model):
 
 
 class SummarySnapshotModel(Model):
-    """Programme summary aggregated from the records. PK: R#<regency>#P#<pid>#SUMMARY  SK: SUMMARY"""
+    """Programme summary kept from the stream's changes (chalicelib/store/summary.py), or written
+    by a recount. PK: R#<regency>#P#<pid>#SUMMARY  SK: SUMMARY. `version` guards every write."""
 
     Meta = _Meta.build()
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     computed_at = UnicodeAttribute()
     counts = JSONAttribute()
+    version = NumberAttribute(null=True)
+    source = UnicodeAttribute(null=True)
 
 
 class DocumentSlotModel(Model):

@@ -45,7 +45,17 @@ def programme(api):
         enrol(api, p["id"], VILLAGE_A, "perangkat_desa" if n % 2 else "linmas")
     for _ in range(4):
         enrol(api, p["id"], VILLAGE_B, "petani_sawit")
+    summary_follows(api, p["id"], 30)
     return p
+
+
+def summary_follows(api, pid: str, total: int, timeout: float = 30.0) -> None:
+    """The stack's dispatcher applies the table's stream to the kept summary within a moment of
+    the writes (as the event source mapping does in AWS): wait for that, not a fixed time."""
+    deadline = time.monotonic() + timeout
+    while api("GET", f"/v1/programmes/{pid}/summary").json()["total"] != total:
+        assert time.monotonic() < deadline, f"summary of {pid} did not reach {total} in {timeout} s"
+        time.sleep(0.2)
 
 
 def use(ui, programme, page=None) -> None:
@@ -486,6 +496,7 @@ def test_renew_a_programme(ui, api):
     assert done.locator("tr[data-key=carried] td").inner_text() == "2"
     assert done.locator("tr[data-key=excluded] td").inner_text() == "1"
     new_id = done.get_attribute("data-programme")
+    summary_follows(api, new_id, 2)
     ui.shot("10-renewal-progress")
     page.click("#renew-submit")  # the same period again: nothing new, the same programme
     page.wait_for_selector("#flash .alert.ok:text('sudah dibuat sebelumnya')")

@@ -61,3 +61,13 @@ def eventually(read, done, timeout: float = 15.0, every: float = 0.1):
             assert done(result), f"not caught up after {timeout:.0f}s: {result!r}"[:2000]
             return result
         time.sleep(every)
+
+
+def kept_summary(api, token, pid: str) -> dict:
+    """GET the programme's summary once the aggregator has applied the table's stream so far (in
+    AWS the event source mapping follows within about a second; here the test says when)."""
+    import app as app_module
+    from devtools.dispatcher import Dispatcher
+
+    Dispatcher(app_module).drain_stream()
+    return api.call("GET", f"/v1/programmes/{pid}/summary", token).data

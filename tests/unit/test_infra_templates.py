@@ -157,14 +157,15 @@ def test_policies_are_least_privilege_and_name_real_resources(stage):
             arns = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
             assert not any(a == "*" or a.endswith(":*") for a in actions), f"{fn}: wildcard action in {st}"
             if arns == ["*"]:
-                # X-Ray has no resources; SMS to a phone number has no ARN (sns:Publish alone, no topics)
-                assert all(a.startswith("xray:") for a in actions) or actions == ["sns:Publish"], (
-                    f"{fn}: Resource * only for X-Ray or SMS, not {actions}")
+                # X-Ray has no resources; SMS to a phone number has no ARN (sns:Publish alone, no topics);
+                # dynamodb:ListStreams (the stream's event source mapping) takes no resource either
+                assert all(a.startswith("xray:") for a in actions) or actions in (
+                    ["sns:Publish"], ["dynamodb:ListStreams"]), f"{fn}: Resource * for {actions}"
                 continue
             for arn in arns:
                 service = arn.split(":")[2]
                 if service == "dynamodb":
-                    assert re.sub(r"/index/\*$", "", arn.split(":table/")[1]) in tables, arn
+                    assert re.sub(r"/(index|stream)/\*$", "", arn.split(":table/")[1]) in tables, arn
                 elif service == "sqs":
                     assert arn.rsplit(":", 1)[1] in queues, arn
                 elif service == "s3":

@@ -1,6 +1,6 @@
 // Totals vs targets, by kecamatan, category and status, contributions and what expires soon:
-// Chart.js charts over GET /v1/programmes/{pid}/summary (computed by the API from the records,
-// served from a snapshot at most 5 minutes old; "Perbarui" asks for a fresh count).
+// Chart.js charts over GET /v1/programmes/{pid}/summary (kept up to date from the table's stream,
+// one read; "Perbarui" asks for a recount from every record, the repair).
 import { categoryLabel, ctx, districtName, districts } from '../context.js';
 import * as bulk from '../endpoints/bulk.js';
 import * as reminders from '../endpoints/reminders.js';
