@@ -56,3 +56,32 @@ def to_csv(people: list[dict], sep: str = ";") -> bytes:
     for p in people:
         writer.writerow([p["nik"], p["name"], p["birth_date"], p["sex"], p["phone"], p["village_code"], p["category"]])
     return ("\ufeff" + out.getvalue()).encode()
+
+
+def villages_of(regency: str) -> list[str]:
+    """Village codes of a regency in the reference data the stack has loaded (the bench seeds
+    South Sumatra's other regencies from bench/data for the province run)."""
+    from bench.province import region_rows
+
+    return sorted(r["code"] for r in region_rows() if r["level"] == "village" and r["code"].startswith(regency + "."))
+
+
+def generate_for(regency: str, rows: int, seed: int = 16) -> list[dict]:
+    """`rows` people in the regency's villages, with the Muara Enim roster's mix of categories
+    (PER_DESA, then smallholders), NIKs valid for each village's kecamatan and unique."""
+    if regency == "16.03":
+        people = generate()
+        return people[:rows] if rows <= len(people) else people
+    villages = villages_of(regency)
+    mix = [c for c, n in PER_DESA.items() for _ in range(n)] + ["petani_sawit"] * 9
+    rng, people, seen, index = random.Random(f"{seed}-{regency}"), [], set(), 0
+    for i in range(rows):
+        village, category = villages[i % len(villages)], mix[i % len(mix)]
+        while True:
+            index += 1
+            p = person(index, village, category, random.Random(rng.random()))
+            if p["nik"] not in seen:
+                break
+        seen.add(p["nik"])
+        people.append(p)
+    return people

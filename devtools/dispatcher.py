@@ -27,8 +27,8 @@ The table's stream. `@app.on_dynamodb_record` handlers (the summary aggregator) 
 emulator's stream of the main table as Lambda's event source mapping feeds them: records in
 order, in batches of the handler's batch_size, in Lambda's event shape. Lambda runs one batch
 per shard at a time, or up to ParallelizationFactor batches keeping each item's changes in
-order; here `workers` batches of one shard run at once, records split by item key, so an item's
-changes stay in order. A failing batch is retried (3 times) and then left behind, as the
+order; here `workers` batches of one shard run at once, records split by programme (or item key),
+so an item's changes stay in order. A failing batch is retried (3 times) and then left behind, as the
 dead-letter target would take it; strict mode reports it. Positions are kept per process (every
 Dispatcher of a test session continues where the last one stopped); a new process starts at the
 oldest record kept (TRIM_HORIZON): applying is idempotent, so a replay changes nothing.
@@ -272,7 +272,7 @@ class Dispatcher:
             records = [self._lambda_record(r, arn) for r in got]
             groups: list[list[dict]] = [[] for _ in range(self.workers)]
             for record in records:  # one item's changes stay in one group, in order
-                key = json.dumps(record["dynamodb"].get("Keys"), sort_keys=True)
+                key = json.dumps(self._partition(record), sort_keys=True)
                 groups[zlib.crc32(key.encode()) % self.workers].append(record)
             batches = [g[i:i + batch_size] for g in groups if g for i in range(0, len(g), batch_size)]
             list(pool.map(lambda batch: self._stream_batch(name, handler, batch), batches))
@@ -280,6 +280,14 @@ class Dispatcher:
                 _POSITIONS[(arn, shard_id)] = got[-1]["dynamodb"]["SequenceNumber"]
             handled += len(got)
         return handled
+
+    @staticmethod
+    def _partition(record: dict) -> object:
+        """What decides a record's group: its programme when the item has one (so concurrent batches
+        do not contend for the same programme's summary; an item stays in its programme), else its key."""
+        ddb = record["dynamodb"]
+        image = ddb.get("NewImage") or ddb.get("OldImage") or {}
+        return image.get("programme_id") or ddb.get("Keys")
 
     @staticmethod
     def _lambda_record(record: dict, arn: str) -> dict:
