@@ -180,14 +180,16 @@ def _overlapping(workers: int, total: int, queue: str):
     overlap is observed, not inferred from durations; a dispatcher handing out one batch at a
     time leaves each batch alone until the wait gives up, and the test fails on the count."""
     app = Chalice(app_name="dispatch-overlap")
-    state = {"active": 0, "most": 0, "received": 0}
+    state = {"active": 0, "most": 0, "received": 0, "bodies": set()}
     changed = threading.Condition()
 
     @app.on_sqs_message(queue=queue, batch_size=10)
     def consume(event):
         with changed:
             state["active"] += 1
-            state["received"] += len(list(event))
+            records = list(event)
+            state["bodies"] |= {r.body for r in records}
+            state["received"] = len(state["bodies"])  # a standard queue may deliver a message twice
             state["most"] = max(state["most"], state["active"])
             changed.notify_all()
             changed.wait_for(lambda: state["active"] >= workers or state["received"] >= total, timeout=10)
@@ -211,7 +213,7 @@ def test_batches_of_one_queue_run_concurrently_as_lambda_instances_would(own_que
     dispatcher = Dispatcher(module, workers=workers)
     assert dispatcher.workers == workers
     if mode == "drain":
-        assert dispatcher.drain(queue) == total
+        assert dispatcher.drain(queue) >= total
     else:
         stop = threading.Event()
         serving = threading.Thread(target=dispatcher.serve_forever, args=(stop,))
