@@ -465,6 +465,12 @@ def summary_aggregator(event):
         summary.apply_stream(deps.default(), event.to_dict()["Records"])
 
 
+@app.lambda_function(name="sms_delivery_status")
+def sms_delivery_status(event, context):
+    """SNS's SMS delivery-status log groups feed this through a CloudWatch Logs subscription (infra/senders.yaml)."""
+    return dict(reminders.record_delivery_logs(event))
+
+
 @app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")
 def send_reminders(event):
     return batch.process(event, lambda message: reminders.handle(deps.default(), message))

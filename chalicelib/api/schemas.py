@@ -815,6 +815,8 @@ class ReminderRunOut(Out):
     deferred: int = Field(0, description="SMS held by quiet hours for a later sweep (a dry run counts and prices "
                                          "them in sms and cost; sms_schedule says when they go)")
     sms_schedule: list[SmsWhen] = Field(default_factory=list)
+    delivered: int = Field(0, description="Of the sent SMS, how many SNS reported delivered to the phone")
+    delivery_failed: int = Field(0, description="Of the sent SMS, how many SNS reported not delivered")
     opted_out: int = Field(0, description="Workers skipped because they opted out of SMS (counted in skipped)")
     restricted: int = Field(0, description="Workers skipped for an open dispute, Pasal 41 (counted in skipped)")
     cost: CostEstimate
@@ -832,6 +834,10 @@ class ReminderOut(Out):
     sent_at: str | None = None
     last_error: str | None = None
     run_id: str | None = None
+    delivery: Literal["delivered", "failed"] | None = Field(
+        None, description="What SNS's delivery-status log said of a sent SMS (none yet: not reported)")
+    delivery_reason: str | None = Field(None, description="The provider's words, e.g. 'Phone is currently unreachable'")
+    delivered_at: str | None = None
 
 
 class ReminderList(Out):

@@ -10,6 +10,9 @@ retryable for the next run (rules stay due for `catch_up_days`).
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -528,7 +531,10 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
             logger.warning("reminder sms failed", extra={"enrolment_id": eid, "rule_id": rule.id,
                                                          "phone": masked(e.phone), "code": exc.code})
             continue
-        repo.mark_sent(key, token, deps.now_iso(), provider_id)
+        if provider_id:
+            repo.mark_sms_sent(key, token, deps.now_iso(), provider_id, regency, message.get("run_id"))
+        else:
+            repo.mark_sent(key, token, deps.now_iso(), provider_id)
         counts["sent"] += 1
     return counts
 
@@ -551,8 +557,12 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
             else repo.live_in_village_ending_on(regency, pid, village, end))
     held = restrictions.restricted(regency)  # an open dispute stops reminders, digests included
     rows = [m for m in rows if m.nik not in held]
+    undelivered: set[str] = set()
+    if village != ALL_VILLAGES:  # whose earlier SMS SNS said did not reach the phone: a personal follow-up
+        by_key = {repo.enrolment_key(regency, m.eid, end, r.id, "sms"): m.eid for m in rows for r in rs.rules}
+        undelivered = {by_key[k] for k in repo.delivery_failed(by_key)}
     email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
-                         sorted(rows, key=lambda m: (m.village_code, m.name_lc)), recipients)
+                         sorted(rows, key=lambda m: (m.village_code, m.name_lc)), recipients, undelivered)
     try:
         provider_id = ports["email"].send(email)
     except SendFailed as exc:
@@ -592,7 +602,7 @@ def _handle_budget(deps: Deps, message: dict, book: _Programmes, ports: Notifier
 
 
 def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of: date, rows: list,
-                 recipients: tuple[str, ...]) -> Outgoing:
+                 recipients: tuple[str, ...], undelivered: set[str] | frozenset[str] = frozenset()) -> Outgoing:
     """Per village: who expires when, each with a WhatsApp click-to-chat link the operator can
     forward from their own phone at no cost to the regency. For admins: the whole list, no phones.
     What people read: category labels, kecamatan and village names, dates as "31 Desember 2025"."""
@@ -609,7 +619,8 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
     if everyone:
         header = ["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", "hari_lagi"]
     else:
-        header = ["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp"]
+        header = ["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp", "sms_tidak_sampai"]
+    follow_up: list[str] = []
     for i, m in enumerate(rows, 1):
         ends = date.fromisoformat(m.coverage_end)
         days_left, ends_text = (ends - as_of).days, dr.format_date_id(ends)
@@ -622,13 +633,43 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
         link = ""
         if m.phone:
             link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
-        table.append([i, m.name, category, ends_text, days_left, m.phone or "", link])
+        table.append([i, m.name, category, ends_text, days_left, m.phone or "", link,
+                      "ya" if m.eid in undelivered else ""])
         lines.append(f"{i}. {m.name} ({category}) - berakhir {ends_text} - "
                      + (f"WhatsApp: {link}" if link else "tanpa nomor HP"))
+        if m.eid in undelivered:
+            follow_up.append(f"- {m.name}: WhatsApp: {link}" if link else f"- {m.name}")
+    if follow_up:
+        lines += ["", f"SMS pengingat sebelumnya TIDAK SAMPAI ke {len(follow_up)} peserta ini; mohon dihubungi "
+                      "langsung:", *follow_up]
     lines += ["", "Daftar lengkap terlampir (CSV).", "-- Lindung, pengingat otomatis"]
     filename = f"pengingat-{end.isoformat()}-{'semua' if everyone else village}.csv"
     return Outgoing("email", recipients, "\n".join(lines), subject=dr.render(rs.templates["email_subject"], head),
                     attachments=(Attachment(filename, safe_files.csv_bytes(header, table)),))
+
+
+# ---------- delivery status: SNS's delivery-status logs ----------
+def record_delivery_logs(event: dict) -> Counter:
+    """A CloudWatch Logs subscription event from SNS's SMS delivery-status log groups
+    (sns/<region>/<account>/DirectPublishToPhoneNumber[/Failure]): each log line is SNS's JSON for one
+    SMS. Each marks its reminder delivered or failed with the provider's reason, once (a replay
+    changes nothing). The log's destination phone is never read into our logs."""
+    data = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    counts: Counter = Counter()
+    for item in data.get("logEvents", []):
+        try:
+            line = json.loads(item["message"])
+            message_id = line["notification"]["messageId"]
+            status = line["status"]
+        except (ValueError, KeyError, TypeError):
+            counts["unreadable"] += 1
+            continue
+        delivery = "delivered" if status == "SUCCESS" else "failed"
+        reason = str((line.get("delivery") or {}).get("providerResponse") or status)
+        at = str(line["notification"].get("timestamp") or "")
+        counts[repo.record_delivery(message_id, delivery, reason, at)] += 1
+    logger.info("sms delivery status", extra={"counts": dict(counts), "log_group": data.get("logGroup")})
+    return counts
 
 
 # ---------- reads ----------
@@ -639,7 +680,8 @@ def history(user: User, eid: str, limit: int, cursor: str | None) -> dict:
     return {"items": [{"rule_id": m.rule_id, "channel": m.channel, "coverage_end": m.coverage_end,
                        "status": m.status, "attempts": int(m.attempts or 0), "recipient": m.recipient,
                        "claimed_at": m.claimed_at, "sent_at": m.sent_at, "last_error": m.last_error,
-                       "run_id": m.run_id} for m in items],
+                       "run_id": m.run_id, "delivery": m.delivery, "delivery_reason": m.delivery_reason,
+                       "delivered_at": m.delivered_at} for m in items],
             "next_cursor": cursors.encode(last, scope)}
 
 
@@ -649,7 +691,8 @@ def get_run(user: User, run_id: str) -> dict:
         raise NotFound("RUN_NOT_FOUND", "Proses pengingat tidak ditemukan")
     out = {**found.summary, "run_id": run_id, "as_of": found.as_of, "dry_run": False,
            "sent": int(found.sent), "skipped": int(found.skipped), "failed": int(found.failed),
-           "deferred": int(found.deferred), "opted_out": int(found.opted_out or 0)}
+           "deferred": int(found.deferred), "opted_out": int(found.opted_out or 0),
+           "delivered": int(found.delivered or 0), "delivery_failed": int(found.delivery_failed or 0)}
     processed = out["sent"] + out["skipped"] + out["failed"] + out["deferred"]
     out["status"] = "done" if processed >= found.summary.get("expected", 0) else "queued"
     return out

@@ -389,6 +389,22 @@ class ReminderModel(Model):
     recipient = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    delivery = UnicodeAttribute(null=True)  # delivered | failed: SNS's delivery-status log, after "sent"
+    delivery_reason = UnicodeAttribute(null=True)  # the provider's words (providerResponse)
+    delivered_at = UnicodeAttribute(null=True)
+
+
+class SmsDeliveryModel(Model):
+    """Which reminder an SNS message id belongs to, written with the reminder's `sent`, so the
+    delivery-status log (which knows only the message id) finds it. PK: SMSID#<message id>  SK: SMS"""
+
+    Meta = _Meta.build()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    regency = UnicodeAttribute()
+    reminder_pk = UnicodeAttribute()
+    reminder_sk = UnicodeAttribute()
+    run_id = UnicodeAttribute(null=True)
 
 
 class ReminderRunModel(Model):
@@ -407,6 +423,8 @@ class ReminderRunModel(Model):
     failed = NumberAttribute(default=0)
     deferred = NumberAttribute(default=0)
     opted_out = NumberAttribute(default=0)  # included in skipped
+    delivered = NumberAttribute(null=True)  # of the sent SMS, what SNS's delivery-status log said
+    delivery_failed = NumberAttribute(null=True)
 
 
 class RenewalModel(Model):

@@ -16,7 +16,13 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.store import db, keys
-from chalicelib.store.models import EnrolmentModel, ReminderModel, ReminderRulesModel, ReminderRunModel
+from chalicelib.store.models import (
+    EnrolmentModel,
+    ReminderModel,
+    ReminderRulesModel,
+    ReminderRunModel,
+    SmsDeliveryModel,
+)
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -111,10 +117,71 @@ def _close(key: Key, token: str, actions: list) -> bool:
     return True
 
 
+def _sent_actions(now: str, provider_id: str | None) -> list:
+    return [ReminderModel.status.set("sent"), ReminderModel.sent_at.set(now),
+            ReminderModel.provider_id.set(provider_id or ""), ReminderModel.lease_until.remove(),
+            ReminderModel.last_error.remove(), ReminderModel.updated_at.set(now)]
+
+
 def mark_sent(key: Key, token: str, now: str, provider_id: str | None) -> bool:
-    return _close(key, token, [ReminderModel.status.set("sent"), ReminderModel.sent_at.set(now),
-                               ReminderModel.provider_id.set(provider_id or ""), ReminderModel.lease_until.remove(),
-                               ReminderModel.last_error.remove(), ReminderModel.updated_at.set(now)])
+    return _close(key, token, _sent_actions(now, provider_id))
+
+
+def mark_sms_sent(key: Key, token: str, now: str, provider_id: str, regency: str, run_id: str | None) -> bool:
+    """`sent`, and the pointer from SNS's message id to this reminder, in one transaction: a delivery
+    status can never arrive for a message whose reminder it cannot find."""
+    pointer = SmsDeliveryModel(f"SMSID#{provider_id}", "SMS", regency=regency, reminder_pk=key.pk,
+                               reminder_sk=key.sk, run_id=run_id)
+
+    def add(tx) -> None:
+        tx.update(ReminderModel(key.pk, key.sk), actions=_sent_actions(now, provider_id),
+                  condition=ReminderModel.claim_token == token)
+        tx.save(pointer)
+
+    try:
+        db.transact(uuid.uuid5(uuid.NAMESPACE_URL, f"{key.pk}|{key.sk}|{token}").hex, add, "reminders.mark_sms_sent")
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+            return False  # our lease ran out and another run took the claim over
+        raise
+    return True
+
+
+def record_delivery(provider_id: str, delivery: str, reason: str, at: str) -> str:
+    """Record SNS's delivery status on the reminder the message id belongs to, once: the reminder's
+    `delivery` is set only if it has none yet, and the run's delivered / delivery_failed counter is
+    added in the same transaction, so a redelivered log event changes nothing.
+    Returns "recorded", "duplicate" or "unknown" (no reminder has this message id)."""
+    try:
+        pointer = SmsDeliveryModel.get(f"SMSID#{provider_id}", "SMS")
+    except DoesNotExist:
+        return "unknown"
+    counter = "delivered" if delivery == "delivered" else "delivery_failed"
+
+    def add(tx) -> None:
+        tx.update(ReminderModel(pointer.reminder_pk, pointer.reminder_sk),
+                  actions=[ReminderModel.delivery.set(delivery), ReminderModel.delivery_reason.set(reason[:200]),
+                           ReminderModel.delivered_at.set(at)],
+                  condition=ReminderModel.pk.exists() & ReminderModel.delivery.does_not_exist())
+        if pointer.run_id:
+            tx.update(ReminderRunModel(keys.reminder_run(pointer.regency, pointer.run_id), "RUN"),
+                      actions=[getattr(ReminderRunModel, counter).add(1)])
+
+    try:
+        token = uuid.uuid5(uuid.NAMESPACE_URL, f"delivery|{provider_id}|{delivery}|{reason}").hex
+        db.transact(token, add, "reminders.delivery")
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+            return "duplicate"
+        raise
+    return "recorded"
+
+
+def delivery_failed(keys_: Iterable[Key]) -> set[Key]:
+    """Which of these reminders SNS said did not reach the phone (BatchGetItem)."""
+    wanted = list(dict.fromkeys(keys_))
+    return {Key(m.pk, m.sk) for m in ReminderModel.batch_get([(k.pk, k.sk) for k in wanted])
+            if m.delivery == "failed"} if wanted else set()
 
 
 def mark_failed(key: Key, token: str, now: str, error: str) -> bool:

@@ -7,7 +7,9 @@ Every assertion about what was sent reads what the emulator recorded, over HTTP
 
 from __future__ import annotations
 
+import base64
 import csv
+import gzip
 import io
 import itertools
 import json
@@ -27,6 +29,7 @@ from chalicelib.notify.sns_sms import SnsSmsNotifier
 from chalicelib.services import deps
 from chalicelib.store import reminders as store
 from devtools.dispatcher import Dispatcher
+from tests.integration import sent
 from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
 from tests.integration.sent import emails_to, raw_emails, sms_to
 
@@ -374,6 +377,65 @@ def test_admins_get_the_renewal_budget_before_the_period_ends_computed_from_reco
 
 def _text(mail) -> str:
     return next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+
+
+def _delivery_log_event(lines: list[dict], failure: bool) -> dict:
+    """What a CloudWatch Logs subscription hands the function: SNS's delivery-status lines, gzipped."""
+    group = "sns/ap-southeast-3/000000000000/DirectPublishToPhoneNumber" + ("/Failure" if failure else "")
+    data = {"messageType": "DATA_MESSAGE", "owner": "000000000000", "logGroup": group, "logStream": "stream",
+            "subscriptionFilters": ["lindung-sms-delivery"],
+            "logEvents": [{"id": str(i), "timestamp": 1763254800000, "message": json.dumps(line)}
+                          for i, line in enumerate(lines)]}
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
+
+
+def _sns_line(message_id: str, phone: str, ok: bool, response: str) -> dict:
+    return {"notification": {"messageId": message_id, "timestamp": "2025-11-16 01:00:05.120"},
+            "delivery": {"destination": phone, "smsType": "Transactional", "providerResponse": response,
+                         "priceInUSD": 0.0189, "dwellTimeMs": 1200, "phoneCarrier": "Telkomsel"},
+            "status": "SUCCESS" if ok else "FAILURE"}
+
+
+def test_delivery_status_logs_mark_each_sms_once_and_the_next_digest_asks_for_a_follow_up(
+        api, admin, aws_endpoint, dispatcher, programme):
+    import app as app_module
+
+    pid = programme["id"]
+    operator = f"operator{random.randrange(10**8)}@desa.example"
+    r = api.call("PUT", f"/v1/programmes/{pid}/reminder-rules", admin,
+                 {"village_contacts": {VILLAGE_A: {"name": "Bu Rina", "emails": [operator]}}})
+    assert r.status_code == 200, r.data
+    reached, unreachable = enrol_live(api, admin, pid, 2)
+    with deps.override(clock=lambda: NOV16):
+        first = run(api, admin, pid, "2025-11-16")
+        drain(dispatcher)
+    ids = {m["phone_number"]: m["message_id"] for m in sent.sms(aws_endpoint)
+           if m["phone_number"] in {reached["phone"], unreachable["phone"]}}
+    assert len(ids) == 2
+    ok = _delivery_log_event([_sns_line(ids[reached["phone"]], reached["phone"], True,
+                                        "Message has been accepted by phone carrier")], failure=False)
+    bad = _delivery_log_event([_sns_line(ids[unreachable["phone"]], unreachable["phone"], False,
+                                         "Phone is currently unreachable/unavailable"),
+                               _sns_line("not-ours", "+6281200000000", False, "Unknown error")], failure=True)
+    assert app_module.sms_delivery_status(ok, None) == {"recorded": 1}
+    assert app_module.sms_delivery_status(bad, None) == {"recorded": 1, "unknown": 1}
+    assert app_module.sms_delivery_status(bad, None) == {"duplicate": 1, "unknown": 1}  # a replay: nothing twice
+    history = {p["id"]: api.call("GET", f"/v1/enrolments/{p['id']}/reminders", admin).data["items"]
+               for p in (reached, unreachable)}
+    assert [(h["status"], h["delivery"]) for h in history[reached["id"]]] == [("sent", "delivered")]
+    (failed,) = history[unreachable["id"]]
+    assert failed["delivery"] == "failed" and failed["delivery_reason"] == "Phone is currently unreachable/unavailable"
+    progress = api.call("GET", f"/v1/reminders/runs/{first['run_id']}", admin).data
+    assert progress["delivered"] == 1 and progress["delivery_failed"] == 1
+    dec1 = datetime(2025, 12, 1, 1, 0, tzinfo=UTC)  # H-30: the village digest asks for a personal follow-up
+    with deps.override(clock=lambda: dec1):
+        run(api, admin, pid, "2025-12-01")
+        drain(dispatcher)
+    digest = next(m for m in emails_to(aws_endpoint, operator) if "30 hari lagi" in _text(m))
+    text = _text(digest)
+    follow_up = text.split("TIDAK SAMPAI", 1)[1]
+    assert unreachable["name"] in follow_up and f"https://wa.me/{unreachable['phone'][1:]}?text=" in follow_up
+    assert reached["name"] not in follow_up.split("Daftar lengkap")[0] or reached["name"] == unreachable["name"]
 
 
 def test_village_digest_lists_who_expires_with_whatsapp_links_and_csv(api, admin, aws_endpoint, dispatcher,

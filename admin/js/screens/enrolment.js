@@ -156,7 +156,8 @@ async function loadReminders(box, id, cursor = null, rows = []) {
       rows.map((r) => h('tr', { 'data-status': r.status, 'data-channel': r.channel },
         h('td', {}, r.rule_id.replace(/^h(\d+)$/, 'H-$1').replace(/^h\+(\d+)$/, 'H+$1'), h('br'), h('small', { class: 'muted' }, r.coverage_end)),
         h('td', {}, t(`rh.channel.${r.channel}`)),
-        h('td', {}, t(`rh.status.${r.status}`), r.last_error ? h('div', { class: 'muted' }, r.last_error) : null),
+        h('td', {}, t(`rh.status.${r.status}`), r.last_error ? h('div', { class: 'muted' }, r.last_error) : null,
+          r.delivery ? h('div', { class: 'muted', 'data-delivery': r.delivery }, t(`rh.delivery.${r.delivery}`), r.delivery_reason ? `: ${r.delivery_reason}` : '') : null),
         h('td', {}, r.recipient || '—'), h('td', {}, when(r.sent_at || r.claimed_at)), h('td', {}, r.attempts)))) : h('p', { class: 'muted', id: 'reminders-none' }, t('enrol.noReminders')), ...(more ? [more] : []));
   } catch (e) { box.replaceChildren(errorBox(e)); }
 }

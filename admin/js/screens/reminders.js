@@ -209,6 +209,6 @@ function laterText(r) {
 function runProgress(r) {
   return h('div', { class: 'card', 'data-status': r.status, 'data-run': r.run_id || '' },
     h('p', {}, `${t('rem.runStatus')}: `, h('b', {}, t(`rem.status.${r.status}`)), r.run_id ? ` · ${r.run_id}` : ''),
-    h('table', { class: 'plain', style: 'max-width:520px' }, ['queued_messages', 'sent', 'skipped', 'failed', 'deferred'].map((k) =>
+    h('table', { class: 'plain', style: 'max-width:520px' }, ['queued_messages', 'sent', 'skipped', 'failed', 'deferred', 'delivered', 'delivery_failed'].map((k) =>
       h('tr', { 'data-key': k }, h('th', {}, t(`rem.count.${k}`)), h('td', {}, number(r[k]))))));
 }
