@@ -1,6 +1,8 @@
 """Lindung API, top-down: the routes by resource, then the schedules and queue handlers.
 
-Thin: each route parses (the Router), calls one function in chalicelib and responds. The local
+Thin: each route calls one function in chalicelib and returns what it gives. The Router (chalicelib/
+api/http.py) authenticates, parses the body and query, hands the route `call.deps` and
+`call.if_match()`, and checks every reply against the route's `returns` schema. The local
 stage's extras (the web apps' files, a login form) are registered by `local_stage.register`.
 """
 
@@ -12,7 +14,6 @@ from chalice import Chalice, CORSConfig, Cron
 
 from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
-from chalicelib.api import schemas as s  # executed on first use (chalicelib/api/__init__.py)
 from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
 from chalicelib.services import (
@@ -46,7 +47,7 @@ if config.admin_origin():  # the admin on S3/CloudFront calls the API cross-orig
                               expose_headers=["ETag"])
 app.api.binary_types.append(imports.XLSX)  # XLSX uploads and exports pass API Gateway as binary
 app.api.binary_types.append("application/pdf")  # the access report's printable form
-api = Router(app, scope=officers.scoped, reads=access)
+api = Router(app, scope=officers.scoped, reads=access, deps=deps.default)
 
 
 observability.register(app)
@@ -73,68 +74,66 @@ def openapi(call: Call):
 @api.route("/v1/regions", "GET", summary="Kecamatan of a regency, or villages of a kecamatan",
            query="RegionQuery", returns="RegionList", tags=("reference",))
 def list_regions(call: Call):
-    return s.RegionList.model_validate(reference.list_regions(call.query.parent, call.query.limit, call.query.cursor))
+    return reference.list_regions(call.query.parent, call.query.limit, call.query.cursor)
 
 
 @api.route("/v1/me", "GET", summary="The caller's role and villages", returns="MeOut", tags=("auth",))
 def me(call: Call):
     u = call.user
-    return s.MeOut(sub=u.sub, role=u.role, regency=u.regency, villages=sorted(u.villages), name=u.name)
+    return {"sub": u.sub, "role": u.role, "regency": u.regency, "villages": sorted(u.villages), "name": u.name}
 
 
 @api.route("/v1/officers/{sub}/villages", "GET", summary="An officer's assigned villages",
            returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
 def get_officer_villages(call: Call, sub: str):
-    return s.OfficerVillagesOut.model_validate(officers.get(call.user, sub))
+    return officers.get(call.user, sub)
 
 
 @api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
            body="OfficerVillagesIn", returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
 def put_officer_villages(call: Call, sub: str):
-    return s.OfficerVillagesOut.model_validate(officers.assign(deps.default(), call.user, sub, call.body))
+    return officers.assign(call.deps, call.user, sub, call.body)
 
 
 # ---------- programmes ----------
 @api.route("/v1/programmes", "POST", summary="Create a programme", body="ProgrammeIn",
            returns="ProgrammeOut", status=201, roles=auth.ADMINS, errors=(409,), tags=("programmes",))
 def create_programme(call: Call):
-    return s.ProgrammeOut.model_validate(programmes.create(deps.default(), call.user, call.body))
+    return programmes.create(call.deps, call.user, call.body)
 
 
 @api.route("/v1/programmes", "GET", summary="Programmes of the caller's regency", query="PageQuery",
            returns="ProgrammeList", tags=("programmes",))
 def list_programmes(call: Call):
-    return s.ProgrammeList.model_validate(programmes.list_page(call.user, call.query.limit, call.query.cursor))
+    return programmes.list_page(call.user, call.query.limit, call.query.cursor)
 
 
 @api.route("/v1/programmes/{pid}", "GET", summary="One programme", returns="ProgrammeOut", errors=(404,),
            tags=("programmes",))
 def get_programme(call: Call, pid: str):
-    return s.ProgrammeOut.model_validate(programmes.get(call.user, pid))
+    return programmes.get(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}", "PATCH", summary="Change a programme (If-Match optional)",
            body="ProgrammePatch", returns="ProgrammeOut", roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def patch_programme(call: Call, pid: str):
-    if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
-    return s.ProgrammeOut.model_validate(programmes.patch(deps.default(), call.user, pid, call.body, if_match))
+    return programmes.patch(call.deps, call.user, pid, call.body, call.if_match(required=False))
 
 
 @api.route("/v1/programmes/{pid}/fields", "GET",
            summary="The programme's own fields and the JSON Schema of an enrolment's `extra`",
            returns="FieldsOut", errors=(404,), tags=("programmes",))
 def get_fields(call: Call, pid: str):
-    return s.FieldsOut.model_validate(fields.get(call.user, pid))
+    return fields.get(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}/fields", "PUT",
            summary="Replace the programme's own fields (If-Match: <version> required); left-out fields are retired",
            body="FieldsIn", returns="FieldsOut", roles=auth.ADMINS, errors=(404, 409), tags=("programmes",))
 def put_fields(call: Call, pid: str):
-    if_match = enrolments.parse_if_match(call.header("If-Match"), required=True)
-    out = fields.put(deps.default(), call.user, pid, call.body, if_match)
-    return Reply(s.FieldsOut.model_validate(out), headers={"ETag": str(out["version"])})
+    out = fields.put(call.deps, call.user, pid, call.body, call.if_match(required=True))
+    return Reply(out, headers={"ETag": str(out["version"])})
 
 
 @api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
@@ -142,7 +141,7 @@ def put_fields(call: Call, pid: str):
            tags=("programmes",))
 def programme_summary(call: Call, pid: str):
     recount = call.query.recount or call.query.refresh
-    return s.SummaryOut.model_validate(summary.get(deps.default(), call.user, pid, recount))
+    return summary.get(call.deps, call.user, pid, recount)
 
 
 @api.route("/v1/programmes/{pid}/renew", "POST",
@@ -150,8 +149,8 @@ def programme_summary(call: Call, pid: str):
            body="RenewIn", returns="RenewalOut", status=202, roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def renew_programme(call: Call, pid: str):
-    renewal, created = lifecycle.renew(deps.default(), call.user, pid, call.body)
-    return Reply(s.RenewalOut.model_validate(renewal), status=202 if created else 200)
+    renewal, created = lifecycle.renew(call.deps, call.user, pid, call.body)
+    return Reply(renewal, status=202 if created else 200)
 
 
 @api.route("/v1/programmes/{pid}/renewal-budget", "GET",
@@ -164,51 +163,49 @@ def renewal_budget(call: Call, pid: str):
 @api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
            returns="RenewalList", errors=(404,), tags=("programmes",))
 def list_renewals(call: Call, pid: str):
-    return s.RenewalList.model_validate(lifecycle.renewals(call.user, pid))
+    return lifecycle.renewals(call.user, pid)
 
 
 # ---------- enrolments ----------
 @api.route("/v1/programmes/{pid}/enrolments", "POST", summary="Enrol a worker", body="EnrolmentIn",
            returns="EnrolmentOut", status=201, roles=auth.WRITERS, errors=(404, 409), tags=("enrolments",))
 def create_enrolment(call: Call, pid: str):
-    enrolment = enrolments.enrol(deps.default(), call.user, pid, call.body)
-    return Reply(s.EnrolmentOut.model_validate(enrolment), headers={"ETag": str(enrolment.version)})
+    enrolment = enrolments.enrol(call.deps, call.user, pid, call.body)
+    return Reply(enrolment, headers={"ETag": str(enrolment.version)})
 
 
 @api.route("/v1/programmes/{pid}/enrolments", "GET", summary="Enrolments of a programme, filtered",
            query="EnrolmentQuery", returns="EnrolmentList", errors=(404,), tags=("enrolments",))
 def list_enrolments(call: Call, pid: str):
-    return s.EnrolmentList.model_validate(enrolments.list_page(call.user, pid, call.query))
+    return enrolments.list_page(call.user, pid, call.query)
 
 
 @api.route("/v1/enrolments/{eid}", "GET", summary="One enrolment", returns="EnrolmentOut", errors=(404,),
            tags=("enrolments",))
 def get_enrolment(call: Call, eid: str):
     enrolment = enrolments.read(call.user, eid)
-    return Reply(s.EnrolmentOut.model_validate(enrolment), headers={"ETag": str(enrolment.version)})
+    return Reply(enrolment, headers={"ETag": str(enrolment.version)})
 
 
 @api.route("/v1/enrolments/{eid}", "PATCH", summary="Correct an enrolment (If-Match: <version> required)",
            body="EnrolmentPatch", returns="EnrolmentOut", roles=auth.WRITERS, errors=(404, 409),
            tags=("enrolments",))
 def patch_enrolment(call: Call, eid: str):
-    if_match = enrolments.parse_if_match(call.header("If-Match"), required=True)
-    enrolment = enrolments.patch(deps.default(), call.user, eid, call.body, if_match)
-    return Reply(s.EnrolmentOut.model_validate(enrolment), headers={"ETag": str(enrolment.version)})
+    enrolment = enrolments.patch(call.deps, call.user, eid, call.body, call.if_match(required=True))
+    return Reply(enrolment, headers={"ETag": str(enrolment.version)})
 
 
 @api.route("/v1/enrolments/{eid}", "DELETE", summary="Withdraw an enrolment (soft delete)",
            roles=auth.WRITERS, status=204, errors=(404, 409), tags=("enrolments",))
 def delete_enrolment(call: Call, eid: str):
-    if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
-    enrolments.delete(deps.default(), call.user, eid, if_match)
+    enrolments.delete(call.deps, call.user, eid, call.if_match(required=False))
     return Reply(None, status=204)
 
 
 @api.route("/v1/enrolments/{eid}/audit", "GET", summary="Who changed what, newest first",
            query="PageQuery", returns="AuditList", errors=(404,), tags=("enrolments",))
 def enrolment_audit(call: Call, eid: str):
-    return s.AuditList.model_validate(enrolments.audit_page(call.user, eid, call.query.limit, call.query.cursor))
+    return enrolments.audit_page(call.user, eid, call.query.limit, call.query.cursor)
 
 
 # ---------- documents of an enrolment ----------
@@ -216,37 +213,36 @@ def enrolment_audit(call: Call, eid: str):
            body="DocumentUploadIn", returns="DocumentUploadOut", status=201, roles=auth.WRITERS,
            errors=(404,), tags=("documents",))
 def request_document_upload(call: Call, eid: str):
-    return s.DocumentUploadOut.model_validate(documents.request_upload(deps.default(), call.user, eid, call.body))
+    return documents.request_upload(call.deps, call.user, eid, call.body)
 
 
 @api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
            body="DocumentConfirmIn", returns="DocumentOut", roles=auth.WRITERS, errors=(404, 409),
            tags=("documents",))
 def confirm_document(call: Call, eid: str, kind: str):
-    doc = documents.confirm(deps.default(), call.user, eid, kind, call.body)
-    return Reply(s.DocumentOut.model_validate(doc), headers={"ETag": str(doc["enrolment_version"])})
+    doc = documents.confirm(call.deps, call.user, eid, kind, call.body)
+    return Reply(doc, headers={"ETag": str(doc["enrolment_version"])})
 
 
 @api.route("/v1/enrolments/{eid}/documents/{kind}", "GET", summary="Presigned download of a document",
            returns="DocumentOut", roles=auth.WRITERS, errors=(404,), tags=("documents",))
 def get_document(call: Call, eid: str, kind: str):
-    return s.DocumentOut.model_validate(documents.download(call.user, eid, kind))
+    return documents.download(call.user, eid, kind)
 
 
 # ---------- workers and their personal data (UU 27/2022 PDP; docs/privacy.md) ----------
 @api.route("/v1/workers/{nik}", "GET", summary="A worker with all enrolments", returns="WorkerOut",
            errors=(404,), tags=("enrolments",))
 def get_worker(call: Call, nik: str):
-    return s.WorkerOut.model_validate({**enrolments.worker(call.user, nik),
-                                       "sms_opt_out": optouts.of_worker(call.user.regency, nik),
-                                       "restriction": optouts.restriction_of(call.user.regency, nik)})
+    return {**enrolments.worker(call.user, nik), "sms_opt_out": optouts.of_worker(call.user.regency, nik),
+            "restriction": optouts.restriction_of(call.user.regency, nik)}
 
 
 @api.route("/v1/workers/{nik}/restriction", "PUT",
            summary="Restrict processing while a dispute is open (Pasal 41): no reminders, not exported",
            body="RestrictionIn", returns="RestrictionOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
 def put_restriction(call: Call, nik: str):
-    return s.RestrictionOut.model_validate(optouts.restrict(deps.default(), call.user, nik, call.body))
+    return optouts.restrict(call.deps, call.user, nik, call.body)
 
 
 @api.route("/v1/workers/{nik}/restriction", "DELETE", summary="The dispute is closed: lift the restriction",
@@ -259,7 +255,7 @@ def delete_restriction(call: Call, nik: str):
 @api.route("/v1/workers/{nik}/opt-out", "PUT", summary="Record that a worker asked for no SMS (date, how asked)",
            body="OptOutIn", returns="OptOutOut", roles=auth.WRITERS, errors=(404,), tags=("privacy",))
 def put_opt_out(call: Call, nik: str):
-    return s.OptOutOut.model_validate(optouts.record(deps.default(), call.user, nik, call.body))
+    return optouts.record(call.deps, call.user, nik, call.body)
 
 
 @api.route("/v1/workers/{nik}/opt-out", "DELETE", summary="The worker wants SMS reminders again",
@@ -273,7 +269,7 @@ def delete_opt_out(call: Call, nik: str):
            query="AccessRangeQuery", returns="AccessLogOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
 def worker_access_log(call: Call, nik: str):
     q = call.query
-    return s.AccessLogOut.model_validate(access.worker_log(deps.default(), call.user, nik, q.from_, q.to, q.limit))
+    return access.worker_log(call.deps, call.user, nik, q.from_, q.to, q.limit)
 
 
 @api.route("/v1/workers/{nik}/report", "GET",
@@ -283,8 +279,8 @@ def worker_access_log(call: Call, nik: str):
            produces=("application/pdf",))
 def worker_report(call: Call, nik: str):
     if call.query.format == "pdf":
-        return report.pdf(deps.default(), call.user, nik)
-    return s.WorkerReportOut.model_validate(report.build(deps.default(), call.user, nik))
+        return report.pdf(call.deps, call.user, nik)
+    return report.build(call.deps, call.user, nik)
 
 
 @api.route("/v1/workers/{nik}/erasure", "POST",
@@ -309,15 +305,14 @@ def retention_run(call: Call):
            query="UserAccessQuery", returns="AccessLogOut", roles=auth.ADMINS, tags=("privacy",))
 def user_access_log(call: Call):
     q = call.query
-    return s.AccessLogOut.model_validate(access.user_log(deps.default(), call.user, q.user, q.from_, q.to,
-                                                          q.limit, q.cursor))
+    return access.user_log(call.deps, call.user, q.user, q.from_, q.to, q.limit, q.cursor)
 
 
 # ---------- reminders ----------
 @api.route("/v1/programmes/{pid}/reminder-rules", "GET", summary="Reminder rules of a programme (defaults if unset)",
            returns="ReminderRulesOut", errors=(404,), tags=("reminders",))
 def get_reminder_rules(call: Call, pid: str):
-    return s.ReminderRulesOut.model_validate(reminders.get_rules(call.user, pid))
+    return reminders.get_rules(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}/reminder-rules", "PUT",
@@ -325,15 +320,14 @@ def get_reminder_rules(call: Call, pid: str):
            body="ReminderRulesIn", returns="ReminderRulesOut", roles=auth.ADMINS, errors=(404, 409),
            tags=("reminders",))
 def put_reminder_rules(call: Call, pid: str):
-    if_match = enrolments.parse_if_match(call.header("If-Match"), required=False)
-    return s.ReminderRulesOut.model_validate(reminders.put_rules(deps.default(), call.user, pid, call.body, if_match))
+    return reminders.put_rules(call.deps, call.user, pid, call.body, call.if_match(required=False))
 
 
 @api.route("/v1/programmes/{pid}/reminder-rules/preview", "POST",
            summary="Render the SMS, WhatsApp and digest texts for one enrolment or a sample worker",
            body="ReminderPreviewIn", returns="ReminderPreviewOut", errors=(404,), tags=("reminders",))
 def preview_reminder(call: Call, pid: str):
-    return s.ReminderPreviewOut.model_validate(reminders.preview(deps.default(), call.user, pid, call.body))
+    return reminders.preview(call.deps, call.user, pid, call.body)
 
 
 @api.route("/v1/reminders/run", "POST",
@@ -341,20 +335,19 @@ def preview_reminder(call: Call, pid: str):
            body="ReminderRunIn", returns="ReminderRunOut", roles=auth.ADMINS, tags=("reminders",))
 def run_reminders(call: Call):
     b = call.body
-    return s.ReminderRunOut.model_validate(reminders.run(deps.default(), call.user.regency, b.as_of,
-                                                         dry_run=b.dry_run, programme_id=b.programme_id))
+    return reminders.run(call.deps, call.user.regency, b.as_of, dry_run=b.dry_run, programme_id=b.programme_id)
 
 
 @api.route("/v1/reminders/runs/{run_id}", "GET", summary="Progress of a reminder run: sent, skipped, failed",
            returns="ReminderRunOut", roles=auth.ADMINS, errors=(404,), tags=("reminders",))
 def get_reminder_run(call: Call, run_id: str):
-    return s.ReminderRunOut.model_validate(reminders.get_run(call.user, run_id))
+    return reminders.get_run(call.user, run_id)
 
 
 @api.route("/v1/enrolments/{eid}/reminders", "GET", summary="Reminders sent (or tried) for an enrolment",
            query="PageQuery", returns="ReminderList", errors=(404,), tags=("reminders",))
 def enrolment_reminders(call: Call, eid: str):
-    return s.ReminderList.model_validate(reminders.history(call.user, eid, call.query.limit, call.query.cursor))
+    return reminders.history(call.user, eid, call.query.limit, call.query.cursor)
 
 
 # ---------- rosters: imports, exports, Ajukan ke BPJS (admins import; viewers may export) ----------
@@ -367,9 +360,9 @@ def enrolment_reminders(call: Call, eid: str):
 def start_import(call: Call, pid: str):
     options = call.query.model_dump(include={"village_code", "district_code", "category"}, exclude_none=True)
     if call.body is not None:
-        return imports.start_from_upload(deps.default(), call.user, pid, call.body.s3_key, call.body.filename,
+        return imports.start_from_upload(call.deps, call.user, pid, call.body.s3_key, call.body.filename,
                                          options, call.query.kind)
-    return imports.start_direct(deps.default(), call.user, pid, call.request.raw_body, call.header("Content-Type"),
+    return imports.start_direct(call.deps, call.user, pid, call.request.raw_body, call.header("Content-Type"),
                                 call.query.filename, options, call.query.kind)
 
 
@@ -377,13 +370,13 @@ def start_import(call: Call, pid: str):
            summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body="UploadUrlIn",
            returns="UploadUrlOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def import_upload_url(call: Call, pid: str):
-    return imports.upload_url(deps.default(), call.user, pid, call.body)
+    return imports.upload_url(call.deps, call.user, pid, call.body)
 
 
 @api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
            returns="ImportOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def get_import(call: Call, import_id: str):
-    return s.ImportOut.model_validate(imports.progress(deps.default(), call.user, import_id))
+    return imports.progress(call.deps, call.user, import_id)
 
 
 @api.route("/v1/programmes/{pid}/import-template", "GET",
@@ -398,7 +391,7 @@ def get_import_template(call: Call, pid: str):
            query="ExportQuery", returns="ExportLink", roles=auth.ADMINS | {"viewer"}, errors=(404,),
            tags=("imports",), produces=("text/csv", imports.XLSX))
 def export_roster(call: Call, pid: str):
-    return exports.export(deps.default(), call.user, pid, call.query.format, call.query.delivery)
+    return exports.export(call.deps, call.user, pid, call.query.format, call.query.delivery)
 
 
 @api.route("/v1/programmes/{pid}/submissions", "POST",
@@ -406,13 +399,13 @@ def export_roster(call: Call, pid: str):
            body="SubmissionIn", returns="SubmissionOut", status=202, roles=auth.ADMINS, errors=(404,),
            tags=("imports",))
 def submit_to_bpjs(call: Call, pid: str):
-    return s.SubmissionOut.model_validate(submissions.start(deps.default(), call.user, pid, call.body))
+    return submissions.start(call.deps, call.user, pid, call.body)
 
 
 @api.route("/v1/submissions/{submission_id}", "GET", summary="Progress of an Ajukan ke BPJS run",
            returns="SubmissionOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def get_submission(call: Call, submission_id: str):
-    return s.SubmissionOut.model_validate(submissions.get(call.user, submission_id))
+    return submissions.get(call.user, submission_id)
 
 
 # ---------- field officers' offline sync ----------
@@ -421,13 +414,13 @@ def get_submission(call: Call, submission_id: str):
 def sync_push(call: Call):
     context = app.lambda_context
     time_left = getattr(context, "get_remaining_time_in_millis", None)
-    return s.SyncOut.model_validate(sync.push(deps.default(), call.user, call.body, time_left))
+    return sync.push(call.deps, call.user, call.body, time_left)
 
 
 @api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
            query="SyncQuery", returns="ChangesOut", errors=(403,), tags=("sync",))
 def sync_pull(call: Call):
-    return s.ChangesOut.model_validate(sync.pull(deps.default(), call.user, call.query))
+    return sync.pull(call.deps, call.user, call.query)
 
 
 # ---------- the local stage only: the web apps' files, a login form for `make token` ----------

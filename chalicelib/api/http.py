@@ -101,15 +101,34 @@ class Operation:
 
 @dataclass
 class Call:
-    """What a view gets: the verified user, the validated body/query and the raw request."""
+    """What a view gets: the verified user, the validated body/query, the raw request and the
+    use cases' wiring (`deps`: clock and id generator, services/deps.py)."""
 
     user: auth.User | None
     body: Any
     query: Any
     request: Request
+    deps: Any = None
 
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name.lower())
+
+    def if_match(self, required: bool) -> int | None:
+        """The If-Match header as a version number (`3`, `"3"` or `W/"3"`); None when absent and
+        not required."""
+        return parse_if_match(self.header("If-Match"), required)
+
+
+def parse_if_match(value: str | None, required: bool) -> int | None:
+    if value is None:
+        if required:
+            raise Invalid("IF_MATCH_REQUIRED", "Header If-Match (versi data) wajib untuk perubahan",
+                          {"If-Match": "wajib diisi"})
+        return None
+    try:
+        return int(value.strip().strip('W/').strip('"'))
+    except ValueError:
+        raise Invalid("IF_MATCH_INVALID", "If-Match harus nomor versi", {"If-Match": "harus angka"}) from None
 
 
 @dataclass
@@ -309,10 +328,11 @@ def dump(value: Any) -> Any:
 
 class Router:
     def __init__(self, app: Chalice, scope: Callable[[auth.User], auth.User] | None = None,
-                 reads: ReadLog | None = None):
+                 reads: ReadLog | None = None, deps: Callable[[], Any] | None = None):
         self.app = app
         self.scope = scope or (lambda user: user)
         self.reads = reads
+        self.deps = deps or (lambda: None)  # asked on every request: tests may override the wiring
         self.operations: list[Operation] = []
 
     def route(self, path: str, method: str, *, summary: str, body: Schema | None = None,
@@ -362,7 +382,7 @@ class Router:
             query = validate(op.model("query"), dict(request.query_params or {}), "QUERY_INVALID") if op.query else None
             if self.reads is not None:
                 self.reads.begin()
-            result = fn(Call(user, body, query, request), **params)
+            result = fn(Call(user, body, query, request, self.deps()), **params)
             return self._respond(op, result, user, params)
         except DomainError as exc:
             if isinstance(exc, Busy):  # conflicts/throttling outlasted store/db.py's retries
@@ -398,7 +418,7 @@ class Router:
                 # next response on a kept-alive connection (found by the log-capture run).
                 response = Response(body="", status_code=status, headers=reply.headers)
             else:
-                body = dump(reply.body)
+                body = dump(shaped(op, reply.body))
                 if user is not None:
                     body, found = minimise(body, user.role)
                     if found.personal and not found.enrolments and params.get("eid"):
@@ -407,6 +427,16 @@ class Router:
         if self.reads is not None and user is not None and op.method == "GET" and response.status_code < 300:
             self.reads.record(user, op.method, op.path, found)
         return response
+
+
+def shaped(op: Operation, body: Any) -> Any:
+    """A reply as the route's declared `returns` schema: a route cannot answer another shape (a
+    body that does not fit is a 500, logged, never sent). Routes without `returns` answer
+    files (a Response) or nothing, apart from /v1/openapi.json."""
+    model = op.model("returns")
+    if model is None or isinstance(body, model):
+        return body
+    return model.model_validate(body)
 
 
 def _throttled(exc: PynamoDBException) -> bool:

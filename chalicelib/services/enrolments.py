@@ -141,18 +141,6 @@ def read(user: User, eid: str) -> Enrolment:
     return completed(enrolment, programmes.get(user, enrolment.programme_id))
 
 
-def parse_if_match(value: str | None, required: bool) -> int | None:
-    if value is None:
-        if required:
-            raise Invalid("IF_MATCH_REQUIRED", "Header If-Match (versi data) wajib untuk perubahan",
-                          {"If-Match": "wajib diisi"})
-        return None
-    try:
-        return int(value.strip().strip('W/').strip('"'))
-    except ValueError:
-        raise Invalid("IF_MATCH_INVALID", "If-Match harus nomor versi", {"If-Match": "harus angka"}) from None
-
-
 def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_match: int,
           receipt: Receipt = None) -> Enrolment:
     current = get(user, eid)
