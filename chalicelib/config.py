@@ -117,7 +117,7 @@ def documents_bucket() -> str:
 
 
 def cursor_secret_id() -> str | None:
-    """The Secrets Manager secret that signs this stage's cursors (api/cursors.py): named per
+    """The Secrets Manager secret that signs this stage's cursors (services/cursors.py): named per
     stage in .chalice/config.json, created by infra/secrets.yaml. Unset is allowed only locally."""
     return os.environ.get("LINDUNG_CURSOR_SECRET_ID") or None
 

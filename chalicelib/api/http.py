@@ -31,10 +31,11 @@ from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import auth, config
-from chalicelib.api import cursors, schemas
+from chalicelib.api import schemas
 from chalicelib.domain.errors import Busy, DomainError, Invalid, Malformed
 from chalicelib.domain.privacy import Disclosure, minimise
 from chalicelib.observability import logger, metrics
+from chalicelib.services import cursors
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError

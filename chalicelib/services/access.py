@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from chalicelib import config
-from chalicelib.api import cursors
 from chalicelib.auth import User
 from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.domain.privacy import Disclosure
+from chalicelib.services import cursors
 from chalicelib.services.deps import Deps
 from chalicelib.services.deps import default as default_deps
 from chalicelib.services.paging import take

@@ -11,7 +11,7 @@ from dataclasses import replace as evolve
 
 from pynamodb.models import Model
 
-from chalicelib.api import cursors, schemas
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import eligibility
 from chalicelib.domain import fields as extra_fields
@@ -28,7 +28,7 @@ from chalicelib.domain.enrolment import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.observability import logger, metrics
-from chalicelib.services import lifecycle, programmes
+from chalicelib.services import cursors, lifecycle, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import audit as audit_repo

@@ -49,12 +49,12 @@ from chalicelib.observability import logger, metrics
 from chalicelib.services import import_report, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.roster_check import Rules, ValidRow, check, require_columns
-from chalicelib.store import bulk, files, keys, regions
 from chalicelib.store import enrolments as enrolment_repo
+from chalicelib.store import files, regions
 from chalicelib.store import imports as repo
 from chalicelib.store import programmes as programme_repo
-from chalicelib.store.audit import AuditEntry, audit_model
-from chalicelib.store.models import EnrolmentUniqueModel, ImportJobModel
+from chalicelib.store.audit import AuditEntry
+from chalicelib.store.models import ImportJobModel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = ["text/csv", XLSX, "application/vnd.ms-excel", "application/octet-stream", "text/plain"]
@@ -322,27 +322,24 @@ def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[Vali
     Returns (accepted, already)."""
     r, pid = job.regency, job.programme_id
     eids = {row.nik: import_eid(r, pid, row.nik, programme["created_at"]) for row in rows}
-    marker_key = {row.nik: (keys.unique_enrolment(r, pid, row.nik), "UNIQ") for row in rows}
 
-    def ours(marker: dict, row: ValidRow) -> bool:
-        return marker["eid"]["S"] == eids[row.nik] and marker.get("import_id", {}).get("S") == job.import_id
+    def ours(found: dict[str, tuple[str, str | None]], row: ValidRow) -> bool:
+        return found.get(row.nik) == (eids[row.nik], job.import_id)
 
-    existing = bulk.get_all(list(marker_key.values()))
-    free = [row for row in rows if marker_key[row.nik] not in existing]
-    mine = [row for row in rows if marker_key[row.nik] in existing and ours(existing[marker_key[row.nik]], row)]
-    taken = bulk.put_new(EnrolmentUniqueModel(*marker_key[row.nik], eid=eids[row.nik], import_id=job.import_id)
-                         for row in free)
+    existing = enrolment_repo.markers(r, pid, [row.nik for row in rows])
+    free = [row for row in rows if row.nik not in existing]
+    mine = [row for row in rows if ours(existing, row)]
+    taken = enrolment_repo.claim_markers(r, pid, job.import_id, {row.nik: eids[row.nik] for row in free})
     if taken:  # claimed since the read: by a create (already enrolled) or a twin delivery of this chunk
-        now_there = bulk.get_all(list(taken))
-        mine += [row for row in free if marker_key[row.nik] in taken and marker_key[row.nik] in now_there
-                 and ours(now_there[marker_key[row.nik]], row)]
-    claimed = [row for row in free if marker_key[row.nik] not in taken]
+        now_there = enrolment_repo.markers(r, pid, sorted(taken))
+        mine += [row for row in free if row.nik in taken and ours(now_there, row)]
+    claimed = [row for row in free if row.nik not in taken]
     to_write = list(claimed)
     if mine:  # finish what the earlier delivery did not, never rewrite what it did (it may be edited since)
-        stored = bulk.get_all([(keys.enrolment(r, eids[row.nik]), "E") for row in mine])
-        to_write += [row for row in mine if (keys.enrolment(r, eids[row.nik]), "E") not in stored]
+        stored = enrolment_repo.stored_ids(r, [eids[row.nik] for row in mine])
+        to_write += [row for row in mine if eids[row.nik] not in stored]
     now = deps.now_iso()
-    bulk.put_all(_items(job, [_enrolment(job, programme, row, eids[row.nik], now) for row in to_write]))
+    enrolment_repo.put_imported(_items(job, [_enrolment(job, programme, row, eids[row.nik], now) for row in to_write]))
     accepted = len(claimed) + len(mine)
     return accepted, len(rows) - accepted
 
@@ -362,16 +359,14 @@ _AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "catego
 
 
 def _items(job: ImportJobModel, enrolments: list[Enrolment]):
-    """Enrolment, worker details and audit event per row (the NIK marker is claimed before). The audit
-    key is fixed per import (time of the upload + import id), so a redelivered chunk rewrites the same event."""
+    """Each row's enrolment and its audit event (the NIK marker is claimed before). The audit key is
+    fixed per import (time of the upload + import id), so a redelivered chunk rewrites the same event."""
     for e in enrolments:
-        yield enrolment_repo.to_model(e)
-        yield enrolment_repo._worker_model(e)
         changes = {k: [None, getattr(e, k)] for k in _AUDITED if getattr(e, k) not in (None, [])}
         changes.update({f"extra.{k}": [None, v] for k, v in e.extra.items()})
         changes["import_id"] = [None, job.import_id]
-        yield audit_model(AuditEntry(job.regency, "enrolment", e.id, "create", job.created_by, job.created_by_role,
-                                     job.created_at, f"import-{job.import_id}", changes))
+        yield e, AuditEntry(job.regency, "enrolment", e.id, "create", job.created_by, job.created_by_role,
+                            job.created_at, f"import-{job.import_id}", changes)
 
 
 def _finish(deps: Deps, job: ImportJobModel) -> None:

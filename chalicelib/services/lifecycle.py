@@ -9,7 +9,7 @@ audited writes, so a redelivered page changes nothing twice.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 from chalicelib import aws, config
 from chalicelib.api import schemas
@@ -60,9 +60,9 @@ def expire_due(deps: Deps, regency: str) -> int:
     messages, batch = [], []
     for back in range(1, EXPIRY_LOOKBACK_DAYS + 1):
         day = (today - timedelta(days=back)).isoformat()
-        for m in reminder_repo.live_ending_on(regency, day):
-            if m.status == "active":
-                batch.append(m.eid)
+        for e in enrolment_repo.live_ending_on(regency, day):
+            if e.status == "active":
+                batch.append(e.id)
             if len(batch) == config.reminder_chunk():
                 messages.append({"type": "expire", "regency": regency, "today": today.isoformat(), "eids": batch})
                 batch = []
@@ -256,7 +256,3 @@ def handle(deps: Deps, message: dict) -> Counter:
 
         return Counter(submissions.handle_page(deps, message))
     raise ValueError(f"unknown lifecycle message type {message['type']!r}")
-
-
-def today_of(deps: Deps) -> date:
-    return today_wib(deps.clock)

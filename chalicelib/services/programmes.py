@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.api import cursors, schemas
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.domain.programme import period_problem, target_keys
+from chalicelib.services import cursors
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo

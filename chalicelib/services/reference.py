@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from chalicelib import config
-from chalicelib.api import cursors
+from chalicelib.services import cursors
 from chalicelib.services.paging import take
 from chalicelib.store import regions
 

@@ -19,17 +19,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib import aws, config, notify
-from chalicelib.api import cursors, schemas
+from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import budget, safe_files
 from chalicelib.domain import reminders as dr
 from chalicelib.domain.clock import WIB, iso, today_wib
+from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.domain.phone import masked
 from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
 from chalicelib.observability import logger, metrics
-from chalicelib.services import enrolments, programmes
+from chalicelib.services import cursors, enrolments, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
@@ -37,7 +38,6 @@ from chalicelib.store import optouts, regions, restrictions
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as repo
 from chalicelib.store import renewals as lifecycle_repo
-from chalicelib.store.models import EnrolmentModel
 
 QUEUE = "reminders"
 ALL_VILLAGES = "ALL"
@@ -220,7 +220,7 @@ class _Plan:
     projection_enrolments: int = 0
     projection_sms: int = 0
     messages: list[dict] = field(default_factory=list)
-    pending: dict[tuple[str, str, str], list[EnrolmentModel]] = field(default_factory=lambda: defaultdict(list))
+    pending: dict[tuple[str, str, str], list[Enrolment]] = field(default_factory=lambda: defaultdict(list))
     digests: dict[tuple[str, str, str, str], int] = field(default_factory=Counter)
 
 
@@ -239,14 +239,14 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), now, iso(now))
     plan.restricted_niks = restrictions.restricted(regency)
     for day in sorted(dates):
-        for m in repo.live_ending_on(regency, day.isoformat(), programme_id):
+        for m in enrolment_repo.live_ending_on(regency, day.isoformat(), programme_id):
             _consider(plan, book, m, dry_run)
     for pid, rs in sorted(book.rules.items()):
         # rules after the end: workers whose cover ended and was not renewed (status expired; the
         # still-live ones whose expiry has not run yet came with the Query above)
         ended = sorted(d.isoformat() for d in dr.end_dates_to_query(rs, as_of) if d < as_of)
         if ended and (programme_id is None or pid == programme_id) and any(r.after_end for r in rs.rules):
-            for m in repo.expired_ending_on(regency, pid, ended):
+            for m in enrolment_repo.expired_ending_on(regency, pid, ended):
                 _consider(plan, book, m, dry_run)
     for group in list(plan.pending):
         _flush(plan, book, group, dry_run)
@@ -297,13 +297,13 @@ def _costs(plan: _Plan, price: int, dry_run: bool) -> dict:
 
 def _unsettled(plan: _Plan, batch: list, end: str, rule_id: str) -> list:
     """The batch without the reminders a run would not send again (the same check for plan and run)."""
-    keys = {repo.enrolment_key(plan.regency, m.eid, end, rule_id, "sms"): m for m in batch}
+    keys = {repo.enrolment_key(plan.regency, m.id, end, rule_id, "sms"): m for m in batch}
     done = repo.settled(keys, plan.now_iso, config.reminder_max_attempts())
     plan.settled += len(done)
     return [m for k, m in keys.items() if k not in done]
 
 
-def _consider(plan: _Plan, book: _Programmes, m: EnrolmentModel, dry_run: bool) -> None:
+def _consider(plan: _Plan, book: _Programmes, m: Enrolment, dry_run: bool) -> None:
     rs = book.ruleset(m.programme_id)
     end = date.fromisoformat(m.coverage_end)
     rule = dr.due_rule(rs, end, plan.as_of)
@@ -336,7 +336,7 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     pid, rule_id, end = group
     rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
     template = rs.templates[rs.rule(rule_id).sms_template]
-    segments = {m.eid: dr.sms_segments(dr.sms_text(template, _values(m, programme, rs, plan.as_of)))
+    segments = {m.id: dr.sms_segments(dr.sms_text(template, _values(m, programme, rs, plan.as_of)))
                 for m in batch}
     plan.rendered_sms += len(batch)
     plan.rendered_segments += sum(segments.values())
@@ -349,13 +349,13 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
         # quiet hours (or a later day): a run leaves these to the sweep at `at` (rules stay due for
         # catch_up_days); a plan counts and prices them, and says when they go
         plan.deferred += len(batch)
-        plan.deferred_segments += sum(segments[m.eid] for m in batch)
+        plan.deferred_segments += sum(segments[m.id] for m in batch)
         return
-    plan.segments += sum(segments[m.eid] for m in batch)
+    plan.segments += sum(segments[m.id] for m in batch)
     if not dry_run:
         plan.messages.append({"type": "sms", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
                               "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
-                              "eids": [m.eid for m in batch]})
+                              "eids": [m.id for m in batch]})
     plan.sms += len(batch)
 
 
@@ -431,7 +431,7 @@ def _programmes_of(regency: str, programme_id: str | None) -> list[dict]:
 def budget_of(regency: str, programme: dict) -> budget.RenewalBudget:
     """The figure the email and the dashboard show, computed from the records."""
     renewals = lifecycle_repo.of_programme(regency, programme["id"])
-    return budget.renewal_budget(programme, repo.count_live(regency, programme["id"]),
+    return budget.renewal_budget(programme, enrolment_repo.count_live(regency, programme["id"]),
                                  renewals[0]["programme_id"] if renewals else None)
 
 
@@ -553,8 +553,8 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
     if token is None:
         counts["skipped"] += 1
         return counts
-    rows = (repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
-            else repo.live_in_village_ending_on(regency, pid, village, end))
+    rows = (enrolment_repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
+            else enrolment_repo.live_in_village_ending_on(regency, pid, village, end))
     held = restrictions.restricted(regency)  # an open dispute stops reminders, digests included
     rows = [m for m in rows if m.nik not in held]
     undelivered: set[str] = set()
@@ -562,7 +562,7 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
         by_key = {repo.enrolment_key(regency, m.eid, end, r.id, "sms"): m.eid for m in rows for r in rs.rules}
         undelivered = {by_key[k] for k in repo.delivery_failed(by_key)}
     email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
-                         sorted(rows, key=lambda m: (m.village_code, m.name_lc)), recipients, undelivered)
+                         sorted(rows, key=lambda m: (m.village_code, m.name.lower())), recipients, undelivered)
     try:
         provider_id = ports["email"].send(email)
     except SendFailed as exc:
@@ -626,7 +626,7 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
         days_left, ends_text = (ends - as_of).days, dr.format_date_id(ends)
         category = labels.get(m.category, m.category)
         if everyone:
-            table.append([i, m.eid, m.name, districts.get(m.district_code, m.district_code),
+            table.append([i, m.id, m.name, districts.get(m.district_code, m.district_code),
                           regions.village_name(m.village_code), category, ends_text, days_left])
             lines.append(f"{i}. {m.name} ({category}) - {regions.village_name(m.village_code)} - berakhir {ends_text}")
             continue

@@ -44,14 +44,14 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib import config
-from chalicelib.api import cursors, schemas
+from chalicelib.api import schemas
 from chalicelib.api.http import MAX_BODY_DEPTH, contains_too_deep, validate
 from chalicelib.auth import User
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid, Malformed
 from chalicelib.observability import logger, metrics
-from chalicelib.services import enrolments
+from chalicelib.services import cursors, enrolments
 from chalicelib.services.deps import Deps
 from chalicelib.store import db, receipts
 from chalicelib.store import enrolments as enrolment_repo

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
-from chalicelib.store import db, keys
+from chalicelib.store import bulk, db, keys
 from chalicelib.store.audit import AuditEntry, audit_model
 from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, MovedOutModel, WorkerModel
 
@@ -233,3 +233,68 @@ def changes_since(regency: str, village: str, position: str | None, page_size: i
     condition = EnrolmentModel.g_chg_sk > position if position else None
     return EnrolmentModel.by_village_changes.query(keys.village_changes(regency, village),
                                                    range_key_condition=condition, page_size=page_size)
+
+
+# ---------- what is due: live cover ending on a day (reminders, period end) ----------
+def live_ending_on(regency: str, day: str, programme_id: str | None = None) -> Iterator[Enrolment]:
+    """Live (submitted/active) enrolments whose cover ends on `day`: one Query of by_coverage_end."""
+    condition = EnrolmentModel.programme_id == programme_id if programme_id else None
+    return map(from_model, EnrolmentModel.by_coverage_end.query(keys.coverage_end(regency, day),
+                                                                filter_condition=condition, page_size=500))
+
+
+def live_in_village_ending_on(regency: str, pid: str, village: str, day: str) -> Iterator[Enrolment]:
+    """A village's live enrolments of a programme ending on `day` (by_village Query, ~100 items)."""
+    condition = (EnrolmentModel.coverage_end == day) & EnrolmentModel.status.is_in(*sorted(LIVE))
+    return map(from_model, EnrolmentModel.by_village.query(keys.prog_part(regency, pid, "V", village),
+                                                           filter_condition=condition))
+
+
+# ---------- bulk imports: NIK markers claimed by condition, then the rows batch-written ----------
+def markers(regency: str, pid: str, niks: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """NIK -> (eid, import_id or None) of the programme's uniqueness markers that exist
+    (consistent BatchGetItem)."""
+    niks = list(niks)
+    found = bulk.get_all([(keys.unique_enrolment(regency, pid, nik), "UNIQ") for nik in niks])
+    by_key = {pk: item for (pk, _), item in found.items()}
+    return {nik: (item["eid"]["S"], item.get("import_id", {}).get("S"))
+            for nik in niks if (item := by_key.get(keys.unique_enrolment(regency, pid, nik)))}
+
+
+def claim_markers(regency: str, pid: str, import_id: str, eids: dict[str, str]) -> set[str]:
+    """Claim the NIK markers `eids` (NIK -> eid) with conditional puts; returns the NIKs found taken."""
+    nik_of = {keys.unique_enrolment(regency, pid, nik): nik for nik in eids}
+    taken = bulk.put_new(EnrolmentUniqueModel(keys.unique_enrolment(regency, pid, nik), "UNIQ", eid=eid,
+                                              import_id=import_id) for nik, eid in eids.items())
+    return {nik_of[pk] for pk, _ in taken}
+
+
+def stored_ids(regency: str, eids: Iterable[str]) -> set[str]:
+    """Which of these enrolments are in the table (consistent BatchGetItem)."""
+    found = bulk.get_all([(keys.enrolment(regency, eid), "E") for eid in eids])
+    return {item["eid"]["S"] for item in found.values()}
+
+
+def put_imported(rows: Iterable[tuple[Enrolment, AuditEntry]]) -> None:
+    """Enrolment, worker details and audit event per row, batch-written (their markers are claimed)."""
+    def items():
+        for e, audit in rows:
+            yield to_model(e)
+            yield _worker_model(e)
+            yield audit_model(audit)
+
+    bulk.put_all(items())
+
+
+def expired_ending_on(regency: str, pid: str, days: list[str]) -> Iterator[Enrolment]:
+    """A programme's expired enrolments (ended, not renewed) whose cover ended on one of `days`: one Query
+    of by_status. Only sweeps with a rule after the end ask, on the few days after a period ends."""
+    return map(from_model, EnrolmentModel.by_status.query(keys.prog_part(regency, pid, "S", "expired"),
+                                                          filter_condition=EnrolmentModel.coverage_end.is_in(*days),
+                                                          page_size=500))
+
+
+def count_live(regency: str, pid: str) -> int:
+    """A programme's live (submitted/active) enrolments, counted from the records: two COUNT Queries of
+    by_status (Select=COUNT reads the index, returns no items)."""
+    return sum(EnrolmentModel.by_status.count(keys.prog_part(regency, pid, "S", status)) for status in sorted(LIVE))

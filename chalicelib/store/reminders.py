@@ -16,13 +16,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.store import db, keys
-from chalicelib.store.models import (
-    EnrolmentModel,
-    ReminderModel,
-    ReminderRulesModel,
-    ReminderRunModel,
-    SmsDeliveryModel,
-)
+from chalicelib.store.models import ReminderModel, ReminderRulesModel, ReminderRunModel, SmsDeliveryModel
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -189,11 +183,6 @@ def mark_failed(key: Key, token: str, now: str, error: str) -> bool:
                                ReminderModel.lease_until.remove(), ReminderModel.updated_at.set(now)])
 
 
-def mark_skipped(key: Key, token: str, now: str, reason: str) -> bool:
-    return _close(key, token, [ReminderModel.status.set("skipped"), ReminderModel.last_error.set(reason),
-                               ReminderModel.lease_until.remove(), ReminderModel.updated_at.set(now)])
-
-
 def settled(keys_: Iterable[Key], now: str, max_attempts: int) -> set[Key]:
     """Which of these reminders a run would not send again (sent, skipped, in flight, out of attempts)."""
     out: set[Key] = set()
@@ -209,29 +198,6 @@ def history(regency: str, eid: str, start_key: dict | None, limit: int) -> Itera
     pk = keys.enrolment(regency, eid)
     return ReminderModel.query(pk, ReminderModel.sk.startswith("REM#"), scan_index_forward=False,
                                last_evaluated_key=db.resume_key(ReminderModel, pk, start_key), limit=limit)
-
-
-# ---------- what is due ----------
-def live_ending_on(regency: str, day: str, programme_id: str | None = None) -> Iterator[EnrolmentModel]:
-    """Live (submitted/active) enrolments whose cover ends on `day`: one Query of by_coverage_end."""
-    condition = EnrolmentModel.programme_id == programme_id if programme_id else None
-    return EnrolmentModel.by_coverage_end.query(keys.coverage_end(regency, day), filter_condition=condition,
-                                                page_size=500)
-
-
-def expired_ending_on(regency: str, pid: str, days: list[str]) -> Iterator[EnrolmentModel]:
-    """A programme's expired enrolments (ended, not renewed) whose cover ended on one of `days`: one Query
-    of by_status. Only sweeps with a rule after the end ask, on the few days after a period ends."""
-    return EnrolmentModel.by_status.query(keys.prog_part(regency, pid, "S", "expired"),
-                                          filter_condition=EnrolmentModel.coverage_end.is_in(*days), page_size=500)
-
-
-def count_live(regency: str, pid: str) -> int:
-    """A programme's live (submitted/active) enrolments, counted from the records: two COUNT Queries of
-    by_status (Select=COUNT reads the index, returns no items)."""
-    from chalicelib.domain.lifecycle import LIVE
-
-    return sum(EnrolmentModel.by_status.count(keys.prog_part(regency, pid, "S", status)) for status in sorted(LIVE))
 
 
 def budget_key(regency: str, pid: str, end: str, rule_id: str) -> Key:
@@ -261,11 +227,3 @@ def get_run(regency: str, run_id: str) -> ReminderRunModel | None:
         return ReminderRunModel.get(keys.reminder_run(regency, run_id), "RUN", consistent_read=True)
     except DoesNotExist:
         return None
-
-
-def live_in_village_ending_on(regency: str, pid: str, village: str, day: str) -> Iterator[EnrolmentModel]:
-    """A village's live enrolments of a programme ending on `day` (by_village Query, ~100 items)."""
-    from chalicelib.domain.lifecycle import LIVE
-
-    condition = (EnrolmentModel.coverage_end == day) & EnrolmentModel.status.is_in(*sorted(LIVE))
-    return EnrolmentModel.by_village.query(keys.prog_part(regency, pid, "V", village), filter_condition=condition)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from chalicelib import aws, config
-from chalicelib.api import cursors
+from chalicelib.services import cursors
 from tests.integration.helpers import new_programme
 
 

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from chalicelib.api import cursors
+from chalicelib.services import cursors
 from tests.integration.helpers import VILLAGE_A, eventually, new_person, new_programme
 
 

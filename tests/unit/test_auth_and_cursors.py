@@ -3,8 +3,8 @@
 import pytest
 
 from chalicelib import auth
-from chalicelib.api import cursors
 from chalicelib.domain.errors import Forbidden, Malformed, Unauthenticated
+from chalicelib.services import cursors
 from devtools import tokens
 
 
