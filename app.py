@@ -289,7 +289,7 @@ def worker_report(call: Call, nik: str):
            roles=auth.ADMINS, errors=(404, 409), tags=("privacy",))
 def erase_worker(call: Call, nik: str):
     b = call.body
-    return s.ErasureOut.model_validate(erasure.erase(deps.default(), call.user, nik, b.reason, b.reference))
+    return erasure.erase(call.deps, call.user, nik, b.reason, b.reference)
 
 
 @api.route("/v1/retention/run", "POST",
@@ -297,8 +297,7 @@ def erase_worker(call: Call, nik: str):
            body="RetentionRunIn", returns="RetentionRunOut", roles=auth.ADMINS, tags=("privacy",))
 def retention_run(call: Call):
     b = call.body
-    return s.RetentionRunOut.model_validate(erasure.run_retention(deps.default(), call.user.regency, b.as_of,
-                                                                  dry_run=b.dry_run, programme_id=b.programme_id))
+    return erasure.run_retention(call.deps, call.user.regency, b.as_of, dry_run=b.dry_run, programme_id=b.programme_id)
 
 
 @api.route("/v1/access-log", "GET", summary="Reads of personal data by one account over a time range",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterable
 from functools import cache
@@ -20,7 +21,16 @@ _MAKING = threading.Lock()
 
 @cache
 def _client(service: str):
-    return boto3.client(service, region_name=config.region(), config=_RETRIES)
+    return boto3.client(service, region_name=config.region(), config=_config(service))
+
+
+def _config(service: str) -> Config:
+    """S3 signs with SigV4 (presigned POSTs and URLs); against an emulator on an IP address it
+    needs path-style URLs, in AWS the default (virtual-hosted) applies."""
+    if service != "s3":
+        return _RETRIES
+    style = "path" if (os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")) else "auto"
+    return _RETRIES.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
 
 
 def client(service: str):

@@ -33,6 +33,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib import auth, config
 from chalicelib.api import schemas
 from chalicelib.domain.errors import Busy, DomainError, Invalid, Malformed
+from chalicelib.domain.messages import field_message
 from chalicelib.domain.privacy import Disclosure, minimise
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors
@@ -53,28 +54,6 @@ class ReadLog(Protocol):
 
     def record(self, user: auth.User, method: str, route: str, found: Disclosure) -> bool: ...
 
-_MESSAGES_ID = {
-    "missing": "wajib diisi",
-    "extra_forbidden": "kolom tidak dikenal atau tidak boleh diubah",
-    "string_pattern_mismatch": "format tidak sesuai",
-    "string_too_short": "terlalu pendek",
-    "string_too_long": "terlalu panjang",
-    "literal_error": "nilai tidak diizinkan",
-    "date_from_datetime_parsing": "tanggal harus berformat YYYY-MM-DD",
-    "date_parsing": "tanggal harus berformat YYYY-MM-DD",
-    "date_type": "tanggal harus berformat YYYY-MM-DD",
-    "int_parsing": "harus bilangan bulat",
-    "int_type": "harus bilangan bulat",
-    "int_from_float": "harus bilangan bulat",
-    "greater_than_equal": "terlalu kecil",
-    "less_than_equal": "terlalu besar",
-    "string_type": "harus teks",
-    "list_type": "harus daftar",
-    "dict_type": "harus objek",
-    "too_short": "terlalu sedikit isian",
-    "too_long": "terlalu banyak isian",
-    "value_error": "nilai tidak valid",
-}
 
 
 @dataclass
@@ -217,10 +196,7 @@ def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        message = _MESSAGES_ID.get(err["type"], err["msg"])
-        if err["type"] == "value_error":
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-        fields.setdefault(prefix + loc, message)
+        fields.setdefault(prefix + loc, field_message(err))
     return fields
 
 

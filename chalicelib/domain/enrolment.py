@@ -59,6 +59,18 @@ class Actor:
     role: str
 
 
+AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation", "kpj_number",
+           "status", "coverage_start", "coverage_end", "warnings")
+
+
+def created_changes(e: Enrolment) -> dict[str, list]:
+    """A new enrolment's audit entry (a create, an import row): [None, value] for each audited
+    field that has a value and for each of the programme's own fields (`extra.<key>`)."""
+    changes: dict[str, list] = {k: [None, getattr(e, k)] for k in AUDITED if getattr(e, k) not in (None, [])}
+    changes.update({f"extra.{k}": [None, v] for k, v in e.extra.items()})
+    return changes
+
+
 def district_of(village_code: str) -> str:
     return village_code.rsplit(".", 1)[0]
 

@@ -26,7 +26,8 @@ from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.observability import logger
 from chalicelib.services import access, enrolments
 from chalicelib.services.deps import Deps
-from chalicelib.store import blobs, document_slots, keys
+from chalicelib.store import document_slots, keys
+from chalicelib.store.blobs import documents as bucket
 
 UPLOAD_EXPIRES = 300
 DOWNLOAD_EXPIRES = 120
@@ -39,7 +40,7 @@ def request_upload(deps: Deps, user: User, eid: str, data: schemas.DocumentUploa
     key = keys.document_object(user.regency, eid, data.kind, doc_id)
     document_slots.issue(user.regency, eid, data.kind, doc_id, data.content_type, data.size, deps.now_iso(),
                          user.sub, int(deps.clock().timestamp()))
-    post = blobs.presigned_upload(key, data.content_type, data.size, UPLOAD_EXPIRES)
+    post = bucket.upload_form(key, data.size, UPLOAD_EXPIRES, content_type=data.content_type)
     logger.info("document upload issued", extra={"enrolment_id": eid, "kind": data.kind, "document_id": doc_id})
     return {"document_id": doc_id, "kind": data.kind, "url": post["url"], "fields": post["fields"],
             "expires_in": UPLOAD_EXPIRES, "max_bytes": data.size}
@@ -50,13 +51,13 @@ def confirm(deps: Deps, user: User, eid: str, kind: str, data: schemas.DocumentC
     enrolments.get(user, eid)
     key = keys.document_object(user.regency, eid, kind, data.document_id)
     slot = document_slots.get(user.regency, eid, kind, data.document_id)
-    found = blobs.head(key) if slot is not None else None
+    found = bucket.head(key) if slot is not None else None
     if found is None:
         raise Invalid("DOCUMENT_NOT_UPLOADED", "Berkas belum diunggah atau tautan sudah kedaluwarsa",
                       {"document_id": "berkas tidak ditemukan"})
-    refusal = _refusal(found, slot, lambda: blobs.first_bytes(key, _MAGIC_BYTES))
+    refusal = _refusal(found, slot, lambda: bucket.first_bytes(key, _MAGIC_BYTES))
     if refusal is not None:
-        blobs.delete(key)
+        bucket.delete(key)
         logger.info("document refused", extra={"enrolment_id": eid, "kind": kind, "code": refusal.code})
         raise refusal
     meta = {"id": data.document_id, "content_type": found["ContentType"], "size": int(found["ContentLength"]),
@@ -115,8 +116,8 @@ def download(user: User, eid: str, kind: str) -> dict:
     if meta is None:
         raise NotFound("DOCUMENT_NOT_FOUND", "Dokumen ini belum diunggah")
     key = keys.document_object(user.regency, eid, kind, meta["id"])
-    url = blobs.presigned_download(key, meta["content_type"], DOWNLOAD_EXPIRES,
-                                   f"{kind}-{eid}.{_EXTENSIONS.get(meta['content_type'], 'bin')}")
+    url = bucket.download_url(key, DOWNLOAD_EXPIRES, f"{kind}-{eid}.{_EXTENSIONS.get(meta['content_type'], 'bin')}",
+                              content_type=meta["content_type"])
     access.note(enrolments=(eid,), programme=enrolment.programme_id)
     logger.info("document download issued", extra={"enrolment_id": eid, "kind": kind})
     return {**meta, "kind": kind, "url": url, "expires_in": DOWNLOAD_EXPIRES}

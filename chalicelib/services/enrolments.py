@@ -23,32 +23,28 @@ from chalicelib.domain.enrolment import (
     check_name,
     check_person,
     check_status,
+    created_changes,
     district_of,
     normalise_phone,
 )
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.observability import logger, metrics
-from chalicelib.services import cursors, lifecycle, programmes
+from chalicelib.services import audit_trail, cursors, lifecycle, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import audit as audit_repo
 from chalicelib.store import enrolments as repo
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import regions
-from chalicelib.store.audit import AuditEntry
 
 # Builds the receipt that must commit in the same transaction as the change (services/sync.py).
 Receipt = Callable[[Enrolment], Model] | None
-
-_AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation",
-            "kpj_number", "status", "coverage_start", "coverage_end", "warnings")
 
 
 def _check_village(user: User, village_code: str, field: str = "village_code") -> None:
     if not user.can_see_village(village_code):
         raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda", {field: "di luar wilayah tugas"})
-    if not village_code.startswith(user.regency + ".") or not regions.village_exists(village_code):
-        raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini", {field: "tidak dikenal"})
+    regions.require_village(user.regency, [village_code], field)
 
 
 def _check_category(programme: dict, category: str) -> None:
@@ -67,10 +63,6 @@ def check_extra(programme: dict, values: dict | None, category: str, *, new: boo
     checked = extra_fields.validated(programme.get("fields"), values, category, new=new)
     extra_fields.check_size({k: v for k, v in checked.items() if v is not None})
     return checked
-
-
-def _audit(deps: Deps, user: User, eid: str, action: str, at: str, changes: dict) -> AuditEntry:
-    return AuditEntry(user.regency, "enrolment", eid, action, user.sub, user.role, at, deps.new_id(), changes)
 
 
 def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str | None = None,
@@ -93,9 +85,9 @@ def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str 
         coverage_start=programme["coverage_start"], coverage_end=programme["coverage_end"],
         warnings=warnings, version=1, created_at=now, updated_at=now, created_by=user.sub, updated_by=user.sub,
         extra=extra)
-    changes = {k: [None, getattr(enrolment, k)] for k in _AUDITED if getattr(enrolment, k) not in (None, [])}
-    changes.update({f"extra.{k}": [None, v] for k, v in extra.items()})
-    repo.insert(enrolment, _audit(deps, user, enrolment.id, "create", now, changes),
+    audit = audit_trail.entry(deps, user.regency, "enrolment", enrolment.id, "create", now,
+                              user, created_changes(enrolment))
+    repo.insert(enrolment, audit,
                 receipt(enrolment) if receipt else None)
     enrolment = _follow_a_period_move(deps, user, enrolment)
     metrics.add_metric(name="EnrolmentsCreated", unit="Count", value=1)
@@ -122,13 +114,15 @@ def _eligibility(programme: dict, birth_date) -> list[str]:
     return [eligibility.WARNING] if outside else []
 
 
-def get(user: User, eid: str, include_deleted: bool = False) -> Enrolment:
-    """The enrolment if the caller may see it; its history stays readable after a soft delete."""
+def get(user: User, eid: str, include_deleted: bool = False, programme_id: str | None = None) -> Enrolment:
+    """The enrolment if the caller may see it (the one visibility check); its history stays
+    readable after a soft delete. `programme_id`: one of another programme is not found either."""
     enrolment = repo.get(user.regency, eid)
     if enrolment is not None and enrolment.erased and not include_deleted:
         raise NotFound("ENROLMENT_ERASED", "Data pribadi peserta ini sudah dihapus (hak penghapusan); "
                        "yang tersisa hanya catatan tanpa data pribadi")
-    if enrolment is None or (enrolment.deleted and not include_deleted):
+    if enrolment is None or (enrolment.deleted and not include_deleted) or (
+            programme_id is not None and enrolment.programme_id != programme_id):
         raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
     if not user.can_see_village(enrolment.village_code):
         raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
@@ -171,7 +165,8 @@ def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_mat
                 updated.version, updated.updated_at, updated.updated_by = current.version + 1, deps.now_iso(), user.sub
     if not diff:
         return completed(current, programme)
-    repo.replace(updated, if_match, _audit(deps, user, eid, "update", updated.updated_at, diff), deps.new_id(),
+    audit = audit_trail.entry(deps, user.regency, "enrolment", eid, "update", updated.updated_at, user, diff)
+    repo.replace(updated, if_match, audit, deps.new_id(),
                  moved_from=current.village_code, receipt=receipt(updated) if receipt else None)
     return completed(updated, programme)
 
@@ -182,7 +177,8 @@ def delete(deps: Deps, user: User, eid: str, if_match: int | None, receipt: Rece
     now = deps.now_iso()
     gone = Enrolment(**{**current.as_dict(), "deleted": True, "version": expected + 1, "updated_at": now,
                         "updated_by": user.sub})
-    repo.replace(gone, expected, _audit(deps, user, eid, "delete", now, {"deleted": [False, True]}), deps.new_id(),
+    audit = audit_trail.entry(deps, user.regency, "enrolment", eid, "delete", now, user, {"deleted": [False, True]})
+    repo.replace(gone, expected, audit, deps.new_id(),
                  receipt=receipt(gone) if receipt else None)
     return gone
 
@@ -201,7 +197,8 @@ def attach_document(deps: Deps, user: User, eid: str, kind: str, meta: dict, att
         old = current.documents.get(kind, {}).get("id")
         change = {f"documents.{kind}": [old, meta["id"]]}
         try:
-            repo.replace(updated, current.version, _audit(deps, user, eid, "update", now, change), deps.new_id())
+            audit = audit_trail.entry(deps, user.regency, "enrolment", eid, "update", now, user, change)
+            repo.replace(updated, current.version, audit, deps.new_id())
             return updated
         except Conflict as exc:
             if exc.code != "VERSION_STALE" or attempt == attempts - 1:

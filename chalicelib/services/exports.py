@@ -21,7 +21,7 @@ from chalicelib.domain.enrolment import Enrolment
 from chalicelib.services import access, optouts, programmes, reference
 from chalicelib.services.deps import Deps
 from chalicelib.store import enrolments as repo
-from chalicelib.store import files
+from chalicelib.store.blobs import files
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INLINE_MAX_ROWS = 5000

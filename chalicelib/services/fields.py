@@ -10,7 +10,7 @@ from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import fields as rules
 from chalicelib.domain.errors import Conflict
-from chalicelib.services import programmes
+from chalicelib.services import audit_trail, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.store import programmes as repo
 
@@ -44,5 +44,6 @@ def put(deps: Deps, user: User, pid: str, data: schemas.FieldsIn, if_match: int)
         return view(current)
     now = deps.now_iso()
     updated = {**current, "fields": stored, "version": if_match + 1, "updated_at": now, "updated_by": user.sub}
-    repo.replace(updated, if_match, programmes.audit_entry(deps, user, pid, "update", now, diff), deps.new_id())
+    audit = audit_trail.entry(deps, user.regency, "programme", pid, "update", now, user, diff)
+    repo.replace(updated, if_match, audit, deps.new_id())
     return view(updated)

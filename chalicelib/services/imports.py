@@ -41,7 +41,7 @@ from chalicelib.auth import User
 from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import roster
 from chalicelib.domain.clock import today_wib
-from chalicelib.domain.enrolment import Enrolment
+from chalicelib.domain.enrolment import Enrolment, created_changes
 from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
 from chalicelib.domain.villages import Village, VillageIndex
@@ -50,10 +50,11 @@ from chalicelib.services import import_report, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.services.roster_check import Rules, ValidRow, check, require_columns
 from chalicelib.store import enrolments as enrolment_repo
-from chalicelib.store import files, regions
 from chalicelib.store import imports as repo
 from chalicelib.store import programmes as programme_repo
+from chalicelib.store import regions
 from chalicelib.store.audit import AuditEntry
+from chalicelib.store.blobs import files
 from chalicelib.store.models import ImportJobModel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -354,17 +355,11 @@ def _enrolment(job: ImportJobModel, programme: dict, row: ValidRow, eid: str, no
         updated_at=now, created_by=job.created_by, updated_by=job.created_by, extra=dict(row.extra))
 
 
-_AUDITED = ("nik", "name", "birth_date", "sex", "phone", "village_code", "category", "occupation", "kpj_number",
-            "status", "coverage_start", "coverage_end", "warnings")
-
-
 def _items(job: ImportJobModel, enrolments: list[Enrolment]):
     """Each row's enrolment and its audit event (the NIK marker is claimed before). The audit key is
     fixed per import (time of the upload + import id), so a redelivered chunk rewrites the same event."""
     for e in enrolments:
-        changes = {k: [None, getattr(e, k)] for k in _AUDITED if getattr(e, k) not in (None, [])}
-        changes.update({f"extra.{k}": [None, v] for k, v in e.extra.items()})
-        changes["import_id"] = [None, job.import_id]
+        changes = {**created_changes(e), "import_id": [None, job.import_id]}
         yield e, AuditEntry(job.regency, "enrolment", e.id, "create", job.created_by, job.created_by_role,
                             job.created_at, f"import-{job.import_id}", changes)
 

@@ -36,10 +36,11 @@ from chalicelib.domain.roster import RowError
 from chalicelib.observability import logger, metrics
 from chalicelib.services import import_report, imports
 from chalicelib.services.deps import Deps
-from chalicelib.store import bulk, files, keys
+from chalicelib.store import bulk, keys
 from chalicelib.store import imports as repo
 from chalicelib.store import kpj as kpj_store
 from chalicelib.store.audit import AuditEntry
+from chalicelib.store.blobs import files
 
 REQUIRED = ("nik", "kpj_number")
 ACTIVE_WORDS = frozenset({"aktif", "active", "terdaftar", "sukses", "berhasil", "ok", "diterima"})

@@ -18,24 +18,18 @@ from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.observability import logger, metrics
-from chalicelib.services import programmes
+from chalicelib.services import audit_trail, programmes
 from chalicelib.services.deps import Deps
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as reminder_repo
 from chalicelib.store import renewals as renewal_repo
-from chalicelib.store.audit import AuditEntry
 
 QUEUE = "lifecycle"
 SYSTEM = Actor("system", "system")
 CARRIED = frozenset({"active", "expired"})  # may become "renewed"; deceased/rejected/withdrawn never carry
 EXPIRY_LOOKBACK_DAYS = 7
 RENEW_PAGE = 100
-
-
-def _audit(deps: Deps, regency: str, entity: str, eid: str, action: str, at: str, actor: Actor,
-           changes: dict) -> AuditEntry:
-    return AuditEntry(regency, entity, eid, action, actor.sub, actor.role, at, deps.new_id(), changes)
 
 
 def _set_status(deps: Deps, current: Enrolment, status: str, actor: Actor, extra: dict | None = None) -> bool:
@@ -45,9 +39,9 @@ def _set_status(deps: Deps, current: Enrolment, status: str, actor: Actor, extra
     if extra:
         diff.update(extra)
     try:
-        enrolment_repo.replace(updated, current.version, _audit(deps, current.regency, "enrolment", current.id,
-                                                                "update", updated.updated_at, actor, diff),
-                               deps.new_id())
+        audit = audit_trail.entry(deps, current.regency, "enrolment", current.id, "update", updated.updated_at,
+                                  actor, diff)
+        enrolment_repo.replace(updated, current.version, audit, deps.new_id())
     except Conflict:
         return False
     return True
@@ -114,8 +108,8 @@ def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict
            "monthly_contribution_idr": body.rate if body.rate is not None else old["monthly_contribution_idr"],
            "version": 1, "created_at": now, "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
     rules = reminder_repo.get_rules(user.regency, pid)
-    audit = _audit(deps, user.regency, "programme", new_pid, "create", now, Actor(user.sub, user.role),
-                   {"renewed_from": [None, pid]})
+    audit = audit_trail.entry(deps, user.regency, "programme", new_pid, "create", now,
+                              Actor(user.sub, user.role), {"renewed_from": [None, pid]})
     try:
         renewal = renewal_repo.start(user.regency, pid, start_day, new, rules.doc if rules else None, audit, now,
                                      user.sub)
@@ -172,8 +166,9 @@ def _carry(deps: Deps, old: Enrolment, new: dict, actor: Actor) -> str:
                            "updated_by": actor.sub, "deleted": False})
     outcome = "carried"
     try:
-        enrolment_repo.insert(carried, _audit(deps, old.regency, "enrolment", carried.id, "create", now, actor,
-                                              {"renewed_from": [None, old.id], "status": [None, carried.status]}))
+        audit = audit_trail.entry(deps, old.regency, "enrolment", carried.id, "create", now,
+                                  actor, {"renewed_from": [None, old.id], "status": [None, carried.status]})
+        enrolment_repo.insert(carried, audit)
     except Conflict:
         outcome = "already"  # a repeated page: this person is in the new programme already
     current = enrolment_repo.get(old.regency, old.id)
@@ -227,8 +222,8 @@ def move_to_period(deps: Deps, e: Enrolment, programme: dict, actor: Actor) -> E
     moved = Enrolment(**{**e.as_dict(), **target, "version": e.version + 1, "updated_at": now,
                          "updated_by": actor.sub})
     diff["programme_version"] = [None, programme["version"]]
-    enrolment_repo.replace(moved, e.version, _audit(deps, e.regency, "enrolment", e.id, "update", now, actor, diff),
-                           deps.new_id())
+    audit = audit_trail.entry(deps, e.regency, "enrolment", e.id, "update", now, actor, diff)
+    enrolment_repo.replace(moved, e.version, audit, deps.new_id())
     return moved
 
 

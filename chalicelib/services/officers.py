@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from chalicelib.api import schemas
 from chalicelib.auth import User
-from chalicelib.domain.errors import Invalid
 from chalicelib.services.deps import Deps
 from chalicelib.store import officers as repo
 from chalicelib.store import regions
@@ -43,10 +42,7 @@ def get(user: User, sub: str) -> dict:
 
 def assign(deps: Deps, user: User, sub: str, data: schemas.OfficerVillagesIn) -> dict:
     villages = sorted(set(data.villages))
-    unknown = [v for v in villages if not v.startswith(user.regency + ".") or not regions.village_exists(v)]
-    if unknown:
-        raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini",
-                      {"villages": f"tidak dikenal: {', '.join(unknown)}"})
+    regions.require_village(user.regency, villages, "villages", joined=True)
     current = repo.get(user.regency, sub)
     before = sorted(current.villages) if current else None
     version = int(current.version) + 1 if current else 1

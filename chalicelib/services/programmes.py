@@ -9,19 +9,11 @@ from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.domain.programme import period_problem, target_keys
-from chalicelib.services import cursors
+from chalicelib.services import audit_trail, cursors
 from chalicelib.services.deps import Deps
 from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as repo
-from chalicelib.store.audit import AuditEntry
-
-
-def _audit(deps: Deps, user: User, pid: str, action: str, now: str, changes: dict) -> AuditEntry:
-    return AuditEntry(user.regency, "programme", pid, action, user.sub, user.role, now, deps.new_id(), changes)
-
-
-audit_entry = _audit  # services/fields.py audits its changes the same way
 
 
 def create(deps: Deps, user: User, data: schemas.ProgrammeIn) -> dict:
@@ -29,8 +21,9 @@ def create(deps: Deps, user: User, data: schemas.ProgrammeIn) -> dict:
     values = data.model_dump(mode="json")
     programme = {**values, "id": deps.new_id(), "regency": user.regency, "version": 1, "created_at": now,
                  "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
-    repo.insert(programme, _audit(deps, user, programme["id"], "create", now,
-                                  {k: [None, v] for k, v in values.items()}))
+    audit = audit_trail.entry(deps, user.regency, "programme", programme["id"], "create", now,
+                              user, {k: [None, v] for k, v in values.items()})
+    repo.insert(programme, audit)
     return programme
 
 
@@ -69,7 +62,8 @@ def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_mat
     expected = if_match if if_match is not None else current["version"]
     now = deps.now_iso()
     updated.update(version=expected + 1, updated_at=now, updated_by=user.sub)
-    repo.replace(updated, expected, _audit(deps, user, pid, "update", now, diff), deps.new_id())
+    audit = audit_trail.entry(deps, user.regency, "programme", pid, "update", now, user, diff)
+    repo.replace(updated, expected, audit, deps.new_id())
     if {"coverage_start", "coverage_end"} & diff.keys():
         from chalicelib.services import lifecycle  # it imports this module
 

@@ -25,7 +25,7 @@ from chalicelib.domain import budget, safe_files
 from chalicelib.domain import reminders as dr
 from chalicelib.domain.clock import WIB, iso, today_wib
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Forbidden, Invalid, NotFound
+from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.domain.phone import masked
 from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
@@ -99,11 +99,7 @@ def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, i
     problems = dr.rules_problems(proposed.rules)
     if problems:
         raise Invalid("RULES_INVALID", "Aturan pengingat tidak bisa dipakai", problems)
-    unknown = sorted(v for v in body.village_contacts if not v.startswith(user.regency + ".")
-                     or not regions.village_exists(v))
-    if unknown:
-        raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini",
-                      {f"village_contacts.{v}": "tidak dikenal" for v in unknown})
+    regions.require_village(user.regency, sorted(body.village_contacts), lambda v: f"village_contacts.{v}")
     expected = if_match
     if expected is None:
         current = repo.get_rules(user.regency, pid)
@@ -125,11 +121,7 @@ def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -
     _check_templates(proposed)
     templates = {**rs.templates, **proposed}
     if body.enrolment_id:
-        e = enrolment_repo.get(user.regency, body.enrolment_id)
-        if e is None or e.deleted or e.programme_id != pid:
-            raise NotFound("ENROLMENT_NOT_FOUND", "Data kepesertaan tidak ditemukan")
-        if not user.can_see_village(e.village_code):
-            raise Forbidden("VILLAGE_FORBIDDEN", "Data ini di luar wilayah tugas Anda")
+        e = enrolments.get(user, body.enrolment_id, programme_id=pid)
         name, village, phone, end = e.name, e.village_code, e.phone or _SAMPLE["phone"], e.coverage_end
     else:
         name, phone, end = _SAMPLE["name"], _SAMPLE["phone"], programme["coverage_end"]

@@ -21,6 +21,7 @@ from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import nik as nik_rules
 from chalicelib.domain.enrolment import check_name, check_person, check_status, district_of, normalise_phone
 from chalicelib.domain.errors import Invalid
+from chalicelib.domain.messages import field_message
 from chalicelib.domain.programme import CategoryMatcher
 from chalicelib.domain.roster import FileError, Row, RowError, Sheet
 from chalicelib.domain.villages import Unresolved, VillageIndex
@@ -29,9 +30,6 @@ from chalicelib.domain.villages import Unresolved, VillageIndex
 _FIELD_CODES = {"nik": "NIK_INVALID", "name": "NAME_INVALID", "birth_date": "DATE_INVALID", "sex": "SEX_INVALID",
                 "phone": "PHONE_INVALID", "village_code": "VILLAGE_UNKNOWN", "category": "CATEGORY_UNKNOWN",
                 "occupation": "OCCUPATION_INVALID", "kpj_number": "KPJ_INVALID", "status": "STATUS_INVALID"}
-_SCHEMA_MESSAGES = {"missing": "wajib diisi", "string_too_short": "terlalu pendek",
-                    "string_too_long": "terlalu panjang", "string_pattern_mismatch": "format tidak sesuai",
-                    "literal_error": "nilai tidak diizinkan"}
 _TEXT_FIELDS = ("name", "occupation", "village_name", "district", "category")
 
 
@@ -148,7 +146,7 @@ def _check_row(row: Row, rules: Rules, matcher: CategoryMatcher) -> ValidRow | P
             if name in problems:
                 continue
             code = "REQUIRED" if err["type"] == "missing" else _FIELD_CODES.get(name, "VALIDATION_FAILED")
-            problems[name] = (code, _SCHEMA_MESSAGES.get(err["type"], err["msg"]), name)
+            problems[name] = (code, field_message(err), name)
     # the domain checks run on what could be read, each on its own, so every problem is reported at once
     if "name" not in problems and values.get("name"):
         try:

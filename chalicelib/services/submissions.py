@@ -16,7 +16,7 @@ from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
-from chalicelib.domain.errors import Conflict, Invalid, NotFound
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.observability import logger, metrics
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
@@ -37,9 +37,7 @@ def start(deps: Deps, user: User, pid: str, body: schemas.SubmissionIn) -> dict:
     if body.ids:
         scope["ids"] = list(dict.fromkeys(body.ids))
     elif body.village_code:
-        if not body.village_code.startswith(user.regency + ".") or not regions.village_exists(body.village_code):
-            raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini",
-                          {"village_code": "tidak dikenal"})
+        regions.require_village(user.regency, [body.village_code])
         scope["village_code"] = body.village_code
     sid = deps.new_id()
     job = repo.create(user.regency, sid, pid, scope, deps.now_iso(), user.sub, user.role)

@@ -24,10 +24,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
-from chalicelib.store import blobs, db, files, keys
+from chalicelib.store import blobs, db, keys
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import imports as import_repo
 from chalicelib.store.audit import AuditEntry, audit_model
+from chalicelib.store.blobs import files
 from chalicelib.store.models import (
     AuditModel,
     DocumentSlotModel,
@@ -109,7 +110,7 @@ def delete_receipts(regency: str, subs: Iterable[str], eids: set[str]) -> int:
 
 
 def delete_documents(regency: str, eid: str) -> int:
-    return blobs.delete_everything_under(f"{regency}/enrolments/{eid}/")
+    return blobs.documents.delete_everything_under(f"{regency}/enrolments/{eid}/")
 
 
 def stored_files(regency: str) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.errors import Invalid
 from chalicelib.store.db import resume_key
 from chalicelib.store.models import RegionModel
 
@@ -44,6 +46,21 @@ def village_exists(village_code: str) -> bool:
 
 
     return item.level == "village"
+
+
+def require_village(regency: str, codes: Iterable[str], field: str | Callable[[str], str] = "village_code",
+                    joined: bool = False) -> None:
+    """The one check that codes name villages of `regency`, else 422 VILLAGE_UNKNOWN: the field
+    each unknown code was given in (`field` names it, or makes its name from the code) says
+    "tidak dikenal"; `joined`: one field lists them all."""
+    unknown = [c for c in codes if not c.startswith(regency + ".") or not village_exists(c)]
+    if not unknown:
+        return
+    if joined:
+        problems = {str(field): f"tidak dikenal: {', '.join(unknown)}"}
+    else:
+        problems = {(field(c) if callable(field) else field): "tidak dikenal" for c in unknown}
+    raise Invalid("VILLAGE_UNKNOWN", "Kode desa tidak dikenal di kabupaten ini", problems)
 
 
 @lru_cache(maxsize=4096)

@@ -99,7 +99,7 @@ def test_an_object_that_breaks_the_rules_is_refused_and_deleted(api, admin, enro
     else:  # moto stores it: the API compares the stored size with the declared one and deletes it
         assert sent.status_code in (200, 201, 204), sent.text
         assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_SIZE_MISMATCH", r.data
-        assert blobs.head(slot["fields"]["key"]) is None
+        assert blobs.documents.head(slot["fields"]["key"]) is None
     sneaky = api.call("POST", f"/v1/enrolments/{eid}/documents", admin,
                       {"kind": "consent", "content_type": "application/pdf", "size": 10}).data
     key = sneaky["fields"]["key"]
@@ -107,7 +107,7 @@ def test_an_object_that_breaks_the_rules_is_refused_and_deleted(api, admin, enro
     bad = api.call("PUT", f"/v1/enrolments/{eid}/documents/consent", admin, {"document_id": sneaky["document_id"]})
     assert bad.status_code == 422 and bad.data["error"]["code"] == "DOCUMENT_INVALID"
     assert "content_type" in bad.data["error"]["fields"]
-    assert blobs.head(key) is None
+    assert blobs.documents.head(key) is None
     never = api.call("PUT", f"/v1/enrolments/{eid}/documents/consent", admin,
                      {"document_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
     assert never.status_code == 422 and never.data["error"]["code"] == "DOCUMENT_NOT_UPLOADED"
@@ -213,7 +213,7 @@ def test_content_that_is_not_what_was_declared_is_deleted_and_refused(api, admin
     r = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin, {"document_id": slot["document_id"]})
     assert r.status_code == 422 and r.data["error"]["code"] == code, r.data
     assert r.data["error"]["message"] and r.data["error"]["fields"]
-    assert blobs.head(slot["fields"]["key"]) is None, "deleted"
+    assert blobs.documents.head(slot["fields"]["key"]) is None, "deleted"
     after = api.call("GET", f"/v1/enrolments/{eid}", admin).data
     assert after["version"] == enrolment["version"] and not after.get("documents"), "nothing attached"
 
@@ -228,7 +228,7 @@ def test_a_2_mb_upload_declared_as_1000_bytes_is_deleted_and_refused(api, admin,
     r = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin, {"document_id": slot["document_id"]})
     assert r.status_code == 422 and r.data["error"]["code"] == "DOCUMENT_SIZE_MISMATCH", r.data
     assert "1000" in r.data["error"]["fields"]["size"]
-    assert blobs.head(slot["fields"]["key"]) is None
+    assert blobs.documents.head(slot["fields"]["key"]) is None
     unissued = api.call("PUT", f"/v1/enrolments/{eid}/documents/ktp", admin,
                         {"document_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
     assert unissued.status_code == 422 and unissued.data["error"]["code"] == "DOCUMENT_NOT_UPLOADED"

@@ -105,7 +105,7 @@ def test_digest_attachment_is_defused(monkeypatch):
 
     monkeypatch.setattr(reminders.regions, "village_name", lambda code: "Embawang")
     rs = dr.RuleSet()
-    row = SimpleNamespace(eid="01E", name=HYPERLINK, district_code="16.03.01", village_code="16.03.01.2011",
+    row = SimpleNamespace(id="01E", name=HYPERLINK, district_code="16.03.01", village_code="16.03.01.2011",
                           category="@linmas", coverage_end="2025-12-31", phone=None)
     mail = reminders.digest_email({"name": "Program"}, rs, reminders.ALL_VILLAGES, date(2025, 12, 31),
                                   date(2025, 11, 16), [row], ("a@b.example",))

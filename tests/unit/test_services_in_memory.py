@@ -1,0 +1,133 @@
+"""The core use cases (enrol, correct, withdraw, reminder planning) on in-memory repositories
+(tests/unit/memory.py): no emulator, no AWS call (one would fail the test). The same behaviour is
+tested again over HTTP against the emulator in tests/integration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from chalicelib import notify
+from chalicelib.api import schemas
+from chalicelib.auth import User
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid
+from chalicelib.notify.fake import FakeNotifier
+from chalicelib.services import enrolments, reminders
+from chalicelib.services.deps import Deps
+from tests.unit.memory import Memory
+
+REGENCY = "16.03"
+TANJUNG_AGUNG, LAWANG_KIDUL = "16.03.01.2001", "16.03.02.2003"
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
+ADMIN = User("admin-1", "admin", REGENCY)
+OFFICER = User("officer-7", "officer", REGENCY, frozenset({TANJUNG_AGUNG}))
+
+
+def ids():
+    n = iter(range(1, 10_000))
+    return lambda: f"01JD{next(n):022d}"
+
+
+@pytest.fixture()
+def memory(monkeypatch) -> Memory:
+    store = Memory({TANJUNG_AGUNG: "Tanjung Agung", LAWANG_KIDUL: "Lawang Kidul"}).install(monkeypatch)
+    store.programmes.add({
+        "id": "P1", "regency": REGENCY, "code": "bpu-rentan-2026", "name": "BPU Pekerja Rentan 2026",
+        "funder": "APBD Kabupaten Muara Enim", "legal_basis": "Perbup 12/2025",
+        "coverage_start": "2026-01-01", "coverage_end": "2026-12-31", "benefits": ["JKK", "JKM"],
+        "monthly_contribution_idr": 16800, "categories": [{"code": "petani", "name": "Petani"},
+                                                          {"code": "nelayan", "name": "Nelayan"}],
+        "targets": {"petani": 500}, "eligibility": None, "fields": [], "version": 1,
+        "created_at": "2025-12-01T00:00:00Z", "updated_at": "2025-12-01T00:00:00Z",
+        "created_by": "admin-1", "updated_by": "admin-1"})
+    return store
+
+
+@pytest.fixture()
+def deps() -> Deps:
+    return Deps(clock=lambda: NOW, new_id=ids())
+
+
+def siti(**changes) -> schemas.EnrolmentIn:
+    """As an officer types her in: spaces around the name, a phone with dashes."""
+    return schemas.EnrolmentIn.model_validate({
+        "nik": "1603015708900001", "name": "  Siti Aminah ", "birth_date": "1990-08-17", "sex": "P",
+        "phone": "0812-7788-9900", "village_code": TANJUNG_AGUNG, "category": "petani", "status": "submitted",
+        **changes})
+
+
+def test_enrol_stores_the_record_with_its_audit_and_a_second_time_is_a_duplicate(memory, deps):
+    e = enrolments.enrol(deps, OFFICER, "P1", siti())
+    assert (e.version, e.name, e.phone, e.district_code) == (1, "Siti Aminah", "+6281277889900", "16.03.01")
+    assert memory.enrolments.get(REGENCY, e.id) == e
+    (entry,) = memory.enrolments.trail(e.id)
+    assert (entry.action, entry.actor, entry.changes["nik"]) == ("create", "officer-7", [None, "1603015708900001"])
+    with pytest.raises(Conflict) as exc:
+        enrolments.enrol(deps, ADMIN, "P1", siti(name="Siti Aminah binti Ahmad"))
+    assert (exc.value.code, exc.value.extra["existing_id"]) == ("ENROLMENT_DUPLICATE", e.id)
+
+
+def test_an_officer_enrols_only_in_their_villages_and_only_known_villages(memory, deps):
+    with pytest.raises(Forbidden):
+        enrolments.enrol(deps, OFFICER, "P1", siti(village_code=LAWANG_KIDUL))
+    with pytest.raises(Invalid) as exc:
+        enrolments.enrol(deps, ADMIN, "P1", siti(village_code="16.03.01.2999"))
+    assert exc.value.code == "VILLAGE_UNKNOWN"
+    assert memory.enrolments.items == {}
+
+
+def test_a_correction_needs_the_current_version_and_audits_only_what_changed(memory, deps):
+    e = enrolments.enrol(deps, OFFICER, "P1", siti())
+    patch = schemas.EnrolmentPatch.model_validate({"phone": "0813 1111 2222", "category": "petani"})
+    with pytest.raises(Conflict) as exc:
+        enrolments.patch(deps, OFFICER, e.id, patch, if_match=7)
+    assert (exc.value.code, exc.value.extra["current_version"]) == ("VERSION_STALE", 1)
+    updated = enrolments.patch(deps, OFFICER, e.id, patch, if_match=1)
+    assert (updated.version, updated.phone) == (2, "+6281311112222")
+    assert memory.enrolments.trail(e.id)[-1].changes == {"phone": ["+6281277889900", "+6281311112222"]}
+    with pytest.raises(Conflict):  # the version it was read at is gone now
+        enrolments.patch(deps, OFFICER, e.id, patch, if_match=1)
+
+
+def test_moving_to_another_village_leaves_a_marker_for_the_old_one(memory, deps):
+    e = enrolments.enrol(deps, ADMIN, "P1", siti())
+    enrolments.patch(deps, ADMIN, e.id, schemas.EnrolmentPatch(village_code=LAWANG_KIDUL), if_match=1)
+    assert memory.enrolments.moved_out == [(e.id, TANJUNG_AGUNG)]
+    assert memory.enrolments.get(REGENCY, e.id).district_code == "16.03.02"
+
+
+def test_a_withdrawn_nik_can_be_enrolled_again(memory, deps):
+    first = enrolments.enrol(deps, OFFICER, "P1", siti())
+    gone = enrolments.delete(deps, OFFICER, first.id, if_match=None)
+    assert (gone.deleted, gone.version) == (True, 2)
+    again = enrolments.enrol(deps, OFFICER, "P1", siti())
+    assert again.id != first.id and memory.enrolments.existing_id(REGENCY, "P1", "1603015708900001") == again.id
+
+
+def _ending(memory: Memory, deps: Deps, days: int, **changes) -> None:
+    """A live enrolment whose cover ends `days` after today (WIB)."""
+    e = enrolments.enrol(deps, ADMIN, "P1", siti(**changes))
+    end = (date(2026, 11, 2) + timedelta(days=days)).isoformat()
+    stored = memory.enrolments.items[(REGENCY, e.id)]
+    stored.coverage_end = end
+
+
+def test_a_reminder_plan_counts_who_gets_an_sms_and_who_cannot(memory, deps):
+    _ending(memory, deps, 30)  # due: the default rules remind 45/30/14/7 days before the end
+    _ending(memory, deps, 30, nik="1603011203850002", name="Bambang Sutrisno", birth_date="1985-03-12", sex="L",
+            phone=None)
+    _ending(memory, deps, 60, nik="1603010101800003", name="Darmawan", birth_date="1980-01-01", sex="L")  # not yet due
+    sent = {"sms": FakeNotifier("sms"), "email": FakeNotifier("email")}
+    with notify.override(sent):
+        plan = reminders.run(deps, REGENCY, date(2026, 11, 2), dry_run=True)
+    assert (plan["considered"], plan["would_send"]["sms"], plan["skipped"]) == (2, 1, 1)
+    assert plan["status"] == "planned" and sent["sms"].sent == []  # a plan sends nothing
+
+
+def test_a_restricted_worker_is_not_reminded(memory, deps):
+    _ending(memory, deps, 14)
+    memory.restrictions.niks[REGENCY] = {"1603015708900001"}
+    with notify.override({"sms": FakeNotifier("sms"), "email": FakeNotifier("email")}):
+        plan = reminders.run(deps, REGENCY, date(2026, 11, 2), dry_run=True)
+    assert (plan["considered"], plan["restricted"], plan["would_send"]["sms"]) == (1, 1, 0)
