@@ -199,8 +199,9 @@ class Memory:
 
     def install(self, monkeypatch) -> Memory:
         swaps: dict[int, object] = {
-            id(real_enrolments): self.enrolments, id(real_programmes): self.programmes, id(real_reminders): self.reminders,
-            id(real_restrictions): self.restrictions, id(real_optouts): self.optouts,
+            id(real_enrolments): self.enrolments, id(real_programmes): self.programmes,
+            id(real_reminders): self.reminders, id(real_restrictions): self.restrictions,
+            id(real_optouts): self.optouts,
         }
         for name, module in list(sys.modules.items()):
             if isinstance(module, ModuleType) and name.startswith("chalicelib.services."):
