@@ -16,6 +16,7 @@ from chalicelib import auth, batch, config, observability
 from chalicelib.api import local_stage
 from chalicelib.api.http import Call, Reply, Router, contract_errors
 from chalicelib.api.openapi import document
+from chalicelib.domain import inputs
 from chalicelib.services import (
     access,
     deps,
@@ -92,14 +93,14 @@ def get_officer_villages(call: Call, sub: str):
 @api.route("/v1/officers/{sub}/villages", "PUT", summary="Assign villages to an officer (applies immediately)",
            body="OfficerVillagesIn", returns="OfficerVillagesOut", roles=auth.ADMINS, tags=("officers",))
 def put_officer_villages(call: Call, sub: str):
-    return officers.assign(call.deps, call.user, sub, call.body)
+    return officers.assign(call.deps, call.user, sub, call.input(inputs.OfficerVillages))
 
 
 # ---------- programmes ----------
 @api.route("/v1/programmes", "POST", summary="Create a programme", body="ProgrammeIn",
            returns="ProgrammeOut", status=201, roles=auth.ADMINS, errors=(409,), tags=("programmes",))
 def create_programme(call: Call):
-    return programmes.create(call.deps, call.user, call.body)
+    return programmes.create(call.deps, call.user, call.values())
 
 
 @api.route("/v1/programmes", "GET", summary="Programmes of the caller's regency", query="PageQuery",
@@ -118,7 +119,7 @@ def get_programme(call: Call, pid: str):
            body="ProgrammePatch", returns="ProgrammeOut", roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def patch_programme(call: Call, pid: str):
-    return programmes.patch(call.deps, call.user, pid, call.body, call.if_match(required=False))
+    return programmes.patch(call.deps, call.user, pid, call.values(changed_only=True), call.if_match(required=False))
 
 
 @api.route("/v1/programmes/{pid}/fields", "GET",
@@ -132,7 +133,7 @@ def get_fields(call: Call, pid: str):
            summary="Replace the programme's own fields (If-Match: <version> required); left-out fields are retired",
            body="FieldsIn", returns="FieldsOut", roles=auth.ADMINS, errors=(404, 409), tags=("programmes",))
 def put_fields(call: Call, pid: str):
-    out = fields.put(call.deps, call.user, pid, call.body, call.if_match(required=True))
+    out = fields.put(call.deps, call.user, pid, call.body.definitions(), call.if_match(required=True))
     return Reply(out, headers={"ETag": str(out["version"])})
 
 
@@ -149,7 +150,7 @@ def programme_summary(call: Call, pid: str):
            body="RenewIn", returns="RenewalOut", status=202, roles=auth.ADMINS, errors=(404, 409),
            tags=("programmes",))
 def renew_programme(call: Call, pid: str):
-    renewal, created = lifecycle.renew(call.deps, call.user, pid, call.body)
+    renewal, created = lifecycle.renew(call.deps, call.user, pid, call.input(inputs.Renewal))
     return Reply(renewal, status=202 if created else 200)
 
 
@@ -213,14 +214,14 @@ def enrolment_audit(call: Call, eid: str):
            body="DocumentUploadIn", returns="DocumentUploadOut", status=201, roles=auth.WRITERS,
            errors=(404,), tags=("documents",))
 def request_document_upload(call: Call, eid: str):
-    return documents.request_upload(call.deps, call.user, eid, call.body)
+    return documents.request_upload(call.deps, call.user, eid, call.input(inputs.DocumentUpload))
 
 
 @api.route("/v1/enrolments/{eid}/documents/{kind}", "PUT", summary="Attach an uploaded document (kind: ktp|consent)",
            body="DocumentConfirmIn", returns="DocumentOut", roles=auth.WRITERS, errors=(404, 409),
            tags=("documents",))
 def confirm_document(call: Call, eid: str, kind: str):
-    doc = documents.confirm(call.deps, call.user, eid, kind, call.body)
+    doc = documents.confirm(call.deps, call.user, eid, kind, call.input(inputs.DocumentConfirm))
     return Reply(doc, headers={"ETag": str(doc["enrolment_version"])})
 
 
@@ -242,7 +243,7 @@ def get_worker(call: Call, nik: str):
            summary="Restrict processing while a dispute is open (Pasal 41): no reminders, not exported",
            body="RestrictionIn", returns="RestrictionOut", roles=auth.ADMINS, errors=(404,), tags=("privacy",))
 def put_restriction(call: Call, nik: str):
-    return optouts.restrict(call.deps, call.user, nik, call.body)
+    return optouts.restrict(call.deps, call.user, nik, call.input(inputs.Restriction))
 
 
 @api.route("/v1/workers/{nik}/restriction", "DELETE", summary="The dispute is closed: lift the restriction",
@@ -255,7 +256,7 @@ def delete_restriction(call: Call, nik: str):
 @api.route("/v1/workers/{nik}/opt-out", "PUT", summary="Record that a worker asked for no SMS (date, how asked)",
            body="OptOutIn", returns="OptOutOut", roles=auth.WRITERS, errors=(404,), tags=("privacy",))
 def put_opt_out(call: Call, nik: str):
-    return optouts.record(call.deps, call.user, nik, call.body)
+    return optouts.record(call.deps, call.user, nik, call.input(inputs.OptOut))
 
 
 @api.route("/v1/workers/{nik}/opt-out", "DELETE", summary="The worker wants SMS reminders again",
@@ -369,7 +370,7 @@ def start_import(call: Call, pid: str):
            summary="Presigned S3 POST for a large roster; then POST /imports {s3_key}", body="UploadUrlIn",
            returns="UploadUrlOut", roles=auth.ADMINS, errors=(404,), tags=("imports",))
 def import_upload_url(call: Call, pid: str):
-    return imports.upload_url(call.deps, call.user, pid, call.body)
+    return imports.upload_url(call.deps, call.user, pid, call.input(inputs.UploadRequest))
 
 
 @api.route("/v1/imports/{import_id}", "GET", summary="Progress and row errors of an import",
@@ -398,7 +399,7 @@ def export_roster(call: Call, pid: str):
            body="SubmissionIn", returns="SubmissionOut", status=202, roles=auth.ADMINS, errors=(404,),
            tags=("imports",))
 def submit_to_bpjs(call: Call, pid: str):
-    return submissions.start(call.deps, call.user, pid, call.body)
+    return submissions.start(call.deps, call.user, pid, call.input(inputs.Submission))
 
 
 @api.route("/v1/submissions/{submission_id}", "GET", summary="Progress of an Ajukan ke BPJS run",

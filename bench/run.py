@@ -81,7 +81,8 @@ def _programme(code: str) -> dict:
 
     return programmes.create(deps.default(), _user(), ProgrammeIn(
         code=code, name="Pekerja Rentan Muara Enim Okt-Des 2025", coverage_start="2025-10-01",
-        coverage_end=DUE_DAY, monthly_contribution_idr=16800, targets={"pekerja_desa": 24651, "petani_sawit": 2124}))
+        coverage_end=DUE_DAY, monthly_contribution_idr=16800,
+        targets={"pekerja_desa": 24651, "petani_sawit": 2124}).model_dump(mode="json"))
 
 
 def bench_import(people: list[dict], sample: int) -> dict:

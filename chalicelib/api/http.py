@@ -18,13 +18,14 @@ header. In AWS, API Gateway must be told to decode that body: see README "gzip".
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import gzip
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     Schema = type[BaseModel] | str  # a model, or its name in chalicelib.api.schemas
 
 JSON = "application/json"
+T = TypeVar("T")
 GZIP_MIN_BYTES = 1024
 
 
@@ -92,6 +94,15 @@ class Call:
 
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name.lower())
+
+    def input(self, cls: type[T]) -> T:
+        """The validated body as a use case's input (a dataclass of domain/inputs.py), field by field."""
+        return cls(**{f.name: getattr(self.body, f.name) for f in dataclasses.fields(cls)})
+
+    def values(self, changed_only: bool = False) -> dict[str, Any]:
+        """The validated body as plain JSON values (dates as ISO text); `changed_only`: only the
+        fields the caller sent (a PATCH)."""
+        return self.body.model_dump(mode="json", exclude_unset=changed_only)
 
     def if_match(self, required: bool) -> int | None:
         """The If-Match header as a version number (`3`, `"3"` or `W/"3"`); None when absent and

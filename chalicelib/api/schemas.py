@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from chalicelib.domain.inputs import MAX_DOCUMENT_BYTES
 from chalicelib.domain.lifecycle import STATUSES
 from chalicelib.domain.programme import BENEFITS, DEFAULT_CATEGORIES, period_problem, target_keys
 
@@ -26,7 +27,6 @@ OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 VillageList = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}(,\d{2}\.\d{2}\.\d{2}\.\d{4})*$")]
 DocumentKind = Literal["ktp", "consent"]
 DocumentType = Literal["image/jpeg", "image/png", "application/pdf"]
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_EXTRA_KEYS = 200
 
 
@@ -222,6 +222,10 @@ class FieldDef(Strict):
 
 class FieldsIn(Strict):
     fields: list[FieldDef] = Field(max_length=50)
+
+    def definitions(self) -> list[dict]:
+        """The definitions as plain JSON values: what services/fields.put takes."""
+        return [d.model_dump(mode="json", exclude_none=True) for d in self.fields]
 
 
 class FieldDefOut(Out):

@@ -20,9 +20,9 @@ read registry data but not ID photos: least privilege for the most sensitive per
 
 from __future__ import annotations
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Invalid, NotFound
+from chalicelib.domain.inputs import MAX_DOCUMENT_BYTES, DocumentConfirm, DocumentUpload
 from chalicelib.observability import logger
 from chalicelib.services import access, enrolments
 from chalicelib.services.deps import Deps
@@ -34,7 +34,7 @@ DOWNLOAD_EXPIRES = 120
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
 
-def request_upload(deps: Deps, user: User, eid: str, data: schemas.DocumentUploadIn) -> dict:
+def request_upload(deps: Deps, user: User, eid: str, data: DocumentUpload) -> dict:
     enrolments.get(user, eid)  # exists, not deleted, in the caller's villages
     doc_id = deps.new_id()
     key = keys.document_object(user.regency, eid, data.kind, doc_id)
@@ -46,7 +46,7 @@ def request_upload(deps: Deps, user: User, eid: str, data: schemas.DocumentUploa
             "expires_in": UPLOAD_EXPIRES, "max_bytes": data.size}
 
 
-def confirm(deps: Deps, user: User, eid: str, kind: str, data: schemas.DocumentConfirmIn) -> dict:
+def confirm(deps: Deps, user: User, eid: str, kind: str, data: DocumentConfirm) -> dict:
     _check_kind(kind)
     enrolments.get(user, eid)
     key = keys.document_object(user.regency, eid, kind, data.document_id)
@@ -100,7 +100,7 @@ def _refusal(head: dict, slot: document_slots.Slot, first_bytes) -> Invalid | No
 def object_problems(head: dict) -> dict[str, str]:
     """Checked again after upload: S3 enforces the POST policy, emulators may not."""
     problems = {}
-    if not 1 <= int(head.get("ContentLength", 0)) <= schemas.MAX_DOCUMENT_BYTES:
+    if not 1 <= int(head.get("ContentLength", 0)) <= MAX_DOCUMENT_BYTES:
         problems["size"] = "maksimal 5 MB"
     if head.get("ContentType") not in _EXTENSIONS:
         problems["content_type"] = "hanya JPEG, PNG atau PDF"

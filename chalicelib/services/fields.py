@@ -6,7 +6,6 @@ entry in the sync feed: phones learn of a new field with their next pull.
 
 from __future__ import annotations
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import fields as rules
 from chalicelib.domain.errors import Conflict
@@ -26,12 +25,13 @@ def get(user: User, pid: str) -> dict:
     return view(programmes.get(user, pid))
 
 
-def put(deps: Deps, user: User, pid: str, data: schemas.FieldsIn, if_match: int) -> dict:
+def put(deps: Deps, user: User, pid: str, definitions: list[dict], if_match: int) -> dict:
+    """`definitions`: the programme's own fields as JSON values (FieldsIn.definitions)."""
     current = programmes.get(user, pid)
     if current["version"] != if_match:
         raise Conflict("VERSION_STALE", "Program sudah diubah orang lain; muat ulang lalu ulangi",
                        {"version": "tidak sama dengan versi terbaru"}, current_version=current["version"])
-    new = [d.model_dump(mode="json", exclude_none=True) for d in data.fields]
+    new = [dict(d) for d in definitions]
     for d in new:
         if d.get("required") is False:
             d.pop("required")

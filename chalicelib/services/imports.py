@@ -36,7 +36,6 @@ from dataclasses import asdict
 from datetime import datetime
 
 from chalicelib import aws
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import roster
@@ -44,6 +43,7 @@ from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment, created_changes
 from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
+from chalicelib.domain.inputs import UploadRequest
 from chalicelib.domain.villages import Village, VillageIndex
 from chalicelib.observability import logger, metrics
 from chalicelib.services import import_report, programmes
@@ -113,7 +113,7 @@ def _check_options(user: User, programme: dict, options: dict | None) -> dict:
     return options
 
 
-def upload_url(deps: Deps, user: User, pid: str, data: schemas.UploadUrlIn) -> dict:
+def upload_url(deps: Deps, user: User, pid: str, data: UploadRequest) -> dict:
     programmes.get(user, pid)
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in data.filename)[-100:]
     key = f"uploads/{user.regency}/{pid}/{deps.new_id()}/{safe}"

@@ -12,11 +12,11 @@ from collections import Counter
 from datetime import timedelta
 
 from chalicelib import aws, config
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
 from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.domain.inputs import Renewal
 from chalicelib.observability import logger, metrics
 from chalicelib.services import audit_trail, programmes
 from chalicelib.services.deps import Deps
@@ -90,7 +90,7 @@ def _renewal_out(r: dict, programme: dict | None) -> dict:
     return {**{k: v for k, v in r.items() if k != "programme_id"}, "programme": programme}
 
 
-def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict, bool]:
+def renew(deps: Deps, user: User, pid: str, body: Renewal) -> tuple[dict, bool]:
     """Create the next period's programme once and queue the carry-over; (renewal, created?)."""
     old = programmes.get(user, pid)
     if body.coverage_start.isoformat() <= old["coverage_end"]:
@@ -124,7 +124,7 @@ def renew(deps: Deps, user: User, pid: str, body: schemas.RenewIn) -> tuple[dict
     return _renewal_out(renewal, new), True
 
 
-def _next_name(name: str, body: schemas.RenewIn) -> str:
+def _next_name(name: str, body: Renewal) -> str:
     return f"{name} (perpanjangan {body.coverage_start:%m/%Y}-{body.coverage_end:%m/%Y})"[:200]
 
 

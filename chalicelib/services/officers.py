@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
+from chalicelib.domain.inputs import OfficerVillages
 from chalicelib.services.deps import Deps
 from chalicelib.store import officers as repo
 from chalicelib.store import regions
@@ -40,7 +40,7 @@ def get(user: User, sub: str) -> dict:
             "version": int(stored.version), "updated_at": stored.updated_at, "updated_by": stored.updated_by}
 
 
-def assign(deps: Deps, user: User, sub: str, data: schemas.OfficerVillagesIn) -> dict:
+def assign(deps: Deps, user: User, sub: str, data: OfficerVillages) -> dict:
     villages = sorted(set(data.villages))
     regions.require_village(user.regency, villages, "villages", joined=True)
     current = repo.get(user.regency, sub)

@@ -5,9 +5,9 @@ village digest still lists them, so the officer can visit in person."""
 
 from __future__ import annotations
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.inputs import OptOut, Restriction
 from chalicelib.observability import logger
 from chalicelib.services import enrolments
 from chalicelib.services.deps import Deps
@@ -15,7 +15,7 @@ from chalicelib.store import optouts as repo
 from chalicelib.store import restrictions
 
 
-def record(deps: Deps, user: User, nik: str, body: schemas.OptOutIn) -> dict:
+def record(deps: Deps, user: User, nik: str, body: OptOut) -> dict:
     enrolments.worker(user, nik)  # exists, and in the caller's villages (officers)
     saved = repo.put(user.regency, nik, body.channel, body.asked_on.isoformat(), body.asked_via, body.note,
                      deps.now_iso(), user.sub)
@@ -34,7 +34,7 @@ def of_worker(regency: str, nik: str) -> dict | None:
 
 
 # ---------- restriction while a dispute is open (Pasal 41) ----------
-def restrict(deps: Deps, user: User, nik: str, body: schemas.RestrictionIn) -> dict:
+def restrict(deps: Deps, user: User, nik: str, body: Restriction) -> dict:
     """No reminders and no exports of this person until the dispute closes (admins)."""
     enrolments.worker(user, nik)
     saved = restrictions.put(user.regency, nik, body.reason, body.opened_on.isoformat(), deps.now_iso(), user.sub)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.domain.programme import period_problem, target_keys
@@ -16,9 +15,9 @@ from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as repo
 
 
-def create(deps: Deps, user: User, data: schemas.ProgrammeIn) -> dict:
+def create(deps: Deps, user: User, values: dict[str, Any]) -> dict:
+    """`values`: a programme as JSON values (ProgrammeIn, validated at the edge)."""
     now = deps.now_iso()
-    values = data.model_dump(mode="json")
     programme = {**values, "id": deps.new_id(), "regency": user.regency, "version": 1, "created_at": now,
                  "updated_at": now, "created_by": user.sub, "updated_by": user.sub}
     audit = audit_trail.entry(deps, user.regency, "programme", programme["id"], "create", now,
@@ -40,9 +39,10 @@ def list_page(user: User, limit: int, cursor: str | None) -> dict:
     return {"items": [repo.to_dict(m) for m in items], "next_cursor": cursors.encode(last, scope)}
 
 
-def patch(deps: Deps, user: User, pid: str, data: schemas.ProgrammePatch, if_match: int | None) -> dict:
+def patch(deps: Deps, user: User, pid: str, changes: dict[str, Any], if_match: int | None) -> dict:
+    """`changes`: only the fields the caller sent, as JSON values (ProgrammePatch)."""
     current = get(user, pid)
-    changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
+    changes = dict(changes)
     nulls = sorted(k for k, v in changes.items() if v is None and k not in {"funder", "legal_basis", "eligibility",
                                                                                      "retention_years"})
     if nulls:

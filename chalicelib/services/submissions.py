@@ -12,11 +12,11 @@ BPJS branch's answer comes back as its KPJ list (services/kpj_import.py).
 from __future__ import annotations
 
 from chalicelib import aws
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Actor, Enrolment, apply_patch
 from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.inputs import Submission
 from chalicelib.observability import logger, metrics
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
@@ -31,7 +31,7 @@ QUEUE = "lifecycle"
 PAGE = 100
 
 
-def start(deps: Deps, user: User, pid: str, body: schemas.SubmissionIn) -> dict:
+def start(deps: Deps, user: User, pid: str, body: Submission) -> dict:
     programmes.get(user, pid)
     scope: dict = {}
     if body.ids:
