@@ -158,7 +158,7 @@ def renew_programme(call: Call, pid: str):
            summary="What renewing the live members for the next period costs (members x months x rate), renewed or not",
            returns="RenewalBudgetOut", roles=auth.ADMINS | {"viewer"}, errors=(404,), tags=("programmes",))
 def renewal_budget(call: Call, pid: str):
-    return s.RenewalBudgetOut.model_validate(reminders.renewal_budget(call.user, pid))
+    return reminders.renewal_budget(call.user, pid)
 
 
 @api.route("/v1/programmes/{pid}/renewals", "GET", summary="Renewals of a programme and their progress",
