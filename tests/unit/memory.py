@@ -6,7 +6,7 @@ cases call, with the same answers for the same cases: a duplicate NIK or a stale
 same Conflict. `Memory.install(monkeypatch)` puts them where the services look for their
 repositories (every chalicelib.services module attribute bound to the real module), and makes
 any call that would reach AWS fail the test, so a test using it proves the use case needs no
-storage service.
+storage service. Queue messages are kept in `queued` (aws.send_messages), to be handled by hand.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from chalicelib import aws
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
@@ -26,6 +27,7 @@ from chalicelib.store import optouts as real_optouts
 from chalicelib.store import programmes as real_programmes
 from chalicelib.store import regions as real_regions
 from chalicelib.store import reminders as real_reminders
+from chalicelib.store import renewals as real_renewals
 from chalicelib.store import restrictions as real_restrictions
 from chalicelib.store.audit import AuditEntry
 
@@ -83,6 +85,25 @@ class InMemoryEnrolments:
     def live_in_village_ending_on(self, regency: str, pid: str, village: str, day: str) -> Iterator[Enrolment]:
         return (e for e in self.live_ending_on(regency, day, pid) if e.village_code == village)
 
+    def expired_ending_on(self, regency: str, pid: str, days: list[str]) -> Iterator[Enrolment]:
+        return iter([copy.deepcopy(e) for (r, _), e in sorted(self.items.items())
+                     if r == regency and e.programme_id == pid and not e.deleted and e.status == "expired"
+                     and e.coverage_end in days])
+
+    def count_live(self, regency: str, pid: str) -> int:
+        return sum(1 for (r, _), e in self.items.items()
+                   if r == regency and e.programme_id == pid and not e.deleted and e.status in LIVE)
+
+    def programme_page(self, regency: str, pid: str, start_key: dict | None,
+                       limit: int) -> tuple[list[Enrolment], dict | None]:
+        """Pages in id order; the cursor is the last id (the real one is DynamoDB's key)."""
+        rows = sorted((e for (r, _), e in self.items.items() if r == regency and e.programme_id == pid
+                       and not e.deleted), key=lambda e: e.id)
+        after = (start_key or {}).get("id", "")
+        page = [copy.deepcopy(e) for e in rows if e.id > after][:limit]
+        more = len([e for e in rows if e.id > after]) > limit
+        return page, ({"id": page[-1].id} if more else None)
+
     def trail(self, eid: str) -> list[AuditEntry]:
         return [a for a in self.audit if a.entity_id == eid]
 
@@ -101,6 +122,13 @@ class InMemoryProgrammes:
     def get(self, regency: str, pid: str) -> dict | None:
         found = self.items.get((regency, pid))
         return copy.deepcopy(found) if found else None
+
+    def list_page(self, regency: str, start_key: dict | None, limit: int) -> list[dict]:
+        return [copy.deepcopy(p) for (r, _), p in sorted(self.items.items()) if r == regency][:limit]
+
+    @staticmethod
+    def to_dict(p: dict) -> dict:
+        return p
 
     def insert(self, p: dict, audit: AuditEntry) -> None:
         if any(r == p["regency"] and q["code"] == p["code"] for (r, _), q in self.items.items()):
@@ -170,6 +198,43 @@ class InMemoryReminders:
             run[name] = run.get(name, 0) + n
 
 
+class InMemoryRenewals:
+    """store/renewals: one renewal per (programme, new period start); starting one writes the new
+    programme (and the copied rules) with it, as the real transaction does."""
+
+    AlreadyRenewed = real_renewals.AlreadyRenewed
+
+    def __init__(self, programmes: InMemoryProgrammes, reminders: InMemoryReminders) -> None:
+        self.items: dict[tuple[str, str, str], dict] = {}
+        self.programmes, self.reminders = programmes, reminders
+
+    def get(self, regency: str, pid: str, start: str) -> dict | None:
+        found = self.items.get((regency, pid, start))
+        return copy.deepcopy(found) if found else None
+
+    def of_programme(self, regency: str, pid: str) -> list[dict]:
+        return [copy.deepcopy(r) for (g, p, _), r in sorted(self.items.items()) if (g, p) == (regency, pid)]
+
+    def start(self, regency: str, pid: str, start_day: str, programme: dict, rules: dict | None,
+              audit: AuditEntry, now: str, by: str) -> dict:
+        if (regency, pid, start_day) in self.items:
+            raise real_renewals.AlreadyRenewed()
+        self.programmes.insert(programme, audit)
+        if rules is not None:
+            self.reminders.rules[(regency, programme["id"])] = _Rules(copy.deepcopy(rules), 1, now)
+        self.items[(regency, pid, start_day)] = {
+            "from_programme_id": pid, "programme_id": programme["id"], "status": "carrying", "carried": 0,
+            "already": 0, "excluded": 0, "pages": 0, "created_at": now, "updated_at": now}
+        return self.get(regency, pid, start_day)
+
+    def add_progress(self, regency: str, pid: str, start_day: str, counts: dict[str, int], now: str,
+                     done: bool) -> None:
+        r = self.items[(regency, pid, start_day)]
+        for k in ("carried", "already", "excluded"):
+            r[k] += counts.get(k, 0)
+        r.update(pages=r["pages"] + 1, updated_at=now, **({"status": "done"} if done else {}))
+
+
 class InMemoryRestrictions:
     def __init__(self) -> None:
         self.niks: dict[str, set[str]] = {}
@@ -196,12 +261,14 @@ class Memory:
         self.reminders = InMemoryReminders()
         self.restrictions = InMemoryRestrictions()
         self.optouts = InMemoryOptOuts()
+        self.renewals = InMemoryRenewals(self.programmes, self.reminders)
+        self.queued: list[tuple[str, dict]] = []  # (queue, message) sent through aws.send_messages
 
     def install(self, monkeypatch) -> Memory:
         swaps: dict[int, object] = {
             id(real_enrolments): self.enrolments, id(real_programmes): self.programmes,
             id(real_reminders): self.reminders, id(real_restrictions): self.restrictions,
-            id(real_optouts): self.optouts,
+            id(real_optouts): self.optouts, id(real_renewals): self.renewals,
         }
         for name, module in list(sys.modules.items()):
             if isinstance(module, ModuleType) and name.startswith("chalicelib.services."):
@@ -210,6 +277,12 @@ class Memory:
                         monkeypatch.setattr(module, attr, swaps[id(value)])
         for name in ("village_exists", "village_name", "villages_of"):  # require_village stays the real one
             monkeypatch.setattr(real_regions, name, getattr(self.regions, name))
+        def send_messages(kind: str, bodies, delay_seconds: int = 0) -> int:
+            sent = [(kind, copy.deepcopy(body)) for body in bodies]
+            self.queued += sent
+            return len(sent)
+
+        monkeypatch.setattr(aws, "send_messages", send_messages)
         import botocore.client
 
         def no_aws(client, operation, params):

@@ -1,4 +1,4 @@
-"""The core use cases (enrol, correct, withdraw, reminder planning) on in-memory repositories
+"""The core use cases (enrol, correct, withdraw, reminder planning, renewal) on in-memory repositories
 (tests/unit/memory.py): no emulator, no AWS call (one would fail the test). The same behaviour is
 tested again over HTTP against the emulator in tests/integration."""
 
@@ -12,8 +12,9 @@ from chalicelib import notify
 from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid
+from chalicelib.domain.inputs import Renewal
 from chalicelib.notify.fake import FakeNotifier
-from chalicelib.services import enrolments, reminders
+from chalicelib.services import enrolments, lifecycle, reminders
 from chalicelib.services.deps import Deps
 from tests.unit.memory import Memory
 
@@ -131,3 +132,29 @@ def test_a_restricted_worker_is_not_reminded(memory, deps):
     with notify.override({"sms": FakeNotifier("sms"), "email": FakeNotifier("email")}):
         plan = reminders.run(deps, REGENCY, date(2026, 11, 2), dry_run=True)
     assert (plan["considered"], plan["restricted"], plan["would_send"]["sms"]) == (1, 1, 0)
+
+
+def test_a_renewal_makes_the_next_programme_once_and_carries_live_members_over(memory, deps, monkeypatch):
+    monkeypatch.setattr(lifecycle, "RENEW_PAGE", 2)  # three members: two pages
+    ended, active, draft = [enrolments.enrol(deps, ADMIN, "P1", siti(**person)) for person in (
+        {}, {"nik": "1603011203850002", "name": "Bambang Sutrisno", "birth_date": "1985-03-12", "sex": "L",
+             "kpj_number": "24123456789", "status": "active"},
+        {"nik": "1603010101800003", "name": "Darmawan", "birth_date": "1980-01-01", "sex": "L", "status": "draft"})]
+    memory.enrolments.items[(REGENCY, ended.id)].status = "expired"  # the period end ran for her
+    body = Renewal(coverage_start=date(2027, 1, 1), coverage_end=date(2027, 12, 31))
+    renewal, created = lifecycle.renew(deps, ADMIN, "P1", body)
+    again, created_again = lifecycle.renew(deps, ADMIN, "P1", body)
+    assert (created, created_again) == (True, False)
+    new_pid = renewal["programme"]["id"]
+    assert again["programme"]["id"] == new_pid and renewal["programme"]["code"] == "bpu-rentan-2026-R202701"
+    while memory.queued:  # the carry-over, page by page, as the lifecycle queue would deliver it
+        _, message = memory.queued.pop(0)
+        lifecycle.handle(deps, message)
+    carried = {e.nik: e for (_, _), e in memory.enrolments.items.items() if e.programme_id == new_pid}
+    assert {nik: e.status for nik, e in carried.items()} == {"1603015708900001": "submitted",
+                                                              "1603011203850002": "active"}
+    assert all(e.coverage_end == "2027-12-31" for e in carried.values())
+    assert [memory.enrolments.get(REGENCY, e.id).status for e in (ended, active, draft)] == [
+        "renewed", "renewed", "draft"]
+    (done,) = memory.renewals.of_programme(REGENCY, "P1")
+    assert (done["status"], done["carried"], done["excluded"], done["pages"]) == ("done", 2, 1, 2)
