@@ -551,7 +551,7 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
     rows = [m for m in rows if m.nik not in held]
     undelivered: set[str] = set()
     if village != ALL_VILLAGES:  # whose earlier SMS SNS said did not reach the phone: a personal follow-up
-        by_key = {repo.enrolment_key(regency, m.eid, end, r.id, "sms"): m.eid for m in rows for r in rs.rules}
+        by_key = {repo.enrolment_key(regency, m.id, end, r.id, "sms"): m.id for m in rows for r in rs.rules}
         undelivered = {by_key[k] for k in repo.delivery_failed(by_key)}
     email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
                          sorted(rows, key=lambda m: (m.village_code, m.name.lower())), recipients, undelivered)
@@ -626,10 +626,10 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
         if m.phone:
             link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
         table.append([i, m.name, category, ends_text, days_left, m.phone or "", link,
-                      "ya" if m.eid in undelivered else ""])
+                      "ya" if m.id in undelivered else ""])
         lines.append(f"{i}. {m.name} ({category}) - berakhir {ends_text} - "
                      + (f"WhatsApp: {link}" if link else "tanpa nomor HP"))
-        if m.eid in undelivered:
+        if m.id in undelivered:
             follow_up.append(f"- {m.name}: WhatsApp: {link}" if link else f"- {m.name}")
     if follow_up:
         lines += ["", f"SMS pengingat sebelumnya TIDAK SAMPAI ke {len(follow_up)} peserta ini; mohon dihubungi "
