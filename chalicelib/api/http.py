@@ -33,14 +33,15 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import auth, config
 from chalicelib.api import schemas
+from chalicelib.domain.bodies import MAX_BODY_BYTES, MAX_BODY_DEPTH, TOO_DEEP, contains_too_deep  # noqa: F401
 from chalicelib.domain.errors import Busy, DomainError, Invalid, Malformed
-from chalicelib.domain.messages import field_message
+from chalicelib.domain.messages import validate, validation_fields  # noqa: F401
 from chalicelib.domain.privacy import Disclosure, minimise
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
     Schema = type[BaseModel] | str  # a model, or its name in chalicelib.api.schemas
 
@@ -203,21 +204,6 @@ def contract_errors(response: Any) -> Any:
     return error_response(response.status_code, code, message, headers=headers)
 
 
-def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        fields.setdefault(prefix + loc, field_message(err))
-    return fields
-
-
-# Bounds on a JSON body, checked before json.loads (issue 12.6). json.loads and pydantic recurse,
-# so a body nested thousands deep was a RecursionError (500). Our real bodies are at most ~6 deep
-# (a sync batch: body, operations, operation, data, extra, ...) and a full sync batch of 200
-# enrolments is ~80 KB, so the bounds leave room and stop only what no client sends.
-MAX_BODY_BYTES = 1024 * 1024
-MAX_BODY_DEPTH = 32
-TOO_DEEP = "\x00lindung:too-deep"  # what a pruned subtree becomes, for routes that judge items alone
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
@@ -271,35 +257,9 @@ def _prune_deep(text: str) -> tuple[str, int]:
     return "".join(pieces), pruned
 
 
-def contains_too_deep(value: Any) -> bool:
-    """Whether a value parsed with items_alone held a subtree that was too deep (iterative)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if item == TOO_DEEP:
-            return True
-        if isinstance(item, dict):
-            stack.extend(item.values())
-            stack.extend(item.keys())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def is_json(request: Request) -> bool:
     """Routes that also take files (text/csv, XLSX) validate `body` only for JSON requests."""
     return (request.headers.get("content-type") or JSON).split(";")[0].strip().lower() == JSON
-
-
-def validate(schema: type[BaseModel], data: Any, code: str = "VALIDATION_FAILED") -> Any:
-    from pydantic import ValidationError
-
-    if not isinstance(data, dict):
-        raise Malformed("BODY_MALFORMED", "Badan permintaan harus objek JSON")
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid(code, "Data tidak valid, periksa kolom yang ditandai", validation_fields(exc)) from None
 
 
 def dump(value: Any) -> Any:

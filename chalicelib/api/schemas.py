@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from chalicelib.domain.inputs import MAX_DOCUMENT_BYTES
 from chalicelib.domain.lifecycle import STATUSES
 from chalicelib.domain.programme import BENEFITS, DEFAULT_CATEGORIES, period_problem, target_keys
+from chalicelib.domain.reminders import DEFAULT_OFFSETS
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")]
 VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
@@ -685,7 +686,7 @@ class ReminderTemplates(Strict):
 
 class ReminderRulesIn(Strict):
     rules: list[ReminderRuleIn] = Field(
-        default_factory=lambda: [ReminderRuleIn(days_before=d) for d in (45, 30, 14, 7)], min_length=1, max_length=10)
+        default_factory=lambda: [ReminderRuleIn(days_before=d) for d in DEFAULT_OFFSETS], min_length=1, max_length=10)
     audience: list[Literal["worker", "village_officer", "admin"]] = Field(
         default_factory=lambda: ["worker", "village_officer", "admin"], min_length=1)
     quiet_hours: QuietHoursIn | None = Field(default_factory=QuietHoursIn)

@@ -45,11 +45,12 @@ from typing import Any
 
 from chalicelib import config
 from chalicelib.api import schemas
-from chalicelib.api.http import MAX_BODY_DEPTH, contains_too_deep, validate
 from chalicelib.auth import User
+from chalicelib.domain.bodies import MAX_BODY_DEPTH, contains_too_deep
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid, Malformed
+from chalicelib.domain.messages import validate
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors, enrolments
 from chalicelib.services.deps import Deps

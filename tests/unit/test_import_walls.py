@@ -24,7 +24,6 @@ ALLOWED: set[tuple[str, str]] = {
     ('chalicelib.services.imports', 'chalicelib.store.models'),
     ('chalicelib.services.reminders', 'chalicelib.api.schemas'),
     ('chalicelib.services.roster_check', 'chalicelib.api.schemas'),
-    ('chalicelib.services.sync', 'chalicelib.api.http'),
     ('chalicelib.services.sync', 'chalicelib.api.schemas'),
 }
 
