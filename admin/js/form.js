@@ -84,7 +84,9 @@ export function schemaForm(holder, schema, { value = {}, enums = {}, omit = [], 
   };
 }
 
-const empty = (prop) => (prop.type === 'array' ? [] : prop.type === 'object' ? {} : prop.type === 'integer' || prop.type === 'number' ? null : '');
+// An empty number is '' too: JSON Editor shows null as the text "null" and then fails its own type
+// check; '' leaves the box blank and, untouched, reads back as unset (clean() drops it).
+const empty = (prop) => (prop.type === 'array' ? [] : prop.type === 'object' ? {} : '');
 
 function fieldSchema(name, prop, required, choices, readonly) {
   const s = { ...prop, title: label(name, prop) };
