@@ -10,7 +10,7 @@ ADMIN_STAMP := admin/vendor/.installed
 # The interpreter .venv is built with: 3.12 (Lambda runtime) where present, else python3.
 PYTHON_CMD ?= $(shell ./devtools/pick-python.sh)
 
-.PHONY: test-eventual run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench field-test field-icons field-bench
+.PHONY: test-eventual run test test-py311 token install lint unit integration e2e admin browser clean package deploy sms-settings seed-regions fuzz test-localstack bench bench-sweep field-test field-icons field-bench
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with: $(PYTHON_CMD)"; $(PYTHON_CMD) -m venv $(VENV); }
@@ -129,3 +129,8 @@ clean:
 # Benchmarks at the seed's scale on the emulator, printed as ratios from one run (about 20 min).
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The reminder sweep through the running stack against SNS's SMS rate (bench/sweep.py); DUE=26775 takes
+# at least DUE/RATE seconds (22 min at 20/s), the floor it is printed against.
+bench-sweep: $(STAMP)
+	$(PY) -m bench.sweep --due $(or $(DUE),26775) --rate $(or $(RATE),20)

@@ -47,6 +47,10 @@
    exposes the recorded SMS (sns.SMS) and emails (ses.RawMessage), but it serialises every model
    instance ever created (seconds per call, growing through a test session).
    `GET /moto-api/lindung/sent.json` returns just those, from the same objects.
+9. SNS's account SMS rate, on request. With LINDUNG_SNS_MPS=<n> (e.g. 20, SNS's default transactional
+   MPS) Publish to a phone number beyond <n> a second (a token bucket holding one second's worth)
+   answers Throttling (400 "Rate exceeded"), as SNS does; `sent.json` counts them (`sms_throttled`).
+   bench/sweep.py measures the sweep against that rate's floor.
 """
 
 from __future__ import annotations
@@ -348,6 +352,46 @@ def install_receive_count() -> None:
         SQSBackend.receive_message = _counted_receive
 
 
+_SNS_LOCK = threading.Lock()
+_SNS_BUCKET = {"tokens": 0.0, "at": 0.0, "throttled": 0}
+
+
+def sns_mps() -> float:
+    return float(os.environ.get("LINDUNG_SNS_MPS") or 0)
+
+
+def _sns_allowed(rate: float) -> bool:
+    with _SNS_LOCK:
+        now = time.monotonic()
+        b = _SNS_BUCKET
+        b["tokens"] = rate if not b["at"] else min(rate, b["tokens"] + (now - b["at"]) * rate)
+        b["at"] = now
+        if b["tokens"] >= 1:
+            b["tokens"] -= 1
+            return True
+        b["throttled"] += 1
+        return False
+
+
+def install_sns_rate() -> None:
+    from moto.sns.exceptions import SNSException
+    from moto.sns.models import SNSBackend
+
+    class Throttled(SNSException):
+        code = "Throttling"
+        message = "Rate exceeded"
+
+    publish = SNSBackend.publish
+    rate = sns_mps()
+
+    def limited(self, message: str, *args: Any, phone_number: str | None = None, **kwargs: Any):
+        if phone_number and not _sns_allowed(rate):
+            raise Throttled()
+        return publish(self, message, *args, phone_number=phone_number, **kwargs)
+
+    SNSBackend.publish = limited
+
+
 def install() -> None:
     """Apply the DynamoDB adjustments (1., 2., 3., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)
     and the SQS receive count (7.)."""
@@ -360,6 +404,8 @@ def install() -> None:
     StreamShard.get = _shard_get_kept
     if gsi_delay() > 0:
         install_eventual_gsis()
+    if sns_mps() > 0:
+        install_sns_rate()
 
 
 def sent() -> dict:
@@ -369,6 +415,7 @@ def sent() -> dict:
     return {
         "sms": [{"message_id": m.message_id, "phone_number": m.phone_number, "message": m.message}
                 for m in SMS.instances_tracked],
+        "sms_throttled": _SNS_BUCKET["throttled"],
         "raw_emails": [{"id": m.id, "source": m.source, "destinations": list(m.destinations), "raw_data": m.raw_data}
                        for m in RawMessage.instances_tracked],
         "emails": [{"id": m.id, "source": m.source, "subject": m.subject, "body": m.body,
