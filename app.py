@@ -449,7 +449,7 @@ def retention(event):
         erasure.daily(deps.at(event.time))
 
 
-@app.on_dynamodb_record(stream_arn=config.main_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON",
+@app.on_dynamodb_record(stream_arn=config.main_stream_arn(), batch_size=1000, starting_position="TRIM_HORIZON",
                         name="summary_aggregator")
 def summary_aggregator(event):
     """The main table's stream: each enrolment change applied to its programme's kept summary

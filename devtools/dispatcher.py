@@ -126,13 +126,23 @@ class HandlerFailed(AssertionError):
                          + "\n".join(f"- {f}" for f in failures))
 
 
+def stream_start() -> str:
+    """Where a process first reads the stream (LINDUNG_STREAM_START): TRIM_HORIZON (every record
+    kept; applying is idempotent, so a replay changes nothing but costs a read of each), or LATEST
+    (`make run` against an emulator that already holds a history, e.g. the bench's)."""
+    start = os.environ.get("LINDUNG_STREAM_START", "").strip().upper() or "TRIM_HORIZON"
+    if start not in {"TRIM_HORIZON", "LATEST"}:
+        raise SystemExit(f"LINDUNG_STREAM_START must be TRIM_HORIZON or LATEST, not {start!r}")
+    return start
+
+
 def strict_from_env() -> bool:
     return os.environ.get("LINDUNG_DISPATCH_STRICT", "").strip().lower() in {"1", "true", "yes"}
 
 
 DEFAULT_WORKERS = 4
 STREAM_ATTEMPTS = 3
-_POSITIONS: dict[tuple[str, str], str] = {}  # (stream ARN, shard id) -> last sequence number handled
+_POSITIONS: dict[tuple[str, str], dict] = {}  # (stream ARN, shard id) -> {"seq": last handled} or {"iterator": next}
 _POSITIONS_LOCK = threading.Lock()
 
 
@@ -262,12 +272,18 @@ class Dispatcher:
         for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
             with _POSITIONS_LOCK:
-                after = _POSITIONS.get((arn, shard_id))
-            where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
-                     else {"ShardIteratorType": "TRIM_HORIZON"})
-            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
-            got = streams.get_records(ShardIterator=iterator, Limit=min(1000, batch_size * self.workers))["Records"]
+                at = _POSITIONS.get((arn, shard_id)) or {}
+            iterator = at.get("iterator")
+            if iterator is None:
+                where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": at["seq"]} if "seq" in at
+                         else {"ShardIteratorType": stream_start()})
+                iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
+            answer = streams.get_records(ShardIterator=iterator, Limit=min(1000, batch_size * self.workers))
+            got = answer["Records"]
             if not got:
+                if answer.get("NextShardIterator"):
+                    with _POSITIONS_LOCK:  # from LATEST: go on from here, not from a later LATEST
+                        _POSITIONS[(arn, shard_id)] = {**at, "iterator": answer["NextShardIterator"]}
                 continue
             records = [self._lambda_record(r, arn) for r in got]
             groups: list[list[dict]] = [[] for _ in range(self.workers)]
@@ -277,7 +293,7 @@ class Dispatcher:
             batches = [g[i:i + batch_size] for g in groups if g for i in range(0, len(g), batch_size)]
             list(pool.map(lambda batch: self._stream_batch(name, handler, batch), batches))
             with _POSITIONS_LOCK:
-                _POSITIONS[(arn, shard_id)] = got[-1]["dynamodb"]["SequenceNumber"]
+                _POSITIONS[(arn, shard_id)] = {"seq": got[-1]["dynamodb"]["SequenceNumber"]}
             handled += len(got)
         return handled
 

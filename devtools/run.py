@@ -33,6 +33,10 @@ def main() -> int:
     if emulator.port_busy(port):
         print(f"Port {port} is in use; stop what runs there or choose another: PORT=8001 make run", file=sys.stderr)
         return 1
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        # an emulator this run did not start may hold a long history: the dispatcher follows the
+        # stream from now on instead of replaying it (devtools/dispatcher.py)
+        os.environ.setdefault("LINDUNG_STREAM_START", "LATEST")
     with emulator.emulator() as endpoint:
         print(f"AWS emulator: {endpoint}")
         from chalicelib.services import reference
