@@ -141,9 +141,9 @@ def test_kept_summary_equals_the_recount_after_a_random_mix_and_a_replayed_batch
     from chalicelib.store import summary as repo
 
     ours = [b for b in batches if any(c.pid == pid for c in repo.changes(b))]
-    assert len(ours) >= 3
+    assert len(ours) >= 2  # the mix's, then the import's, sync's and renewal's
     before = api.call("GET", f"/v1/programmes/{pid}/summary", admin).data
-    for batch in ours[:2] + ours[-2:]:
+    for batch in ours:
         half = len(batch) // 2
         for part in (batch, batch[:half], batch[half:]):
             assert summary.apply_stream(deps.default(), part) == 0
