@@ -64,6 +64,11 @@ def _sent(endpoint: str, phones: set[str]) -> tuple[int, int]:
     return sum(1 for m in got["sms"] if m["phone_number"] in phones), int(got.get("sms_throttled", 0))
 
 
+def _dynamodb_requests(endpoint: str) -> int:
+    """DynamoDB calls the emulator has served (devtools/moto_server.py), from every process of the stack."""
+    return int(requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=60).json()["dynamodb_requests"])
+
+
 def _run_once(base: str, token: str, pid: str, timeout: float) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
     r = requests.post(f"{base}/v1/reminders/run", json={"programme_id": pid}, headers=headers, timeout=600)
@@ -96,23 +101,26 @@ def bench(due: int, rate: float, workers: int | None, reruns: int) -> dict:
         end, start = today + timedelta(days=45), today - timedelta(days=60)  # H-45 is due today
         programme = programmes.create(deps.default(), User(sub="bench", role="admin", regency=REGENCY), ProgrammeIn(
             code=f"SWEEP-{uuid.uuid4().hex[:4].upper()}", name="Pekerja Rentan Muara Enim", coverage_start=start,
-            coverage_end=end, monthly_contribution_idr=16800))
+            coverage_end=end, monthly_contribution_idr=16800).model_dump(mode="json"))
         filled = time.perf_counter()
         phones = _fill(programme["id"], due, end.isoformat(), start.isoformat())
         fill_s = time.perf_counter() - filled
         with user_path.running_stack(endpoint, workers) as running:
             token = tokens.mint("admin", [], ttl=6 * 3600)
             runs = []
+            before = _dynamodb_requests(endpoint)
             started = time.perf_counter()
             for _ in range(1 + reruns):
                 runs.append(_run_once(running.base, token, programme["id"], timeout=max(600.0, 20 * due / rate)))
                 if _sent(endpoint, phones)[0] >= due:
                     break
             seconds = time.perf_counter() - started
+            requests_made = _dynamodb_requests(endpoint) - before
         sent, throttled = _sent(endpoint, phones)
     floor = due / rate
     return {"due": due, "rate": rate, "seconds": seconds, "floor": floor, "ratio": seconds / floor, "sent": sent,
-            "throttled": throttled, "runs": len(runs), "failed_first_run": runs[0].get("failed", 0),
+            "throttled": throttled, "runs": len(runs), "dynamodb_requests": requests_made,
+            "failed_first_run": runs[0].get("failed", 0),
             "fill_s": fill_s, "workers": workers or int(os.environ.get("LINDUNG_DISPATCH_WORKERS", "4")),
             "chunk": config.reminder_chunk(), "sqs_batch": 10}
 
@@ -130,6 +138,8 @@ def main() -> int:
           f"{r['sent']:,} sent in {r['seconds']:.1f} s over {r['runs']} run(s) ({r['failed_first_run']} not sent "
           f"by the first run), {r['throttled']:,} Publish calls throttled by the emulated SNS and retried")
     print(f"floor: {r['due']:,} / {r['rate']:g} per s = {r['floor']:.1f} s  (seeding {r['fill_s']:.1f} s, not counted)")
+    print(f"DynamoDB requests per reminder: {r['dynamodb_requests'] / max(1, r['sent']):.2f} "
+          f"({r['dynamodb_requests']:,} served by the emulator during the runs, every process of the stack)")
     print(f"SWEEP THROUGHPUT RATIO {r['ratio']:.2f}x the floor  (goal <= 1.2x; {r['sent'] / r['seconds']:.1f} SMS/s)")
     return 0 if r["sent"] >= r["due"] else 1
 
