@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from chalicelib.api import http
-from tests.integration.helpers import PROGRAMME, VILLAGE_A, new_person, new_programme
+from tests.integration.helpers import PROGRAMME, VILLAGE_A, new_person, new_programme, wait_indexed
 
 
 def nested(depth: int, leaf: object = 1) -> object:
@@ -73,5 +73,6 @@ def test_a_sync_operation_nested_too_deep_is_rejected_alone(api, admin, tokens_f
     assert {x["error"]["code"] for x in r.data["results"][1:3]} == {"DATA_TOO_DEEP"}
     again = api.call("POST", "/v1/sync", officer, raw=raw)
     assert again.data["results"] == r.data["results"], "replayed: the same results, nothing applied twice"
+    wait_indexed(api, admin, p["id"], [x["id"] for x in r.data["results"] if x["status"] == "applied"])
     listed = api.call("GET", f"/v1/programmes/{p['id']}/enrolments", admin).data["items"]
     assert sorted(e["nik"] for e in listed) == sorted(x["nik"] for x in good)

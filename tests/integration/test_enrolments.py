@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
 
 
 @pytest.fixture()
@@ -98,6 +98,7 @@ def test_list_filters_and_cursor_paging(api, admin, programme):
     made = [enrol(api, admin, pid, new_person(village=VILLAGE_A, category="linmas")) for _ in range(5)]
     made += [enrol(api, admin, pid, new_person(village=VILLAGE_B, category="guru_ngaji")) for _ in range(3)]
     made += [enrol(api, admin, pid, new_person(village="16.03.02.2001", category="linmas")) for _ in range(2)]
+    wait_indexed(api, admin, pid, [e["id"] for e in made])  # the list is a GSI: eventually consistent
 
     def ids(query):
         out, cursor = [], None

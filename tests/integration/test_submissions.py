@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import config
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, kept_summary, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, kept_summary, new_person, new_programme, wait_indexed
 
 
 @pytest.fixture()
@@ -25,7 +25,10 @@ def _enrol(api, admin, pid, village, n):
     return out
 
 
-def _submit(api, admin, dispatcher, pid, body) -> dict:
+def _submit(api, admin, dispatcher, pid, body, live: list[str]) -> dict:
+    # The job walks the programme's records through a GSI, as it would hours after they were
+    # written; here it runs a moment after the writes (and the previous job's): let the index have them.
+    wait_indexed(api, admin, pid, live)
     r = api.call("POST", f"/v1/programmes/{pid}/submissions", admin, body)
     assert r.status_code == 202, r.data
     assert r.data["status"] == "running"
@@ -48,23 +51,24 @@ def test_submit_a_village_then_selected_then_all_and_a_rerun_changes_nothing(api
     in_a, in_b = _enrol(api, admin, pid, VILLAGE_A, 5), _enrol(api, admin, pid, VILLAGE_B, 3)
     withdrawn = api.call("DELETE", f"/v1/enrolments/{in_a[4]['id']}", admin)
     assert withdrawn.status_code == 204
+    live = [e["id"] for e in in_a[:4] + in_b]
 
     officer = tokens_for("officer", [VILLAGE_B])
     assert api.call("POST", f"/v1/programmes/{pid}/submissions", officer, {}).status_code == 403
 
-    by_village = _submit(api, admin, dispatcher, pid, {"village_code": VILLAGE_B})
+    by_village = _submit(api, admin, dispatcher, pid, {"village_code": VILLAGE_B}, live)
     assert (by_village["submitted"], by_village["skipped"], by_village["pages"]) == (3, 0, 2)
     assert _statuses(api, admin, in_b) == ["submitted"] * 3 and _statuses(api, admin, in_a[:4]) == ["draft"] * 4
 
-    selected = _submit(api, admin, dispatcher, pid, {"ids": [in_a[0]["id"], in_b[0]["id"], in_a[4]["id"]]})
+    selected = _submit(api, admin, dispatcher, pid, {"ids": [in_a[0]["id"], in_b[0]["id"], in_a[4]["id"]]}, live)
     assert (selected["submitted"], selected["skipped"]) == (1, 2)  # one already submitted, one withdrawn
 
-    everything = _submit(api, admin, dispatcher, pid, {})
+    everything = _submit(api, admin, dispatcher, pid, {}, live)
     assert (everything["submitted"], everything["skipped"]) == (3, 0)
     assert _statuses(api, admin, in_a[:4] + in_b) == ["submitted"] * 7
     versions = {p["id"]: api.call("GET", f"/v1/enrolments/{p['id']}", admin).data["version"] for p in in_a[:4] + in_b}
 
-    rerun = _submit(api, admin, dispatcher, pid, {})
+    rerun = _submit(api, admin, dispatcher, pid, {}, live)
     assert (rerun["submitted"], rerun["skipped"]) == (0, 0)
     assert {p["id"]: api.call("GET", f"/v1/enrolments/{p['id']}", admin).data["version"]
             for p in in_a[:4] + in_b} == versions

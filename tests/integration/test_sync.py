@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.domain.ids import ulid
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
 
 
 @pytest.fixture(autouse=True)
 def no_settle(monkeypatch):
-    """The feed's clock-skew horizon is tested on its own below; elsewhere changes show at once."""
-    monkeypatch.setenv("LINDUNG_SYNC_SETTLE_SECONDS", "0")
+    """The feed's clock-skew horizon is tested on its own below; elsewhere changes show at once,
+    except with delayed indexes (make test-eventual): the horizon must outlast the index's lag, or a
+    cursor passes a change the index did not show yet (in AWS the 30 s horizon covers it)."""
+    delay = float(os.environ.get("LINDUNG_GSI_DELAY_SECONDS") or 0)
+    monkeypatch.setenv("LINDUNG_SYNC_SETTLE_SECONDS", str(2 * delay))
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +116,7 @@ def test_offline_device_replays_a_batch_three_times_and_ends_with_exactly_50(api
     assert [r["id"] for r in results] == [op["id"] for op in queue]
     assert {r["version"] for r in results} == {1}
 
+    wait_indexed(api, admin, pid, [op["id"] for op in queue])  # the list is a GSI
     listed = api.call("GET", f"/v1/programmes/{pid}/enrolments?limit=500", admin).data["items"]
     assert len(listed) == 50 and {e["id"] for e in listed} == {op["id"] for op in queue}
     for e in listed[:50:7]:  # applied once: exactly one create in each record's audit trail
@@ -208,6 +213,7 @@ def test_partial_failure_keeps_what_succeeded(api, admin, tokens_for, programme,
     second = push(api, token, ops)["results"]
     assert [r["status"] for r in second] == ["applied"] * 5
     assert [second[i] for i in (0, 1, 3, 4)] == [first[i] for i in (0, 1, 3, 4)]
+    wait_indexed(api, admin, pid, [r["id"] for r in second])  # the list is a GSI
     listed = api.call("GET", f"/v1/programmes/{pid}/enrolments?limit=500", admin).data["items"]
     assert len(listed) == 5
 
@@ -263,7 +269,8 @@ def test_changes_feed_creates_updates_deletes_moves_and_programmes(api, admin, t
     _a_sub, a_token = officer(tokens_for, [VILLAGE_A])
     made = push(api, a_token, [create_op(pid, new_person(village=VILLAGE_A)) for _ in range(3)])["results"]
     ids = [r["id"] for r in made]
-    first, cursor, _ = pull_all(api, a_token)
+    first, cursor, _ = eventually(lambda: pull_all(api, a_token),
+                                  lambda r: set(ids) <= {c["id"] for c in r[0]})  # past the horizon
     assert pid in {c["id"] for c in first if c["type"] == "programme"}
     assert first[0]["type"] == "programme"  # programmes come before the records that need them
     assert [c["id"] for c in first if c["type"] == "enrolment"][-3:] == ids
@@ -277,7 +284,8 @@ def test_changes_feed_creates_updates_deletes_moves_and_programmes(api, admin, t
     api.call("DELETE", f"/v1/enrolments/{ids[1]}", admin)
     api.call("PATCH", f"/v1/enrolments/{ids[2]}", admin, {"village_code": VILLAGE_B}, headers={"If-Match": "1"})
     api.call("PATCH", f"/v1/programmes/{pid}", admin, {"name": "Program Diperpanjang"})
-    later, cursor, _ = pull_all(api, a_token, cursor)
+    since = cursor
+    later, cursor, _ = eventually(lambda: pull_all(api, a_token, since), lambda r: len(r[0]) >= 4)
     by_id = {(c["type"], c["id"]): c for c in later}
     edited = by_id[("enrolment", ids[0])]
     assert edited["occupation"] == "Penyadap karet" and edited["version"] == 2
@@ -287,7 +295,8 @@ def test_changes_feed_creates_updates_deletes_moves_and_programmes(api, admin, t
     assert by_id[("programme", pid)]["name"] == "Program Diperpanjang"
     assert len(later) == 4
 
-    b_changes, _, _ = pull_all(api, tokens_for("officer", [VILLAGE_B]))
+    b_token = tokens_for("officer", [VILLAGE_B])
+    b_changes, _, _ = eventually(lambda: pull_all(api, b_token), lambda r: any(c.get("id") == ids[2] for c in r[0]))
     moved = [c for c in b_changes if c.get("id") == ids[2]]
     assert moved and moved[0]["village_code"] == VILLAGE_B and moved[0]["version"] == 2
 
@@ -311,15 +320,20 @@ def test_feed_holds_back_the_last_seconds_against_clock_skew(chalice_app, api, a
     held = sync.pull(Deps(clock=lambda: now), user, query)
     assert made["id"] not in {c.id for c in held["changes"]} and held["has_more"] is False
     # The cursor did not move past the held-back change: the next pull (30 s on) delivers it.
-    later = sync.pull(Deps(clock=lambda: now + timedelta(seconds=31)), user,
-                      SyncQuery(since=held["next_cursor"], limit=1000))
+    # (again from the same cursor while the index has not caught up: make test-eventual's lag is real time)
+    later = eventually(lambda: sync.pull(Deps(clock=lambda: now + timedelta(seconds=31)), user,
+                                         SyncQuery(since=held["next_cursor"], limit=1000)),
+                       lambda page: made["id"] in {c.id for c in page["changes"]})
     assert made["id"] in {c.id for c in later["changes"]}
 
 
 def test_sync_responses_are_gzipped_when_asked(client, api, admin, tokens_for, programme):
     _, token = officer(tokens_for, [VILLAGE_A])
-    push(api, token, [create_op(programme["id"], new_person(village=VILLAGE_A)) for _ in range(10)])
+    pushed = {r["id"] for r in push(api, token, [create_op(programme["id"], new_person(village=VILLAGE_A))
+                                                  for _ in range(10)])["results"]}
     headers = {"Authorization": f"Bearer {token}"}
+    # past the feed's horizon first (2 s in make test-eventual), so both reads below serve the same changes
+    eventually(lambda: pull_all(api, token), lambda r: pushed <= {c["id"] for c in r[0]})
     plain = client.http.get("/v1/sync?limit=500", headers=headers)
     zipped = client.http.get("/v1/sync?limit=500", headers={**headers, "Accept-Encoding": "gzip, deflate"})
     assert "Content-Encoding" not in plain.headers
