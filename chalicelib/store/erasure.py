@@ -48,8 +48,11 @@ TX_ENROLMENTS = 20  # enrolments per transaction (each: tombstone, marker, audit
 
 # ---------- what the person has ----------
 def person_enrolments(regency: str, nik: str) -> list[Enrolment]:
-    """Every enrolment of the NIK, withdrawn ones too, not yet erased."""
-    return [e for e in enrolment_repo.query_worker(regency, nik, include_deleted=True) if not e.erased]
+    """Every enrolment of the NIK, withdrawn ones too, not yet erased: found through by_worker, then
+    each read again by its key (strongly consistent), so the tombstone's version condition is
+    against the record as it is, not as the index last saw it."""
+    found = [enrolment_repo.get(regency, e.id) for e in enrolment_repo.query_worker(regency, nik, include_deleted=True)]
+    return [e for e in found if e is not None and not e.erased and e.nik == nik]
 
 
 def person_items(regency: str, nik: str) -> list[tuple[str, str]]:
