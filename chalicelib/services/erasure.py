@@ -32,7 +32,7 @@ from chalicelib.auth import User
 from chalicelib.domain import erasure as rules
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Invalid, NotFound
+from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.observability import logger, metrics
 from chalicelib.services.deps import Deps
 from chalicelib.store import erasure as repo
@@ -69,6 +69,9 @@ def erase(deps: Deps, user: User, nik: str, reason: str, reference: str | None) 
     names, phones = repo.person_details(regency, nik)
     if not enrolments and not names:
         raise NotFound("WORKER_NOT_FOUND", "Pekerja dengan NIK ini tidak ditemukan (atau datanya sudah dihapus)")
+    if (repo.worker_updated_at(regency, nik) or "") > max((e.updated_at for e in enrolments), default=""):
+        raise Conflict("VERSION_STALE", "Data peserta baru saja berubah dan belum terbaca semua; ulangi sebentar lagi",
+                       {"nik": "data baru berubah"})  # by_worker has not caught up with a write yet
     names |= {e.name for e in enrolments}
     phones |= {e.phone for e in enrolments if e.phone}
     if reference and rules.Person.of(nik, names, phones).mentioned_in(reference):
@@ -164,6 +167,11 @@ def run_retention(deps: Deps, regency: str, as_of: date | None = None, dry_run: 
                 continue
             mine = [e for e in found if e.nik == nik]
             everything = repo.person_enrolments(regency, nik)
+            written = repo.worker_updated_at(regency, nik) or ""
+            if not {e.id for e in mine} <= {e.id for e in everything} or written > max(
+                    (e.updated_at for e in everything), default=""):  # by_worker has not caught up: next run
+                remaining += len(mine)
+                continue
             still_needed = [e for e in everything if e.programme_id not in due_ids]
             whole = not still_needed
             targets = [e for e in everything if e.programme_id in due_ids] if whole else mine

@@ -62,6 +62,14 @@ def person_items(regency: str, nik: str) -> list[tuple[str, str]]:
     return found + [(m.pk, m.sk) for m in restricted]
 
 
+def worker_updated_at(regency: str, nik: str) -> str | None:
+    """When the worker item was last written: every enrolment create or change writes it with the
+    enrolment's own `updated_at`, so a later time than any record by_worker shows means the index
+    has not caught up yet."""
+    found = list(WorkerModel.query(keys.worker(regency, nik), WorkerModel.sk == "W", consistent_read=True))
+    return found[0].updated_at if found else None
+
+
 def person_details(regency: str, nik: str) -> tuple[set[str], set[str]]:
     """Names and phones the person's own partition holds (the worker's latest details)."""
     names, phones = set(), set()
