@@ -105,7 +105,7 @@ def _headers(token: str) -> dict:
 
 
 def create_programme(stack: Stack, token: str, body: dict) -> dict:
-    r = requests.post(f"{stack.base}/v1/programmes", json=body, headers=_headers(token), timeout=60)
+    r = requests.post(f"{stack.base}/v1/programmes", json=body, headers=_headers(token), timeout=300)
     r.raise_for_status()
     return r.json()
 
@@ -113,13 +113,13 @@ def create_programme(stack: Stack, token: str, body: dict) -> dict:
 def start_import(stack: Stack, token: str, pid: str, csv_bytes: bytes) -> str:
     """The admin's upload: a presigned form, the file to S3, then the import of that key."""
     form = requests.post(f"{stack.base}/v1/programmes/{pid}/imports/upload-url", json={"filename": "roster.csv"},
-                         headers=_headers(token), timeout=60)
+                         headers=_headers(token), timeout=300)
     form.raise_for_status()
     f = form.json()
     up = requests.post(f["url"], data=f["fields"], files={"file": ("roster.csv", csv_bytes, "text/csv")}, timeout=300)
     up.raise_for_status()
     r = requests.post(f"{stack.base}/v1/programmes/{pid}/imports", json={"s3_key": f["s3_key"]},
-                      headers=_headers(token), timeout=60)
+                      headers=_headers(token), timeout=300)
     r.raise_for_status()
     return r.json()["import_id"]
 
@@ -132,7 +132,7 @@ def wait_done(stack: Stack, tokens: dict[str, str], jobs: dict[str, str], timeou
             if regency in out:
                 continue
             job = requests.get(f"{stack.base}/v1/imports/{import_id}", headers=_headers(tokens[regency]),
-                               timeout=60).json()
+                               timeout=300).json()
             if job.get("status") in {"done", "failed"}:
                 out[regency] = job
         if len(out) < len(jobs):

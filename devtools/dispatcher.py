@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -124,6 +125,18 @@ class HandlerFailed(AssertionError):
         super().__init__(f"{len(failures)} message(s) failed in their handler (strict dispatcher; wrap the "
                          "call in `with dispatcher.expecting_failures():` if the test provokes them):\n"
                          + "\n".join(f"- {f}" for f in failures))
+
+
+@functools.cache
+def _streams_client():
+    """DynamoDB Streams where DynamoDB is: the LocalStack lane sends DynamoDB alone to moto
+    (AWS_ENDPOINT_URL_DYNAMODB), and the stream lives beside its table."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODBSTREAMS") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if not endpoint:
+        return aws.client("dynamodbstreams")
+    import boto3
+
+    return boto3.client("dynamodbstreams", region_name=config.region(), endpoint_url=endpoint)
 
 
 def stream_start() -> str:
@@ -266,7 +279,7 @@ class Dispatcher:
 
     def _stream_round(self, name: str, arn: str, pool: ThreadPoolExecutor) -> int:
         """One read of each shard (up to batch_size x workers records) handed to the handler."""
-        streams = aws.client("dynamodbstreams")
+        streams = _streams_client()
         handler, batch_size = self.streams[name]
         handled = 0
         for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:

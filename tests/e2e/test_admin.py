@@ -49,7 +49,7 @@ def programme(api):
     return p
 
 
-def summary_follows(api, pid: str, total: int, timeout: float = 30.0) -> None:
+def summary_follows(api, pid: str, total: int, timeout: float = 120.0) -> None:
     """The stack's dispatcher applies the table's stream to the kept summary within a moment of
     the writes (as the event source mapping does in AWS): wait for that, not a fixed time."""
     deadline = time.monotonic() + timeout
