@@ -32,7 +32,7 @@ so an item's changes stay in order. A failing batch is retried (3 times) and the
 dead-letter target would take it; strict mode reports it. Positions are kept per process (every
 Dispatcher of a test session continues where the last one stopped); a new process starts at the
 oldest record kept (TRIM_HORIZON): applying is idempotent, so a replay changes nothing.
-`drain()` drains the queues, then the stream; `drain_stream()` the stream alone.
+`drain()` drains the queues, `drain_stream()` the stream.
 """
 
 from __future__ import annotations
@@ -238,13 +238,12 @@ class Dispatcher:
             seen += self.failures[start:]
 
     def drain(self, queue: str | None = None, max_batches: int = 10_000, release_failed: bool = True) -> int:
-        """Process until the queue(s) are empty (`queue` None: every queue, then the table's stream);
-        for tests and one-off local runs. Strict mode: then raise HandlerFailed if a handler failed
-        (outside expecting_failures())."""
+        """Process until the queue(s) are empty; for tests and one-off local runs. Strict mode: then
+        raise HandlerFailed if a handler failed (outside expecting_failures()). The table's stream
+        is drained by `drain_stream()` only, so a test's faults injected around a queue drain never
+        reach the summary aggregator."""
         start = len(self.failures)
         total = self._drain(queue, max_batches, release_failed)
-        if queue is None:
-            total += self._drain_streams()
         self._raise_unexpected(start)
         return total
 
