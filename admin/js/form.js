@@ -1,7 +1,7 @@
 // Forms from JSON Schema with JSON Editor (@json-editor/json-editor). Every property of the
 // schema becomes an input; labels come from i18n with the schema title as fallback, and the
 // API's own field messages are shown on the fields they name.
-import { currentLang, enumLabel, label, maybe, t } from './i18n.js';
+import { currentLang, dateShort, enumLabel, label, maybe, t } from './i18n.js';
 import { h } from './ui.js';
 
 const JE = () => window.JSONEditor;
@@ -38,10 +38,13 @@ export function schemaForm(holder, schema, { value = {}, enums = {}, omit = [], 
   holder.classList.add('form-holder');
   holder.replaceChildren();
   const startval = {};
+  // Dates are typed and shown as dd/mm/yyyy (how DPMD staff write them), whatever the browser's
+  // locale; the API gets ISO dates (toIsoDates), a wrong one is refused here, on its field.
+  const dates = Object.entries(schema.properties || {}).filter(([n, p]) => properties[n] && p.format === 'date').map(([n]) => n);
   for (const [name, prop] of Object.entries(properties)) {
     const v = value[name] ?? prop.default;
     // Every property gets a value: JSON Editor drops optional properties missing from startval.
-    startval[name] = v !== undefined && v !== null ? v : empty(prop);
+    startval[name] = v !== undefined && v !== null ? (dates.includes(name) ? dateShort(v) : v) : empty(prop);
   }
   JE().defaults.language = currentLang() === 'id' ? 'id' : 'en';
   const editor = new (JE())(holder, {
@@ -59,9 +62,10 @@ export function schemaForm(holder, schema, { value = {}, enums = {}, omit = [], 
   });
   return {
     editor, ready,
-    /** The value without empty optional fields (what a create should send). */
-    value() { return clean(editor.getValue(), schema); },
-    raw() { return editor.getValue(); },
+    /** The value without empty optional fields (what a create should send). Throws a FormError
+     * naming the fields when a date is not dd/mm/yyyy (callers show it as they show the API's). */
+    value() { return clean(toIsoDates(editor.getValue(), dates), schema); },
+    raw() { return toIsoDates(editor.getValue(), dates); },
     /** Client-side check before sending; the API still has the last word. */
     validate() { const errors = editor.validate(); if (errors.length) editor.setOption('show_errors', 'always'); return errors; },
     /** Show the API's {field: message} on the fields. */
@@ -87,6 +91,37 @@ export function schemaForm(holder, schema, { value = {}, enums = {}, omit = [], 
 // An empty number is '' too: JSON Editor shows null as the text "null" and then fails its own type
 // check; '' leaves the box blank and, untouched, reads back as unset (clean() drops it).
 const empty = (prop) => (prop.type === 'array' ? [] : prop.type === 'object' ? {} : '');
+
+/** A form's own refusal, shaped like an API error so the same errorBox/showServerErrors show it. */
+export class FormError extends Error {
+  constructor(code, message, fields) { super(message); this.code = code; this.fields = fields; this.status = 422; }
+}
+
+/** 'dd/mm/yyyy' (or an ISO date, as pasted) -> 'yyyy-mm-dd'; '' stays ''; anything else -> null. */
+export function isoDate(text) {
+  const value = String(text ?? '').trim();
+  if (!value) return '';
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value) || (/^(\d{4})-(\d{2})-(\d{2})$/.test(value)
+    ? [null, value.slice(8, 10), value.slice(5, 7), value.slice(0, 4)] : null);
+  if (!m) return null;
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+  return d.toISOString().slice(0, 10);
+}
+
+function toIsoDates(value, dates) {
+  if (!dates.length) return value;
+  const out = { ...value };
+  const wrong = {};
+  for (const name of dates) {
+    const iso = isoDate(out[name]);
+    if (iso === null) wrong[name] = t('form.dateInvalid');
+    else out[name] = iso;
+  }
+  if (Object.keys(wrong).length) throw new FormError('DATE_INVALID', t('form.dateInvalidTitle'), wrong);
+  return out;
+}
 
 function fieldSchema(name, prop, required, choices, readonly) {
   const s = { ...prop, title: label(name, prop) };
@@ -118,7 +153,11 @@ function fieldSchema(name, prop, required, choices, readonly) {
   } else if (!prop.type && !prop.enum) {
     s.type = 'string';
   }
-  if (prop.format === 'date') s.type = 'string';
+  if (prop.format === 'date') {
+    s.type = 'string';
+    delete s.format;  // a plain text input: <input type=date> shows the browser's locale order
+    s.options = { ...(s.options || {}), inputAttributes: { placeholder: 'dd/mm/yyyy', inputmode: 'numeric', 'data-date': '' } };
+  }
   if (readonly) s.readOnly = true;
   return s;
 }

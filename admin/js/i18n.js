@@ -31,7 +31,7 @@ const DICT = {
     'import.help': 'Kolom wajib: nik, nama, tanggal_lahir, jenis_kelamin, kode_desa, kategori (nama kolom Indonesia atau Inggris). Baris yang salah ditolak dengan nomor barisnya; baris lain tetap masuk.',
     'import.uploading': 'Mengunggah {0}…', 'import.ignored': 'Kolom diabaikan: {0}', 'import.errorCount': '{0} baris ditolak',
     'import.errorsShown': '{0} pertama ditampilkan; laporan berisi semuanya', 'import.column': 'Kolom',
-    'rem.sampleNone': 'contoh (belum ada peserta)', 'rem.smsInfo': '{0} karakter, {1} SMS, Rp {2} per peserta', 'rem.namesOver': '{0} dari {1} nama peserta program ini menjadi 2 SMS atau lebih', 'rem.waLink': 'Buka tautan WhatsApp',
+    'rem.sampleNone': 'contoh (belum ada peserta)', 'rem.smsInfo': '{0} karakter, {1} SMS, Rp {2} per peserta', 'rem.namesOver': '{0} dari {1} nama peserta program ini menjadi 2 SMS atau lebih', 'rem.namesCounting': 'menghitung nama peserta yang menjadi 2 SMS…', 'rem.waLink': 'Buka tautan WhatsApp',
     'rem.perWorker': 'SMS per peserta per periode:', 'rem.isDefault': 'aturan bawaan (belum pernah disimpan)',
     'rem.placeholders': 'Isian untuk SMS/WhatsApp: {name} {programme} {end_date} {village} {officer_contact} {days_left}; untuk email ringkasan: {programme} {end_date} {village} {officer_contact} {days_left} {count}.',
     'rem.runLive': 'Kirim sekarang…', 'rem.dryrunExplain': 'Uji coba tidak mengirim apa pun: menghitung pesan yang akan dikirim per saluran dan biaya SMS yang ditanggung Pemkab. Pengiriman langsung hanya bisa setelah uji coba.',
@@ -135,7 +135,7 @@ const DICT = {
     'import.help': 'Required columns: nik, nama, tanggal_lahir, jenis_kelamin, kode_desa, kategori (Indonesian or English names). Bad rows are rejected with their line number; the others are imported.',
     'import.uploading': 'Uploading {0}…', 'import.ignored': 'Columns ignored: {0}', 'import.errorCount': '{0} rows rejected',
     'import.errorsShown': 'first {0} shown; the report has them all', 'import.column': 'Column',
-    'rem.sampleNone': 'sample (no members yet)', 'rem.smsInfo': '{0} characters, {1} SMS, IDR {2} per member', 'rem.namesOver': '{0} of this programme\'s {1} member names take 2 SMS or more', 'rem.waLink': 'Open WhatsApp link',
+    'rem.sampleNone': 'sample (no members yet)', 'rem.smsInfo': '{0} characters, {1} SMS, IDR {2} per member', 'rem.namesOver': '{0} of this programme\'s {1} member names take 2 SMS or more', 'rem.namesCounting': 'counting member names that take 2 SMS…', 'rem.waLink': 'Open WhatsApp link',
     'rem.perWorker': 'SMS per member per period:', 'rem.isDefault': 'default rules (never saved)',
     'rem.placeholders': 'SMS/WhatsApp placeholders: {name} {programme} {end_date} {village} {officer_contact} {days_left}; digest email: {programme} {end_date} {village} {officer_contact} {days_left} {count}.',
     'rem.runLive': 'Send now…', 'rem.dryrunExplain': 'A dry run sends nothing: it counts the messages per channel and the SMS cost the regency pays. A live run is only possible after a dry run.',
@@ -223,6 +223,8 @@ Object.assign(DICT.id, {
   'field.import_id': 'Impor', 'field.submission_id': 'Pengajuan ke BPJS', 'field.kpj_effective_date': 'Tanggal efektif KPJ',
   'field.deleted': 'Ditarik', 'field.warnings': 'Peringatan', 'field.eligibility': 'Batas usia',
   'help.rate': 'Kosongkan untuk memakai iuran program lama', 'role.system': 'Sistem',
+  'form.dateInvalid': 'tanggal ditulis dd/mm/yyyy, misalnya 31/12/2025', 'form.dateInvalidTitle': 'Ada tanggal yang tidak valid',
+  'programmes.targetInvalid': 'isi bilangan bulat 0 atau lebih, atau kosongkan',
 });
 Object.assign(DICT.en, {
   'import.kind': 'File type', 'import.kind.roster': 'Roster (people to enrol)',
@@ -241,6 +243,8 @@ Object.assign(DICT.en, {
   'field.import_id': 'Import', 'field.submission_id': 'Submission to BPJS', 'field.kpj_effective_date': 'KPJ effective date',
   'field.deleted': 'Withdrawn', 'field.warnings': 'Warnings', 'field.eligibility': 'Age bounds',
   'help.rate': "Leave empty to keep the old programme's rate", 'role.system': 'System',
+  'form.dateInvalid': 'date as dd/mm/yyyy, e.g. 31/12/2025', 'form.dateInvalidTitle': 'A date is not valid',
+  'programmes.targetInvalid': 'a whole number 0 or more, or leave it blank',
 });
 
 const MONTHS = { id: ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'],

@@ -728,6 +728,9 @@ class ReminderRulesOut(Out):
 class ReminderPreviewIn(Strict):
     templates: ReminderTemplates | None = None
     enrolment_id: str | None = None
+    count_names: bool = Field(True, description="Also render the SMS for every enrolment of the programme and count "
+                                                "those over one segment (one Query of the whole programme); false "
+                                                "answers at once with programme_names null")
 
 
 class SmsNamesCheck(Out):
@@ -740,7 +743,7 @@ class SmsPreview(Out):
     characters: int
     segments: int
     cost_idr: int
-    programme_names: SmsNamesCheck
+    programme_names: SmsNamesCheck | None = Field(None, description="null when asked with count_names false")
 
 
 class WhatsappPreview(Out):

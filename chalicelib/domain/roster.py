@@ -362,10 +362,10 @@ def _xlsx_worksheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, lis
                 for number, cells in parser.parse():
                     for missing in range(expected, min(number, expected + STOP_BLANK_RUN + 1)):
                         yield missing, [], None  # rows the file leaves out are blank rows
-                    values: list[Any] = [None] * min(max((c["column"] for c in cells), default=0), MAX_COLUMNS)
-                    for cell in cells:
-                        if cell["column"] <= MAX_COLUMNS:
-                            values[cell["column"] - 1] = cell["value"]
+                    values: list[Any] = [None] * min(max((c for c, _ in cells), default=0), MAX_COLUMNS)
+                    for column, value in cells:
+                        if column <= MAX_COLUMNS:
+                            values[column - 1] = value
                     yield number, values, None
                     expected = number + 1
             except (SyntaxError, ValueError, KeyError, IndexError, TypeError):  # ParseError is a SyntaxError
@@ -378,18 +378,38 @@ def _xlsx_worksheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, lis
         reader.archive.close()
 
 
+_COLUMNS: dict[str, int] = {}
+
+
+def _column_number(reference: str) -> int:
+    """`AB12` -> 28, cached by letters (a roster has a handful of columns; openpyxl's
+    coordinate_to_tuple runs a regex per cell)."""
+    letters = reference.rstrip("0123456789")
+    number = _COLUMNS.get(letters)
+    if number is None:
+        if not letters or len(letters) > 3 or not letters.isascii() or not letters.isupper() \
+                or not letters.isalpha() or len(letters) == len(reference):
+            raise ValueError(f"bad cell reference {reference[:20]!r}")
+        number = 0
+        for letter in letters:
+            number = number * 26 + ord(letter) - 64
+        _COLUMNS[letters] = number
+    return number
+
+
 def _fast_parser():
     """openpyxl's worksheet parser made fast enough for 26,775 rows: the stdlib's C parser, and
-    plain inline strings (what openpyxl itself and many tools write, the import template
-    included) read directly instead of through its generic rich-text objects."""
+    each row read straight into (column, value) pairs with the same value rules as openpyxl's
+    parse_cell for data_only reads (shared strings, numbers, date styles, booleans, ISO dates,
+    inline strings), without its per-cell dict, regex and rich-text objects."""
     from xml.etree.ElementTree import iterparse
 
-    from openpyxl.utils import coordinate_to_tuple
-    from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+    from openpyxl.worksheet._reader import INLINE_STRING, VALUE_TAG, WorkSheetParser, _cast_number
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     text_tag, run_text = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r/{{{SHEET_MAIN_NS}}}t"
-    row_tag = f"{{{SHEET_MAIN_NS}}}row"
+    row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
 
     class Parser(WorkSheetParser):
         def parse(self):
@@ -397,24 +417,55 @@ def _fast_parser():
             when it is installed, 10x slower; check_xlsx_package refuses any DTD beforehand)."""
             for _, element in iterparse(self.source):
                 if element.tag == row_tag:
-                    row = self.parse_row(element)
+                    row = self.lean_row(element)
                     element.clear()
                     yield row
 
-        def parse_cell(self, element):
-            if element.get("t") != "inlineStr":
-                return super().parse_cell(element)
-            child = element.find(INLINE_STRING)
-            texts = [] if child is None else (child.findall(text_tag) or child.findall(run_text))
-            coordinate = element.get("r")
-            if coordinate:
-                row, column = coordinate_to_tuple(coordinate)
-                self.col_counter = column
+        def lean_row(self, element) -> tuple[int, list[tuple[int, Any]]]:
+            number = element.get("r")
+            if number is None:
+                self.row_counter += 1
             else:
-                self.col_counter += 1
-                row, column = self.row_counter, self.col_counter
-            value = "".join(t.text or "" for t in texts) if child is not None else None
-            return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": 0}
+                as_float = float(number)
+                if not as_float.is_integer():
+                    raise ValueError(f"{number[:20]} is not a valid row number")
+                self.row_counter = int(as_float)
+            column, cells = 0, []
+            for cell in element:
+                if cell.tag != cell_tag:
+                    continue
+                reference = cell.get("r")
+                column = _column_number(reference) if reference else column + 1
+                cells.append((column, self.lean_value(cell)))
+            return self.row_counter, cells
+
+        def lean_value(self, cell) -> Any:
+            kind = cell.get("t", "n")
+            if kind == "inlineStr":
+                child = cell.find(INLINE_STRING)
+                if child is None:
+                    return None
+                return "".join(t.text or "" for t in (child.findall(text_tag) or child.findall(run_text)))
+            value = cell.findtext(VALUE_TAG, None) or None
+            if value is None:
+                return None
+            if kind == "n":
+                number = _cast_number(value)
+                style = cell.get("s")
+                style_id = int(style) if style else 0
+                if style_id in self.date_formats:
+                    try:
+                        return from_excel(number, self.epoch, timedelta=style_id in self.timedelta_formats)
+                    except (OverflowError, ValueError):
+                        return "#VALUE!"  # what openpyxl makes of a date serial outside the calendar
+                return number
+            if kind == "s":
+                return self.shared_strings[int(value)]
+            if kind == "b":
+                return bool(int(value))
+            if kind == "d":
+                return from_ISO8601(value)
+            return value  # str (a formula's cached text), e (an error such as #N/A)
 
     return Parser
 

@@ -136,7 +136,8 @@ def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -
     after = dr.sms_text(templates["sms_after"], values)
     return {"sms": {"text": sms, "characters": len(sms), "segments": segments,
                     "cost_idr": dr.sms_cost_idr(segments, config.sms_price_idr()),
-                    "programme_names": _names_over_one_segment(user, pid, programme, rs, templates["sms"], today)},
+                    "programme_names": _names_over_one_segment(user, pid, programme, rs, templates["sms"], today)
+                    if body.count_names else None},
             "sms_after": {"text": after, "characters": len(after), "segments": dr.sms_segments(after),
                           "cost_idr": dr.sms_cost_idr(dr.sms_segments(after), config.sms_price_idr())},
             "whatsapp": {"text": wa, "link": dr.wa_link(phone, wa)},

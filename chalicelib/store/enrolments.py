@@ -22,7 +22,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.store import bulk, db, keys
 from chalicelib.store.audit import AuditEntry, audit_model
-from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, MovedOutModel, WorkerModel
+from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, KpjMarkerModel, MovedOutModel, WorkerModel
 
 _FIELDS = [f.name for f in fields(Enrolment) if f.name not in ("id", "incomplete")]
 
@@ -88,8 +88,26 @@ def _save_receipt(tx: TransactWrite, receipt: Model | None) -> None:
         tx.save(receipt, condition=type(receipt).pk.does_not_exist())
 
 
+KPJ_MARKER_SK = "KPJ"
+KPJ_TAKEN_MESSAGE = ("Nomor KPJ ini sudah tercatat untuk peserta lain (NIK berbeda); periksa nomornya atau tanyakan "
+                     "ke kantor cabang BPJS")
+
+
+def _claim_kpj(tx: TransactWrite, e: Enrolment) -> None:
+    """The KPJ owner marker (store/kpj.py): one KPJ belongs to one NIK. Claimed in the write's own
+    transaction, on condition that it is free or already this NIK's, as the KPJ import does."""
+    marker = KpjMarkerModel(keys.kpj(e.regency, e.kpj_number), KPJ_MARKER_SK, nik=e.nik, eid=e.id, at=e.updated_at)
+    tx.save(marker, condition=KpjMarkerModel.pk.does_not_exist() | (KpjMarkerModel.nik == e.nik)
+            | (KpjMarkerModel.eid == e.id))  # this enrolment's own NIK corrected
+
+
+def _kpj_taken() -> Conflict:
+    return Conflict("KPJ_TAKEN", KPJ_TAKEN_MESSAGE, {"kpj_number": "sudah dipakai peserta lain"})
+
+
 def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> None:
-    """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one.
+    """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one (or KPJ_TAKEN
+    when its KPJ number is another NIK's).
 
     With a receipt, raise db.AlreadyRecorded when that receipt exists already (a replay that
     raced the first attempt): the change was applied once, by the other request.
@@ -99,6 +117,8 @@ def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> Non
     def add(tx: TransactWrite) -> None:
         tx.save(unique, condition=EnrolmentUniqueModel.pk.does_not_exist())
         tx.save(to_model(e), condition=EnrolmentModel.pk.does_not_exist())
+        if e.kpj_number:  # third, so its cancellation reason has a fixed place
+            _claim_kpj(tx, e)
         tx.save(_worker_model(e))
         tx.save(audit_model(audit))
         _save_receipt(tx, receipt)
@@ -109,6 +129,8 @@ def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> Non
         if db.receipt_failed(exc, receipt is not None):
             raise db.AlreadyRecorded() from None
         codes = db.cancellation_codes(exc)
+        if e.kpj_number and codes[2:3] == ["ConditionalCheckFailed"] and codes[:2] != ["ConditionalCheckFailed"]:
+            raise _kpj_taken() from None
         if codes[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("ENROLMENT_DUPLICATE", "NIK ini sudah terdaftar di program ini",
                            {"nik": "sudah terdaftar"},
@@ -131,6 +153,8 @@ def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
 
     def add(tx: TransactWrite) -> None:
         tx.save(to_model(e), condition=condition)
+        if e.kpj_number and not e.deleted:  # second, so its cancellation reason has a fixed place
+            _claim_kpj(tx, e)
         if e.deleted:
             tx.delete(EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ"),
                       condition=EnrolmentUniqueModel.eid == e.id)
@@ -149,7 +173,11 @@ def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
     except TransactWriteError as exc:
         if db.receipt_failed(exc, receipt is not None):
             raise db.AlreadyRecorded() from None
-        if "ConditionalCheckFailed" in db.cancellation_codes(exc):
+        codes = db.cancellation_codes(exc)
+        if e.kpj_number and not e.deleted and codes[1:2] == ["ConditionalCheckFailed"] \
+                and codes[:1] != ["ConditionalCheckFailed"]:
+            raise _kpj_taken() from None
+        if "ConditionalCheckFailed" in codes:
             current = get(e.regency, e.id)
             raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
                            {"version": "tidak sama dengan versi terbaru"},

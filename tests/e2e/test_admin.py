@@ -398,6 +398,7 @@ def test_edit_a_template_and_preview_it_then_dry_run_the_sweep(ui, api, programm
     page.wait_for_selector("#previews [data-template=sms] .preview:text('kartu BPJS')")
     preview = page.inner_text("#previews [data-template=sms] .preview")
     assert "{" not in preview and "31 Desember 2025" in preview
+    page.wait_for_selector("#sms-names[data-state=counted]")  # the names count comes after the texts
     info = page.inner_text("#previews [data-template=sms] small")
     assert "Rp" in info and "nama peserta program ini menjadi 2 SMS" in info  # names over one segment
     assert not page.locator('#rules [data-error-for="templates.sms"]').count()
@@ -488,8 +489,8 @@ def test_renew_a_programme(ui, api):
     use(ui, p)
     goto(ui, "#/renew")
     page = ui.page
-    assert page.input_value('[name="root[coverage_start]"]') == "2026-01-01"
-    assert page.input_value('[name="root[coverage_end]"]') == "2026-03-31"  # as many months as Oct-Dec
+    assert page.input_value('[name="root[coverage_start]"]') == "01/01/2026"  # dd/mm/yyyy in forms
+    assert page.input_value('[name="root[coverage_end]"]') == "31/03/2026"  # as many months as Oct-Dec
     page.click("#renew-submit")
     page.wait_for_selector("#renewals .renewal[data-status=done]", timeout=30000)
     done = page.locator("#renewals .renewal[data-status=done]")

@@ -99,6 +99,8 @@ def test_install_turns_it_on_only_when_asked(monkeypatch):
     monkeypatch.setattr(moto_server, "dynamodb_models", moto_server.dynamodb_models)
     monkeypatch.setattr(moto_server.dynamodb_models, "copy", moto_server.dynamodb_models.copy)
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items)
+    for name in ("query", "all_items"):
+        monkeypatch.setattr(Table, name, getattr(Table, name))
     monkeypatch.delenv("LINDUNG_GSI_DELAY_SECONDS", raising=False)
     moto_server.install()
     assert calls == []

@@ -446,3 +446,42 @@ def test_errors_kept_on_the_job_stay_under_the_item_size():
     assert 0 < len(kept) <= imports.ERRORS_KEPT
     assert len(json.dumps(kept, ensure_ascii=False).encode()) <= imports.ERRORS_KEPT_BYTES
     assert len(json.dumps(errors[:imports.ERRORS_KEPT]).encode()) > imports.ERRORS_KEPT_BYTES  # the cap matters
+
+
+def test_the_fast_cell_reader_reads_every_cell_kind_as_openpyxl_does():
+    """The import reads sheets with its own lean cell reader (speed, issue #11): every kind of
+    cell must come out as openpyxl's own reader gives it, or rosters would change meaning."""
+    from datetime import datetime
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["NIK", "Nama", 1603010606700091, 16800, 0.5, True, False, None, "#N/A", "=SUM(1,2)"])
+    ws.append([date(1970, 6, 6), datetime(2025, 12, 31, 8, 30), "Siti Aminah", None, None, -3, "0812"])
+    ws["AB3"] = "jauh di kanan"
+    out = io.BytesIO()
+    wb.save(out)
+    xml = _sheet_xml(out.getvalue())
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    assert ns in xml
+    extra = (b'<row r="5"><c t="inlineStr"><is><r><t>Dewi </t></r><r><t>Lestari</t></r></is></c>'
+             b'<c t="str"><v>teks rumus</v></c><c t="d"><v>2025-10-15T00:00:00</v></c><c t="e"><v>#REF!</v></c>'
+             b'<c r="F5" t="inlineStr"><is><t>ke F</t></is></c><c t="b"><v>1</v></c><c><v>7</v></c></row>')
+    xml = xml.replace(b"</sheetData>", extra + b"</sheetData>")
+    data = _replace_part(out.getvalue(), "xl/worksheets/sheet1.xml", xml)
+
+    def trimmed(values) -> list:
+        values = list(values)
+        while values and values[-1] is None:
+            values.pop()
+        return values
+
+    expected = [trimmed(r) for r in load_workbook(io.BytesIO(data), data_only=True)["Data"].iter_rows(values_only=True)]
+    sheets = roster._xlsx_worksheets(data)
+    title, rows = next(sheets)
+    got = {line: trimmed(values) for line, values, _ in rows}
+    assert next(sheets, None) is None
+    assert title == "Data"
+    assert [got.get(n, []) for n in range(1, len(expected) + 1)] == expected
+    assert [type(v) for v in got[1][2:6]] == [type(v) for v in expected[0][2:6]]  # True == 1, 16800 == 16800.0
+    assert got[5][:3] == ["Dewi Lestari", "teks rumus", datetime(2025, 10, 15)] and got[5][5:] == ["ke F", True, 7]

@@ -58,10 +58,13 @@ async function renderExisting(main, id, enums) {
     readonly: canWrite ? [] : Object.keys(schema.properties) });
   const save = h('button', { class: 'primary', id: 'save-enrolment', hidden: !canWrite, onclick: async () => {
     error.replaceChildren();
-    const { extra: extraValues, ...rest } = form.raw();
-    const body = changes(enrolment, rest);
-    const extra = extraValues ? extraChanges(enrolment.extra, extraValues) : {};
-    if (Object.keys(extra).length) body.extra = extra;
+    let body;
+    try {
+      const { extra: extraValues, ...rest } = form.raw();
+      body = changes(enrolment, rest);
+      const extra = extraValues ? extraChanges(enrolment.extra, extraValues) : {};
+      if (Object.keys(extra).length) body.extra = extra;
+    } catch (e) { error.replaceChildren(errorBox(e, label)); form.showServerErrors(e.fields); return; }
     if (!Object.keys(body).length) { flash(t('enrol.noChanges'), 'info'); return; }
     try {
       await request('PATCH', `/v1/enrolments/${id}`, { json: body, headers: { 'If-Match': String(enrolment.version) } });

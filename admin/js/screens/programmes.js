@@ -3,8 +3,8 @@
 import { post, request } from '../api.js';
 import { ctx, loadProgrammes, useProgramme } from '../context.js';
 import { fieldsEditor } from '../fields.js';
-import { changes, schemaForm } from '../form.js';
-import { label, number, t } from '../i18n.js';
+import { changes, FormError, schemaForm } from '../form.js';
+import { dateText, label, number, t } from '../i18n.js';
 import { requestSchema } from '../schema.js';
 import { errorBox, flash, h } from '../ui.js';
 
@@ -13,7 +13,7 @@ export async function render(main, { mode }) {
   const list = h('table', { class: 'plain', id: 'programme-list' },
     h('tr', {}, ['code', 'name', 'coverage_start', 'coverage_end', 'monthly_contribution_idr'].map((f) => h('th', {}, label(f))), h('th')),
     ctx.programmes.map((p) => h('tr', { 'data-id': p.id },
-      h('td', {}, p.code), h('td', {}, p.name), h('td', {}, p.coverage_start), h('td', {}, p.coverage_end),
+      h('td', {}, p.code), h('td', {}, p.name), h('td', {}, dateText(p.coverage_start)), h('td', {}, dateText(p.coverage_end)),
       h('td', {}, number(p.monthly_contribution_idr)),
       h('td', {}, p.id === ctx.programme?.id ? h('span', { class: 'badge' }, '✓')
         : h('button', { onclick: () => { useProgramme(p); render(main, {}); } }, t('programmes.use'))))));
@@ -55,7 +55,7 @@ function editForm(main) {
   const holder = h('div');
   const error = h('div');
   const form = schemaForm(holder, schema, { value: p, omit: ['targets'] });
-  const save = h('button', { class: 'primary', id: 'save-programme', onclick: () => patch(main, error, form, changes(p, form.raw())) }, t('enrol.save'));
+  const save = h('button', { class: 'primary', id: 'save-programme', onclick: () => patch(main, error, form, () => changes(p, form.raw())) }, t('enrol.save'));
   return h('section', { class: 'card', id: 'programme-edit' }, h('h2', {}, `${t('programmes.edit')}: ${p.code}`), error, holder, save);
 }
 
@@ -69,17 +69,22 @@ function targetsForm(main) {
   const holder = h('div');
   const error = h('div');
   const form = schemaForm(holder, schema, { value: p.targets });
-  const save = h('button', { class: 'primary', id: 'save-targets', onclick: () => {
-    // Blank fields mean "no target here" (JSON Editor gives '' or NaN for an empty number input).
-    const targets = Object.fromEntries(Object.entries(form.raw()).map(([k, v]) => [k, Number(v)]).filter(([, v]) => Number.isInteger(v) && v > 0));
-    return patch(main, error, form, { targets });
-  } }, t('programmes.saveTargets'));
+  const save = h('button', { class: 'primary', id: 'save-targets', onclick: () => patch(main, error, form, () => {
+    // Blank fields mean "no target here" (JSON Editor gives '' or NaN for an empty number input);
+    // anything else that is not a whole number is refused on its field, never silently dropped.
+    const entries = Object.entries(form.raw()).filter(([, v]) => v !== '' && v !== null && v !== undefined && !Number.isNaN(v));
+    const wrong = entries.filter(([, v]) => !(Number.isInteger(Number(v)) && Number(v) >= 0));
+    if (wrong.length) throw new FormError('TARGET_INVALID', t('programmes.targets'), Object.fromEntries(wrong.map(([k]) => [k, t('programmes.targetInvalid')])));
+    return { targets: Object.fromEntries(entries.map(([k, v]) => [k, Number(v)]).filter(([, v]) => v > 0)) };
+  }) }, t('programmes.saveTargets'));
   return h('section', { class: 'card', id: 'programme-targets' }, h('h2', {}, t('programmes.targets')), error, holder, save);
 }
 
+/** body: the PATCH body, or a function making it (it may throw a FormError: shown like the API's). */
 async function patch(main, error, form, body) {
   error.replaceChildren();
   try {
+    if (typeof body === 'function') body = body();
     await request('PATCH', `/v1/programmes/${ctx.programme.id}`, { json: body, headers: { 'If-Match': String(ctx.programme.version) } });
     await loadProgrammes();
     flash(t('programmes.saved'));

@@ -45,22 +45,36 @@ export async function render(main) {
     h('p', { class: 'muted' }, `${t('rem.sample')}: ${sample ? sample.name : t('rem.sampleNone')}`), previews);
 
   // Preview as the user types: the API renders (and checks) the proposed templates. Only the
-  // answer to the latest request is shown.
+  // answer to the latest request is shown. The texts come at once (count_names: false); how many
+  // of the programme's names take two SMS renders the SMS for every member (one Query of the whole
+  // programme: seconds for 26,775), so it is asked for afterwards, once typing has paused, and
+  // fills in beside the SMS when it arrives: the screen never waits for it.
   let seq = 0;
   let timer = null;
+  let namesTimer = null;
   const refresh = () => { clearTimeout(timer); timer = setTimeout(() => renderPreviews(++seq), 250); };
   async function renderPreviews(mine) {
+    clearTimeout(namesTimer);
     const proposed = Object.fromEntries(Object.entries(form.raw().templates || {}).filter(([, v]) => typeof v === 'string' && v.trim()));
+    const ask = { templates: proposed, ...(sample ? { enrolment_id: sample.id } : {}) };
     try {
-      const p = await reminders.preview(pid, { templates: proposed, ...(sample ? { enrolment_id: sample.id } : {}) });
+      const p = await reminders.preview(pid, { ...ask, count_names: false });
       if (mine !== seq) return;
       form.showServerErrors({});
+      const names = h('span', { id: 'sms-names', 'data-state': 'counting' }, t('rem.namesCounting'));
       previews.replaceChildren(
-        item('sms', p.sms.text, t('rem.smsInfo', p.sms.characters, p.sms.segments, number(p.sms.cost_idr))
-          + ' · ' + t('rem.namesOver', number(p.sms.programme_names.over_one_segment), number(p.sms.programme_names.names))),
+        item('sms', p.sms.text, h('span', {}, t('rem.smsInfo', p.sms.characters, p.sms.segments, number(p.sms.cost_idr)), ' · ', names)),
         item('sms_after', p.sms_after.text, t('rem.smsInfo', p.sms_after.characters, p.sms_after.segments, number(p.sms_after.cost_idr))),
         item('whatsapp', p.whatsapp.text, h('a', { href: p.whatsapp.link, target: '_blank', rel: 'noopener' }, t('rem.waLink'))),
         item('email_subject', p.email_subject), item('email_intro', p.email_intro));
+      namesTimer = setTimeout(async () => {
+        try {
+          const counted = (await reminders.preview(pid, { ...ask, count_names: true })).sms.programme_names;
+          if (mine !== seq || !counted) return;
+          names.textContent = t('rem.namesOver', number(counted.over_one_segment), number(counted.names));
+          names.dataset.state = 'counted';
+        } catch (e) { if (mine === seq) { names.textContent = ''; names.dataset.state = 'failed'; } }
+      }, 600);
     } catch (e) {
       if (mine !== seq) return;
       form.showServerErrors(e.fields);

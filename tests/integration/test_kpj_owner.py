@@ -1,0 +1,91 @@
+"""One KPJ number belongs to one person, on every write (issue #11): the owner marker the KPJ
+import claims is also claimed, in the same transaction, by a plain create and by a PATCH; a
+KPJ another NIK holds is a 409 KPJ_TAKEN and nothing of that write is stored."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.integration.helpers import VILLAGE_A, new_person, new_programme
+
+_numbers = iter(range(1, 10_000))
+
+
+@pytest.fixture()
+def kpj() -> str:
+    return f"2609{next(_numbers):07d}"
+
+
+def _create(api, admin, pid, **kw):
+    return api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, new_person(village=VILLAGE_A, **kw))
+
+
+def test_a_create_with_another_persons_kpj_is_refused_and_leaves_nothing(api, admin, kpj):
+    pid = new_programme(api, admin)["id"]
+    first = _create(api, admin, pid, kpj_number=kpj, status="active")
+    assert first.status_code == 201, first.data
+    second_person = new_person(village=VILLAGE_A, kpj_number=kpj, status="active")
+    r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, second_person)
+    assert r.status_code == 409, r.data
+    assert r.data["error"]["code"] == "KPJ_TAKEN" and "kpj_number" in r.data["error"]["fields"]
+    assert api.call("GET", f"/v1/workers/{second_person['nik']}", admin).status_code == 404
+    again = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, {**second_person, "kpj_number": None,
+                                                                          "status": "draft"})
+    assert again.status_code == 201, again.data  # the NIK itself was never taken by the refused write
+
+
+def test_the_same_person_keeps_their_kpj_in_another_programme(api, admin, kpj):
+    person = new_person(village=VILLAGE_A, kpj_number=kpj, status="active")
+    for _ in range(2):
+        pid = new_programme(api, admin)["id"]
+        r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, person)
+        assert r.status_code == 201, r.data
+
+
+def test_a_patch_to_another_persons_kpj_is_refused_and_changes_nothing(api, admin, kpj):
+    pid = new_programme(api, admin)["id"]
+    holder = _create(api, admin, pid, kpj_number=kpj, status="active").data
+    other = _create(api, admin, pid).data
+    r = api.call("PATCH", f"/v1/enrolments/{other['id']}", admin, {"kpj_number": kpj},
+                 headers={"If-Match": str(other["version"])})
+    assert r.status_code == 409, r.data
+    assert r.data["error"]["code"] == "KPJ_TAKEN"
+    stored = api.call("GET", f"/v1/enrolments/{other['id']}", admin).data
+    assert (stored["version"], stored.get("kpj_number")) == (other["version"], None)
+    audit = api.call("GET", f"/v1/enrolments/{other['id']}/audit", admin).data["items"]
+    assert [a["action"] for a in audit] == ["create"]
+    own = api.call("PATCH", f"/v1/enrolments/{holder['id']}", admin, {"occupation": "Kaur Keuangan"},
+                   headers={"If-Match": str(holder["version"])})
+    assert own.status_code == 200, own.data  # the holder's own edits still pass the marker's condition
+
+
+def test_a_patch_claims_the_marker_so_a_later_create_with_that_kpj_is_refused(api, admin, kpj):
+    pid = new_programme(api, admin)["id"]
+    someone = _create(api, admin, pid).data
+    r = api.call("PATCH", f"/v1/enrolments/{someone['id']}", admin, {"kpj_number": kpj},
+                 headers={"If-Match": str(someone["version"])})
+    assert r.status_code == 200, r.data
+    late = _create(api, admin, pid, kpj_number=kpj, status="active")
+    assert late.status_code == 409 and late.data["error"]["code"] == "KPJ_TAKEN", late.data
+
+
+def test_two_creates_with_one_kpj_at_once_store_exactly_one(api, admin, kpj):
+    pid = new_programme(api, admin)["id"]
+    people = [new_person(village=VILLAGE_A, kpj_number=kpj, status="active") for _ in range(6)]
+    answers: list[int] = []
+    start = threading.Barrier(len(people))
+
+    def create(body):
+        start.wait()
+        answers.append(api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, body).status_code)
+
+    threads = [threading.Thread(target=create, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201] + [409] * 5, answers
+    holders = [p for p in people if api.call("GET", f"/v1/workers/{p['nik']}", admin).status_code == 200]
+    assert len(holders) == 1
