@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 
 from devtools.people import person
 
@@ -30,6 +31,12 @@ def new_programme(api, admin, **overrides) -> dict:
 def new_person(village=VILLAGE_A, category="perangkat_desa", **overrides) -> dict:
     i = next(_counter) * 7919
     return {**person(i, village, category), **overrides}
+
+
+def new_kpj() -> str:
+    """A KPJ number of this test's own: one KPJ belongs to one person regency-wide (the owner
+    marker every write claims), so two tests must never share a literal one."""
+    return f"25{secrets.randbelow(10**9):09d}"
 
 
 def wait_indexed(api, token, pid: str, ids, timeout: float = 10.0, **filters: str) -> None:

@@ -18,7 +18,7 @@ import requests
 
 from devtools import tokens
 from tests.figures import record
-from tests.integration.helpers import PROGRAMME, new_person
+from tests.integration.helpers import PROGRAMME, new_kpj, new_person
 
 WRITERS = 8
 ROUNDS = 5
@@ -101,7 +101,7 @@ def test_writers_that_retry_on_409_or_503_all_land_and_nothing_is_lost(http_stac
     base, _ = http_stack
     admin, enrolment = _setup(base, "RACE-2")
     url = f"{base}/v1/enrolments/{enrolment['id']}"
-    changes = {"occupation": "penyadap karet", "kpj_number": "25012345678", "name": "Rahmat Hidayat",
+    changes = {"occupation": "penyadap karet", "kpj_number": new_kpj(), "name": "Rahmat Hidayat",
                "phone": "081377770001", "category": "petani_sawit", "status": "submitted"}
     changes = {k: v for k, v in changes.items() if not (k == "status" and enrolment.get("status") == v)}
     refused: Counter = Counter()

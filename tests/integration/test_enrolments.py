@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_indexed
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_kpj, new_person, new_programme, wait_indexed
 
 
 @pytest.fixture()
@@ -140,8 +140,9 @@ def test_patch_needs_if_match_and_detects_stale_versions(api, admin, programme):
     assert stale.status_code == 409
     assert stale.data["error"]["code"] == "VERSION_STALE" and stale.data["error"]["current_version"] == 2
     assert api.call("GET", url, admin).data["name"] == "Budi Santoso"
-    active = api.call("PATCH", url, admin, {"status": "active", "kpj_number": "25012345678"}, headers={"If-Match": "2"})
-    assert active.status_code == 200 and active.data["kpj_number"] == "25012345678"
+    kpj = new_kpj()
+    active = api.call("PATCH", url, admin, {"status": "active", "kpj_number": kpj}, headers={"If-Match": "2"})
+    assert active.status_code == 200 and active.data["kpj_number"] == kpj
     back = api.call("PATCH", url, admin, {"status": "draft"}, headers={"If-Match": "3"})
     assert back.status_code == 422 and back.data["error"]["code"] == "STATUS_TRANSITION_INVALID"
     nik_change = api.call("PATCH", url, admin, {"nik": "1603015708900001"}, headers={"If-Match": "3"})

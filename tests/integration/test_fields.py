@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from chalicelib import config
 from chalicelib.store import audit as audit_repo
-from tests.integration.helpers import VILLAGE_A, eventually, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, eventually, new_kpj, new_person, new_programme
 
 LUAS = {"key": "luas_kebun_ha", "label": {"id": "Luas kebun (ha)", "en": "Plantation area (ha)"}, "type": "number",
         "required": True, "min": 0.1, "max": 50, "categories": ["petani_sawit"]}
@@ -223,7 +223,7 @@ def test_renewal_carries_the_definitions_and_the_values(api, admin, programme):
     pid = programme["id"]
     with_fields(api, admin, programme, [LUAS, KELOMPOK])
     enrol(api, admin, pid, {**sawit(luas_kebun_ha=7, kelompok_tani="Tani Makmur"), "status": "active",
-                            "kpj_number": "25012345678"})
+                            "kpj_number": new_kpj()})
     r = api.call("POST", f"/v1/programmes/{pid}/renew", admin,
                  {"coverage_start": "2026-01-01", "coverage_end": "2026-03-31"})
     assert r.status_code == 202, r.data
