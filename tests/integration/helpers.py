@@ -70,6 +70,25 @@ def eventually(read, done, timeout: float = 15.0, every: float = 0.1):
         time.sleep(every)
 
 
+def listed(api, token, pid: str) -> list[dict]:
+    """Every enrolment the programme's list shows (all pages; the list is a GSI)."""
+    items, cursor = [], None
+    while True:
+        url = f"/v1/programmes/{pid}/enrolments?limit=500" + (f"&cursor={cursor}" if cursor else "")
+        page = api.call("GET", url, token).data
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def wait_listed(api, token, pid: str, count: int, timeout: float = 15.0) -> list[dict]:
+    """Wait until the programme's list shows `count` enrolments: after an import the records are in
+    the table, and the by_programme index shows them a moment later (DynamoDB's GSIs, and the
+    emulator's with LINDUNG_GSI_DELAY_SECONDS)."""
+    return eventually(lambda: listed(api, token, pid), lambda items: len(items) >= count, timeout)
+
+
 def kept_summary(api, token, pid: str) -> dict:
     """GET the programme's summary once the aggregator has applied the table's stream so far (in
     AWS the event source mapping follows within about a second; here the test says when)."""

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from chalicelib import config
 from devtools.people import nik_for
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, listed, new_programme, wait_listed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WALK_HEADER = "No;NIK;Nama Lengkap;Tempat Lahir;Tanggal Lahir;Jenis Kelamin;No HP / WA;Desa;Kecamatan;Jabatan"
@@ -40,13 +40,15 @@ def _start(api, admin, pid: str, body: bytes, query: str = "", content_type: str
 def _run(api, admin, dispatcher, pid: str, body: bytes, query: str = "", content_type: str = "text/csv") -> dict:
     r = _start(api, admin, pid, body, query, content_type)
     assert r.status_code == 202, r.data
+    before = len(listed(api, admin, pid))
     dispatcher.drain(config.queue_name("imports"))
-    return api.call("GET", f"/v1/imports/{r.data['import_id']}", admin).data
+    job = api.call("GET", f"/v1/imports/{r.data['import_id']}", admin).data
+    wait_listed(api, admin, pid, before + (job.get("accepted") or 0))  # the list is a GSI
+    return job
 
 
 def _stored(api, admin, pid: str) -> dict[str, dict]:
-    page = api.call("GET", f"/v1/programmes/{pid}/enrolments?limit=500", admin).data
-    return {e["nik"]: e for e in page["items"]}
+    return {e["nik"]: e for e in listed(api, admin, pid)}
 
 
 def test_the_walks_semicolon_csv_in_windows_1252_imports(api, admin, dispatcher):
