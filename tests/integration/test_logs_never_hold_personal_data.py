@@ -120,6 +120,8 @@ def test_a_sweep_an_import_with_bad_rows_and_a_sync_log_no_nik_and_no_phone(http
         secrets |= _spellings_of_phone(person["phone"])
         assert s.post(f"{base}/v1/programmes/{pid}/enrolments", headers=admin, json=person,
                       timeout=10).status_code == 201
+    _wait(lambda: s.get(f"{base}/v1/programmes/{pid}/enrolments?limit=500", headers=admin, timeout=10).json(),
+          lambda page: len(page["items"]) == len(people))  # the sweep reads a GSI
     run = s.post(f"{base}/v1/reminders/run", headers=admin, json={"programme_id": pid}, timeout=30).json()
     assert run["would_send"]["sms"] == 3 and run["would_send"]["email"] == 2, run
     _wait(lambda: s.get(f"{base}/v1/reminders/runs/{run['run_id']}", headers=admin, timeout=10).json(),

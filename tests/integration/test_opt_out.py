@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.services import deps
 from devtools.dispatcher import Dispatcher
-from tests.integration.helpers import VILLAGE_A
+from tests.integration.helpers import VILLAGE_A, wait_indexed
 from tests.integration.sent import emails_to, sms_to
 from tests.integration.test_reminders import NOV16, drain, enrol_live, run
 
@@ -47,6 +47,7 @@ def test_opted_out_workers_are_skipped_counted_and_still_in_the_digest(api, admi
     bad = api.call("PUT", f"/v1/workers/{asked['nik']}/opt-out", officer, {"asked_on": "kemarin", "asked_via": "x"})
     assert bad.status_code == 422 and set(bad.data["error"]["fields"]) == {"asked_on", "asked_via"}
 
+    wait_indexed(api, admin, pid, [p["id"] for p in people] + [asked["id"], stop["id"]])  # the PATCHed one too
     with deps.override(clock=lambda: NOV16):
         dry = run(api, admin, pid, "2025-11-16", dry_run=True)
         assert dry["considered"] == 5 and dry["would_send"]["sms"] == 3

@@ -571,6 +571,7 @@ def test_dry_run_run_and_rerun_share_one_cost_model(api, admin, aws_endpoint, di
     r = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p)
     assert r.status_code == 201, r.data
     people.append(r.data)
+    wait_indexed(api, admin, pid, [x["id"] for x in people])  # the sweep reads a GSI
     phones = [x["phone"] for x in people if x.get("phone")]
     price = config.sms_price_idr()
     figures = ("would_send", "cost", "period_projection", "skipped", "considered", "deferred")
