@@ -9,20 +9,21 @@ on the first request that needs them; code that needs a model at run time uses `
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
+import importlib
+from typing import Any
 
 
-def _lazy(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+class _OnFirstUse:
+    """A module executed on its first attribute read, through the import system (its module lock
+    makes a second thread's first read wait for the whole module; importlib's LazyLoader was not
+    thread-safe before Python 3.12.3, and `make run`'s threaded server answered its first
+    requests 500 with a half-executed module)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
 
 
-schemas = _lazy(f"{__name__}.schemas")
+schemas: Any = _OnFirstUse(f"{__name__}.schemas")
