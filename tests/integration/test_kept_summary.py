@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from chalicelib import config
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme, wait_listed
 
 VILLAGE_C = "16.03.03.2018"  # Air Talas, another kecamatan
 VILLAGES = [VILLAGE_A, VILLAGE_B, VILLAGE_C]
@@ -178,5 +178,6 @@ def test_a_batch_that_failed_half_way_is_applied_once_when_delivered_again(api, 
     assert failed == [second]
     assert [api.call("GET", f"/v1/programmes/{p}/summary", admin).data["total"] for p in (first, second)] == [2, 2]
     for pid in (first, second):
+        wait_listed(api, admin, pid, 2)  # the recount reads the by_programme index: let it have the records
         kept, recount = kept_and_recount(api, admin, pid)
         assert kept == recount

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.integration.helpers import PROGRAMME, VILLAGE_A, VILLAGE_B, new_person
+from tests.integration.helpers import PROGRAMME, VILLAGE_A, VILLAGE_B, eventually, new_person
 
 OTHER_REGENCY = "16.71"  # Kota Palembang: a second regency of the same deployment
 CONTACT_A = "081311110001"  # village A's contact in the reminder rules: officer B's business it is not
@@ -164,6 +164,15 @@ def _opted_out(ctx: Ctx) -> Req:
 _DISPUTE = {"reason": "Menyangkal pernah didaftarkan; minta data diperiksa", "opened_on": "2025-11-21"}
 
 
+def _erasable(ctx: Ctx) -> Req:
+    """A fresh person whose record the by_worker index already shows: an erasure finds records
+    there and answers 409 VERSION_STALE ("ulangi sebentar lagi") while the index lags a write."""
+    e = ctx.enrolment()
+    eventually(lambda: ctx.api.call("GET", f"/v1/workers/{e['nik']}", ctx.admin).data,
+               lambda w: any(x["id"] == e["id"] for x in w.get("enrolments", [])))
+    return Req({"nik": e["nik"]}, body={"reason": "subject_request"})
+
+
 def _restricted(ctx: Ctx) -> Req:
     e = ctx.enrolment()
     assert ctx.api.call("PUT", f"/v1/workers/{e['nik']}/restriction", ctx.admin, _DISPUTE).status_code == 200
@@ -235,8 +244,7 @@ EXPECT: dict[str, Expect] = {
     "PUT /v1/workers/{nik}/restriction": admins(200, call=lambda ctx: Req({"nik": ctx.enrolment()["nik"]},
                                                                          body=_DISPUTE)),
     "DELETE /v1/workers/{nik}/restriction": admins(204, call=_restricted),
-    "POST /v1/workers/{nik}/erasure": admins(201, call=lambda ctx: Req({"nik": ctx.enrolment()["nik"]},
-                                                                      body={"reason": "subject_request"})),
+    "POST /v1/workers/{nik}/erasure": admins(201, call=lambda ctx: _erasable(ctx)),
     "POST /v1/retention/run": admins(200, other=200, call=lambda ctx: Req(body={"as_of": "2025-11-16"})),
 }
 
