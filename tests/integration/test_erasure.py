@@ -213,8 +213,11 @@ def world(chalice_app, tokens_for, dispatcher, app_log, monkeypatch_module):
         assert x["id"] in {c.get("id") for c in on_phone}
         before = scan_everything(app_log.getvalue())
         assert set(traces(before, person_x)) >= {x["nik"], x_name, new_phone, first_phone, x["kpj_number"], kpj_q}
-        erased = api.call("POST", f"/v1/workers/{x['nik']}/erasure", admin,
-                          {"reason": "subject_request", "reference": "470/112/DPMD/2026"})
+        # while by_worker lags the last write the API answers 409 VERSION_STALE before touching
+        # anything ("ulangi sebentar lagi"): the DPO's client repeats, as this does
+        erased = eventually(lambda: api.call("POST", f"/v1/workers/{x['nik']}/erasure", admin,
+                                             {"reason": "subject_request", "reference": "470/112/DPMD/2026"}),
+                            lambda r: r.status_code != 409)
         yield {"api": api, "admin": admin, "officer": officer, "p": p, "q": q, "x": x, "xq": xq, "y": y,
                "person_x": person_x, "person_y": person_y, "erased": erased, "summary": summary,
                "import_id": started.data["import_id"], "device_cursor": device_cursor}
