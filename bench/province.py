@@ -16,7 +16,6 @@ Measured, Muara Enim (16.03) alone first, then with the other 16 regencies loade
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from datetime import date
@@ -32,15 +31,10 @@ SWEEP_DAY = "2025-11-16"  # 45 days before the programmes' end: the first remind
 
 
 def region_rows() -> list[dict]:
+    from chalicelib.services.reference import read_regions
     from chalicelib.services.reference import region_rows as app_rows
 
-    rows = app_rows()
-    with PROVINCE_FILE.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["level"] == "village":
-                row["kind"] = "kelurahan" if row["code"].rsplit(".", 1)[1].startswith("1") else "desa"
-            rows.append(row)
-    return rows
+    return app_rows() + read_regions(PROVINCE_FILE)
 
 
 def seed() -> int:

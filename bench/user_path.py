@@ -92,11 +92,7 @@ def running_stack(endpoint: str, workers: int | None = None) -> Iterator[Stack]:
         emulator.wait_http(f"http://127.0.0.1:{port}/v1/health", timeout=120, proc=proc)
         yield Stack(f"http://127.0.0.1:{port}", proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        emulator.stop(proc, timeout=30)
         log.close()
 
 

@@ -13,15 +13,20 @@ ATTRIBUTION = ("Wilayah: idn-area-data 4.0.1 (github.com/fityannugroho/idn-area-
                "Open Database License (ODbL) v1.0")
 
 
-def region_rows() -> list[dict]:
+def read_regions(path) -> list[dict]:
+    """One regions CSV (code, name, level, parent), villages marked desa or kelurahan by code."""
     rows = []
-    for path in sorted((config.PROJECT_DIR / "chalicelib" / "data").glob("regions_*.csv")):
-        with path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                if row["level"] == "village":
-                    row["kind"] = "kelurahan" if row["code"].rsplit(".", 1)[1].startswith("1") else "desa"
-                rows.append(row)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["level"] == "village":
+                row["kind"] = "kelurahan" if row["code"].rsplit(".", 1)[1].startswith("1") else "desa"
+            rows.append(row)
     return rows
+
+
+def region_rows() -> list[dict]:
+    return [row for path in sorted((config.PROJECT_DIR / "chalicelib" / "data").glob("regions_*.csv"))
+            for row in read_regions(path)]
 
 
 def seed_regions() -> int:
