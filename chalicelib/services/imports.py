@@ -43,6 +43,7 @@ from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment, created_changes
 from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
+from chalicelib.domain.import_job import ImportJob
 from chalicelib.domain.inputs import UploadRequest
 from chalicelib.domain.villages import Village, VillageIndex
 from chalicelib.observability import logger, metrics
@@ -55,7 +56,6 @@ from chalicelib.store import programmes as programme_repo
 from chalicelib.store import regions
 from chalicelib.store.audit import AuditEntry
 from chalicelib.store.blobs import files
-from chalicelib.store.models import ImportJobModel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = ["text/csv", XLSX, "application/vnd.ms-excel", "application/octet-stream", "text/plain"]
@@ -141,9 +141,9 @@ def _start(deps: Deps, user: User, pid: str, import_id: str, key: str, filename:
            options: dict | None = None, kind: str = "roster") -> dict:
     """kind: `roster` (people to enrol) or `kpj` (the BPJS branch's KPJ list, services/kpj_import.py)."""
     now = deps.now_iso()
-    repo.create(repo.new(user.regency, import_id, programme_id=pid, status="queued", s3_key=key, filename=filename,
-                         created_at=now, updated_at=now, created_by=user.sub, created_by_role=user.role,
-                         kind=None if kind == "roster" else kind, options=options or None))
+    repo.create(ImportJob(import_id, user.regency, pid, "queued", key, created_at=now, updated_at=now,
+                          created_by=user.sub, created_by_role=user.role, filename=filename,
+                          kind=None if kind == "roster" else kind, options=options or None))
     aws.send_messages(QUEUE, [{"kind": "plan", "regency": user.regency, "import_id": import_id}])
     logger.info("import queued", extra={"import_id": import_id, "programme_id": pid})
     return {"import_id": import_id, "status": "queued"}
@@ -175,7 +175,7 @@ def progress(deps: Deps, user: User, import_id: str) -> dict:
     }
 
 
-def _kind_fields(job: ImportJobModel) -> dict:
+def _kind_fields(job: ImportJob) -> dict:
     if job.kind == "kpj":
         from chalicelib.services import kpj_import
 
@@ -183,7 +183,7 @@ def _kind_fields(job: ImportJobModel) -> dict:
     return {"kind": "roster"}
 
 
-def _fail_if_stalled(deps: Deps, job: ImportJobModel) -> ImportJobModel:
+def _fail_if_stalled(deps: Deps, job: ImportJob) -> ImportJob:
     """An import whose plan or chunk message ended in the DLQ would say queued/running forever:
     once it has made no progress for STALLED_AFTER_SECONDS it is failed with IMPORT_STALLED
     (conditionally: a chunk finishing at that moment wins). Rows already accepted stay; importing
@@ -230,11 +230,11 @@ def handle(deps: Deps, message: dict) -> None:
         run_chunk(deps, job, int(message["chunk"]))
 
 
-def _chunk_key(job: ImportJobModel, n: int) -> str:
+def _chunk_key(job: ImportJob, n: int) -> str:
     return f"imports/{job.regency}/{job.programme_id}/{job.import_id}/chunks/{n:05d}.json"
 
 
-def plan(deps: Deps, job: ImportJobModel) -> None:
+def plan(deps: Deps, job: ImportJob) -> None:
     programme = programme_repo.get(job.regency, job.programme_id)
     if programme is None:
         repo.fail(job, {"code": "PROGRAMME_NOT_FOUND", "message": "Program tidak ditemukan", "fields": {}},
@@ -305,7 +305,7 @@ def import_eid(regency: str, pid: str, nik: str, programme_created_at: str) -> s
     return ulid(ms, hashlib.sha256(f"{regency}|{pid}|{nik}".encode()).digest()[:10])
 
 
-def run_chunk(deps: Deps, job: ImportJobModel, n: int) -> None:
+def run_chunk(deps: Deps, job: ImportJob, n: int) -> None:
     programme = programme_repo.get(job.regency, job.programme_id)
     if programme is None:
         raise RuntimeError(f"programme {job.programme_id} of import {job.import_id} is gone")
@@ -318,7 +318,7 @@ def run_chunk(deps: Deps, job: ImportJobModel, n: int) -> None:
     _finish(deps, job)
 
 
-def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[ValidRow]) -> tuple[int, int]:
+def write_rows(deps: Deps, job: ImportJob, programme: dict, rows: list[ValidRow]) -> tuple[int, int]:
     """Read the NIK markers, claim the free ones, batch-write the rows this import holds.
     Returns (accepted, already)."""
     r, pid = job.regency, job.programme_id
@@ -345,7 +345,7 @@ def write_rows(deps: Deps, job: ImportJobModel, programme: dict, rows: list[Vali
     return accepted, len(rows) - accepted
 
 
-def _enrolment(job: ImportJobModel, programme: dict, row: ValidRow, eid: str, now: str) -> Enrolment:
+def _enrolment(job: ImportJob, programme: dict, row: ValidRow, eid: str, now: str) -> Enrolment:
     return Enrolment(
         id=eid, regency=job.regency, programme_id=job.programme_id, nik=row.nik, name=row.name,
         birth_date=row.birth_date, sex=row.sex, phone=row.phone, village_code=row.village_code,
@@ -355,7 +355,7 @@ def _enrolment(job: ImportJobModel, programme: dict, row: ValidRow, eid: str, no
         updated_at=now, created_by=job.created_by, updated_by=job.created_by, extra=dict(row.extra))
 
 
-def _items(job: ImportJobModel, enrolments: list[Enrolment]):
+def _items(job: ImportJob, enrolments: list[Enrolment]):
     """Each row's enrolment and its audit event (the NIK marker is claimed before). The audit key is
     fixed per import (time of the upload + import id), so a redelivered chunk rewrites the same event."""
     for e in enrolments:
@@ -364,7 +364,7 @@ def _items(job: ImportJobModel, enrolments: list[Enrolment]):
                             job.created_at, f"import-{job.import_id}", changes)
 
 
-def _finish(deps: Deps, job: ImportJobModel) -> None:
+def _finish(deps: Deps, job: ImportJob) -> None:
     """The chunk that completes the import marks it done (the summary follows the rows' own
     changes on the table's stream: nothing to recount here)."""
     if repo.finish_if_complete(job.regency, job.import_id, deps.now_iso()):

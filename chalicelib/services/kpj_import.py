@@ -32,6 +32,7 @@ from chalicelib.domain import nik as nik_rules
 from chalicelib.domain import roster
 from chalicelib.domain.clock import today_wib
 from chalicelib.domain.enrolment import Enrolment
+from chalicelib.domain.import_job import ImportJob
 from chalicelib.domain.roster import RowError
 from chalicelib.observability import logger, metrics
 from chalicelib.services import import_report, imports
@@ -97,7 +98,7 @@ def _row_problems(values: dict, today) -> tuple[dict, dict[str, tuple[str, str]]
     return out, problems
 
 
-def plan(deps: Deps, job: Any, programme: dict) -> None:
+def plan(deps: Deps, job: ImportJob, programme: dict) -> None:
     data = files.get(job.s3_key)
     try:
         fmt = roster.detect_format(data, None, job.filename)
@@ -163,33 +164,33 @@ def plan(deps: Deps, job: Any, programme: dict) -> None:
     imports._finish(deps, job)
 
 
-def _plan_errors_key(job: Any) -> str:
+def _plan_errors_key(job: ImportJob) -> str:
     return f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.json"
 
 
-def _columns_key(job: Any) -> str:
+def _columns_key(job: ImportJob) -> str:
     return f"imports/{job.regency}/{job.programme_id}/{job.import_id}/columns.json"
 
 
-def _chunk_errors_key(job: Any, n: int) -> str:
+def _chunk_errors_key(job: ImportJob, n: int) -> str:
     return imports._chunk_key(job, n).replace(".json", ".errors.json")
 
 
-def _write_report(job: Any, errors: list[dict]) -> str:
+def _write_report(job: ImportJob, errors: list[dict]) -> str:
     key = f"imports/{job.regency}/{job.programme_id}/{job.import_id}/errors.xlsx"
     files.put(key, import_report.build(errors, [], []), import_report.XLSX)  # the roster import's report
     return key
 
 
-def _event_id(job: Any) -> str:
+def _event_id(job: ImportJob) -> str:
     return f"kpj-{job.import_id}"
 
 
-def _token(job: Any, eid: str) -> str:
+def _token(job: ImportJob, eid: str) -> str:
     return hashlib.sha256(f"{job.import_id}|{eid}".encode()).hexdigest()[:32]
 
 
-def run_chunk(deps: Deps, job: Any, n: int) -> None:
+def run_chunk(deps: Deps, job: ImportJob, n: int) -> None:
     rows = [KpjRow(**r) for r in json.loads(files.get(imports._chunk_key(job, n)))]
     current = kpj_store.enrolments(job.regency, [r.eid for r in rows])
     active_same = [r for r in rows if (e := current.get(r.eid)) and e.status == "active" and e.kpj_number == r.kpj]
@@ -213,7 +214,7 @@ def run_chunk(deps: Deps, job: Any, n: int) -> None:
     _finish(deps, job)
 
 
-def _apply(deps: Deps, job: Any, row: KpjRow, e: Enrolment | None, activated_before: bool,
+def _apply(deps: Deps, job: ImportJob, row: KpjRow, e: Enrolment | None, activated_before: bool,
            attempts: int = 3) -> tuple[str, RowError | None]:
     """(counter, row error or None) for one row; re-reads and retries when the enrolment moved meanwhile."""
     for _ in range(attempts):
@@ -249,10 +250,10 @@ def _apply(deps: Deps, job: Any, row: KpjRow, e: Enrolment | None, activated_bef
                                  "Data peserta sedang diubah orang lain; unggah ulang daftar ini nanti")
 
 
-def _finish(deps: Deps, job: Any) -> None:
+def _finish(deps: Deps, job: ImportJob) -> None:
     """When every row is in: the chunks' row errors join the plan's (report rewritten), then done."""
     now_job = repo.get(job.regency, job.import_id)
-    if now_job is None or now_job.status != "running" or now_job.rejected + now_job.chunk_rows < now_job.total:
+    if now_job is None or now_job.status != "running" or not now_job.all_rows_in():
         return
     if now_job.chunk_rejected:
         plan_errors = json.loads(files.get(_plan_errors_key(job))) if now_job.error_count else []
@@ -265,7 +266,7 @@ def _finish(deps: Deps, job: Any) -> None:
     imports._finish(deps, job)
 
 
-def progress_fields(job: Any) -> dict:
+def progress_fields(job: ImportJob) -> dict:
     """The KPJ counters beside the usual ones (accepted = activated, already_enrolled = already_active)."""
     return {"kind": "kpj", "activated": int(job.activated), "already_active": int(job.already_active),
             "not_found": int(job.not_found), "conflicts": int(job.conflicts),

@@ -35,7 +35,6 @@ from chalicelib.store.models import (
     EnrolmentModel,
     EnrolmentUniqueModel,
     ErasureModel,
-    ImportJobModel,
     KpjMarkerModel,
     OpReceiptModel,
     ReminderModel,
@@ -165,7 +164,7 @@ def scrub_import_jobs(regency: str, scrub: Callable[[list[dict]], tuple[list[dic
         warnings, gone_warnings = scrub(list(notes.get("warnings") or []))
         if gone_errors or gone_warnings:
             notes["warnings"] = warnings
-            job.update(actions=[ImportJobModel.errors.set(errors), ImportJobModel.notes.set(notes)])
+            import_repo.set_kept_notes(job, errors, notes)
             removed += gone_errors + gone_warnings
     return removed
 

@@ -120,8 +120,8 @@ def test_chunk_delivered_again_counts_once_and_writes_nothing(api, admin, dispat
 
     pid = new_programme(api, admin)["id"]
     job = _import(api, admin, dispatcher, pid, _csv(_people(12)))
-    stored = import_repo.get("16.03", job["import_id"])
-    stored.update(actions=[import_repo.ImportJobModel.status.set("running")])  # as if the chunk ran twice mid-way
+    stored = import_repo.get("16.03", job["import_id"])  # as if the chunk ran twice mid-way (the item, running):
+    import_repo._key(stored).update(actions=[import_repo.ImportJobModel.status.set("running")])
     imports.run_chunk(deps.default(), import_repo.get("16.03", job["import_id"]), 0)
     again = api.call("GET", f"/v1/imports/{job['import_id']}", admin).data
     assert (again["accepted"], again["already_enrolled"], again["processed"]) == (12, 0, 12)
