@@ -178,7 +178,7 @@ def create_enrolment(call: Call, pid: str):
 @api.route("/v1/programmes/{pid}/enrolments", "GET", summary="Enrolments of a programme, filtered",
            query="EnrolmentQuery", returns="EnrolmentList", errors=(404,), tags=("enrolments",))
 def list_enrolments(call: Call, pid: str):
-    return enrolments.list_page(call.user, pid, call.query)
+    return enrolments.list_page(call.user, pid, call.input(inputs.EnrolmentFilter, query=True))
 
 
 @api.route("/v1/enrolments/{eid}", "GET", summary="One enrolment", returns="EnrolmentOut", errors=(404,),
@@ -327,7 +327,7 @@ def put_reminder_rules(call: Call, pid: str):
            summary="Render the SMS, WhatsApp and digest texts for one enrolment or a sample worker",
            body="ReminderPreviewIn", returns="ReminderPreviewOut", errors=(404,), tags=("reminders",))
 def preview_reminder(call: Call, pid: str):
-    return reminders.preview(call.deps, call.user, pid, call.body)
+    return reminders.preview(call.deps, call.user, pid, call.body.preview())
 
 
 @api.route("/v1/reminders/run", "POST",
@@ -414,13 +414,13 @@ def get_submission(call: Call, submission_id: str):
 def sync_push(call: Call):
     context = app.lambda_context
     time_left = getattr(context, "get_remaining_time_in_millis", None)
-    return sync.push(call.deps, call.user, call.body, time_left)
+    return sync.push(call.deps, call.user, call.body.batch(), time_left)
 
 
 @api.route("/v1/sync", "GET", summary="Changes in the caller's villages since a cursor",
            query="SyncQuery", returns="ChangesOut", errors=(403,), tags=("sync",))
 def sync_pull(call: Call):
-    return sync.pull(call.deps, call.user, call.query)
+    return sync.pull(call.deps, call.user, call.input(inputs.FeedQuery, query=True))
 
 
 # ---------- the local stage only: the web apps' files, a login form for `make token` ----------

@@ -96,9 +96,11 @@ class Call:
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name.lower())
 
-    def input(self, cls: type[T]) -> T:
-        """The validated body as a use case's input (a dataclass of domain/inputs.py), field by field."""
-        return cls(**{f.name: getattr(self.body, f.name) for f in dataclasses.fields(cls)})
+    def input(self, cls: type[T], *, query: bool = False) -> T:
+        """The validated body (or `query`) as a use case's input (a dataclass of domain/inputs.py),
+        field by field."""
+        given = self.query if query else self.body
+        return cls(**{f.name: getattr(given, f.name) for f in dataclasses.fields(cls)})
 
     def values(self, changed_only: bool = False) -> dict[str, Any]:
         """The validated body as plain JSON values (dates as ISO text); `changed_only`: only the

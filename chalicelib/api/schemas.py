@@ -11,33 +11,41 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from chalicelib.domain import feed, inputs
 from chalicelib.domain.inputs import MAX_DOCUMENT_BYTES
-from chalicelib.domain.lifecycle import STATUSES
 from chalicelib.domain.programme import BENEFITS, DEFAULT_CATEGORIES, period_problem, target_keys
-from chalicelib.domain.reminders import DEFAULT_OFFSETS
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")]
-VillageCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")]
+# The inputs a use case also checks itself, item by item (a sync operation's enrolment, a roster
+# row, a stored rules document), are the domain's: the same classes serve here as request schemas.
+from chalicelib.domain.validation import (  # noqa: F401
+    ClockTime,
+    Code,
+    Email,
+    EnrolmentIn,
+    EnrolmentPatch,
+    Name,
+    QuietHoursIn,
+    ReminderRuleIn,
+    ReminderRulesIn,
+    ReminderTemplates,
+    Status,
+    Strict,
+    TemplateText,
+    Text,
+    VillageCode,
+    VillageContactIn,
+)
+
 DistrictCode = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}){1,2}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
 Ulid = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 VillageList = Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}(,\d{2}\.\d{2}\.\d{2}\.\d{4})*$")]
 DocumentKind = Literal["ktp", "consent"]
 DocumentType = Literal["image/jpeg", "image/png", "application/pdf"]
-MAX_EXTRA_KEYS = 200
 
 
-# defer_build: pydantic builds a model's validator and serializer on its first use instead of
-# at class creation. With about 60 models that is most of app.py's import time, and one Lambda
-# invocation uses two or three of them (schedule and SQS functions none).
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
-
-
+# defer_build (see Strict, domain/validation.py): a model is built on its first use.
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True, defer_build=True)
 
@@ -158,7 +166,7 @@ class ProgrammeIn(Strict):
     monthly_contribution_idr: Rupiah = Field(examples=[16800])
     categories: list[Category] = Field(
         default_factory=lambda: [Category(**c) for c in DEFAULT_CATEGORIES], min_length=1, max_length=100)
-    targets: dict[Code, Count] = {}
+    targets: dict[Code, Count] = {}  # noqa: RUF012 (a pydantic field: Strict is a BaseModel)
     eligibility: Eligibility | None = None
     retention_years: RetentionYears | None = None
 
@@ -285,44 +293,6 @@ class ProgrammeList(Out):
 
 
 # ---------- enrolments ----------
-class EnrolmentIn(Strict):
-    nik: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(examples=["1603015708900001"])
-    name: Name
-    birth_date: date
-    sex: Literal["L", "P"]
-    phone: Annotated[str, StringConstraints(max_length=24)] | None = Field(None, examples=["081234567890"])
-    village_code: VillageCode
-    category: Code
-    occupation: Text | None = None
-    kpj_number: Annotated[str, StringConstraints(max_length=20)] | None = None
-    status: Literal["draft", "submitted", "active"] = "draft"
-    extra: Annotated[dict[str, Any], Field(max_length=MAX_EXTRA_KEYS)] | None = Field(
-        None, description="The programme's own fields: validated against the JSON Schema in "
-                          "GET /v1/programmes/{pid}/fields (extra_schema)",
-        json_schema_extra={"x-schema": "/v1/programmes/{pid}/fields#/extra_schema"})
-
-
-class EnrolmentPatch(Strict):
-    name: Name | None = None
-    birth_date: date | None = None
-    sex: Literal["L", "P"] | None = None
-    phone: Annotated[str, StringConstraints(max_length=24)] | None = None
-    village_code: VillageCode | None = None
-    category: Code | None = None
-    occupation: Text | None = None
-    kpj_number: Annotated[str, StringConstraints(max_length=20)] | None = None
-    status: Status | None = None
-    rejection_reason: Text | None = None
-    extra: Annotated[dict[str, Any], Field(max_length=MAX_EXTRA_KEYS)] | None = Field(
-        None, description="Only the keys given change; null clears one. Schema: GET /v1/programmes/{pid}/fields",
-        json_schema_extra={"x-schema": "/v1/programmes/{pid}/fields#/extra_schema"})
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-
 class EnrolmentQuery(PageQuery):
     village_code: VillageCode | None = None
     district_code: DistrictCode | None = None
@@ -555,6 +525,10 @@ class SyncIn(Strict):
             seen.add(op.op_id)
         return operations
 
+    def batch(self) -> inputs.SyncBatch:
+        """The batch as services/sync.py takes it."""
+        return inputs.SyncBatch([inputs.SyncOperation(**op.model_dump()) for op in self.operations])
+
 
 class SyncError(Out):
     code: str
@@ -620,6 +594,12 @@ class ChangesOut(Out):
     has_more: bool = Field(description="true: pull again now; false: caught up (to a few seconds ago)")
     villages: list[str] = Field(description="The villages this feed covers; drop local records outside them")
 
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _as_sent(cls, changes: Any) -> Any:
+        """services/sync.py's changes (domain/feed.py) as the values a device is sent."""
+        return [c.as_dict() if isinstance(c, feed.Change) else c for c in changes]
+
 
 # ---------- documents ----------
 class DocumentUploadIn(Strict):
@@ -649,65 +629,6 @@ class DocumentOut(DocumentMeta):
 
 
 # ---------- reminders (issue 4) ----------
-Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$",
-                                         max_length=254)]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class ReminderRuleIn(Strict):
-    days_before: int = Field(ge=-90, le=366, examples=[45, -1],
-                             description="Days before the cover ends (45 = H-45); negative after it (-1 = H+1): "
-                                         "to workers whose cover ended and was not renewed, by SMS (sms_after)")
-    channels: list[Literal["sms", "email"]] = Field(default_factory=lambda: ["sms", "email"], min_length=1)
-
-
-class QuietHoursIn(Strict):
-    start: ClockTime = Field("21:00", description="WIB")
-    end: ClockTime = Field("07:00", description="WIB")
-
-
-class VillageContactIn(Strict):
-    name: Text | None = None
-    emails: list[Email] = Field(default_factory=list, max_length=10)
-    phone: Annotated[str, StringConstraints(max_length=24)] | None = None
-
-
-class ReminderTemplates(Strict):
-    """Bahasa Indonesia texts. Worker texts: {name} {programme} {end_date} {village} {officer_contact}
-    {days_left}; digest texts: {programme} {end_date} {village} {officer_contact} {days_left} {count}."""
-
-    sms: TemplateText | None = None
-    sms_after: TemplateText | None = Field(None, description="SMS of the rules after the end (negative days_before)")
-    whatsapp: TemplateText | None = None
-    email_subject: TemplateText | None = None
-    email_intro: TemplateText | None = None
-
-
-class ReminderRulesIn(Strict):
-    rules: list[ReminderRuleIn] = Field(
-        default_factory=lambda: [ReminderRuleIn(days_before=d) for d in DEFAULT_OFFSETS], min_length=1, max_length=10)
-    audience: list[Literal["worker", "village_officer", "admin"]] = Field(
-        default_factory=lambda: ["worker", "village_officer", "admin"], min_length=1)
-    quiet_hours: QuietHoursIn | None = Field(default_factory=QuietHoursIn)
-    templates: ReminderTemplates = Field(default_factory=ReminderTemplates)
-    admin_emails: list[Email] = Field(default_factory=list, max_length=50)
-    default_contact: Text = "kantor desa / DPMD"
-    village_contacts: dict[VillageCode, VillageContactIn] = Field(default_factory=dict, max_length=1000)
-    catch_up_days: int = Field(3, ge=1, le=14)
-    budget_days_before: list[Annotated[int, Field(ge=1, le=366)]] = Field(
-        default_factory=lambda: [90, 60, 30], max_length=6,
-        description="Days before the period ends when admin_emails get the renewal budget email (live members x "
-                    "months x rate); empty: none")
-
-    @model_validator(mode="after")
-    def _unique_offsets(self) -> ReminderRulesIn:
-        offsets = [r.days_before for r in self.rules]
-        if len(offsets) != len(set(offsets)):
-            raise ValueError("days_before harus unik")
-        return self
-
-
 class ReminderRulesOut(Out):
     programme_id: str
     rules: list[ReminderRuleIn]
@@ -731,6 +652,11 @@ class ReminderPreviewIn(Strict):
     count_names: bool = Field(True, description="Also render the SMS for every enrolment of the programme and count "
                                                 "those over one segment (one Query of the whole programme); false "
                                                 "answers at once with programme_names null")
+
+    def preview(self) -> inputs.ReminderPreview:
+        """What services/reminders.preview takes: the proposed texts only."""
+        return inputs.ReminderPreview(self.templates.given() if self.templates else {}, self.enrolment_id,
+                                      self.count_names)
 
 
 class SmsNamesCheck(Out):

@@ -12,8 +12,6 @@ from datetime import date
 from chalicelib.domain.programme import months_in_period
 from chalicelib.domain.reminders import format_date_id
 
-DEFAULT_BUDGET_OFFSETS = (90, 60, 30)
-
 
 def rupiah(amount: int) -> str:
     """Rp 1.234.567 (Indonesian thousands separator)."""

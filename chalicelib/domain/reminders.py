@@ -21,6 +21,7 @@ from chalicelib.domain.clock import WIB
 CHANNELS = ("sms", "email")
 AUDIENCES = ("worker", "village_officer", "admin")
 DEFAULT_OFFSETS = (45, 30, 14, 7)
+DEFAULT_BUDGET_OFFSETS = (90, 60, 30)  # the renewal budget email to admins (domain/budget.py)
 # The daily sweep's hour in WIB: app.py's `daily_reminders` schedule, Cron(0, 1) UTC = 08:00 WIB
 # (tests/unit/test_reminders_domain.py checks the two agree). An SMS held by quiet hours goes then.
 SWEEP_AT_WIB = time(8, 0)
@@ -137,7 +138,7 @@ class RuleSet:
     default_contact: str = "kantor desa / DPMD"
     village_contacts: dict[str, VillageContact] = field(default_factory=dict)
     catch_up_days: int = 3
-    budget_offsets: tuple[int, ...] = (90, 60, 30)  # the renewal budget reminder to admins (domain/budget.py)
+    budget_offsets: tuple[int, ...] = DEFAULT_BUDGET_OFFSETS
 
     def budget_rules(self) -> RuleSet:
         """The budget reminder's days before the period ends, as rules due like the others (b90 ...)."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace as evolve
+from typing import TYPE_CHECKING
 
 from pynamodb.models import Model
 
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import eligibility
 from chalicelib.domain import fields as extra_fields
@@ -28,6 +28,7 @@ from chalicelib.domain.enrolment import (
     normalise_phone,
 )
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from chalicelib.domain.inputs import EnrolmentFilter
 from chalicelib.observability import logger, metrics
 from chalicelib.services import audit_trail, cursors, lifecycle, programmes
 from chalicelib.services.deps import Deps
@@ -37,13 +38,21 @@ from chalicelib.store import enrolments as repo
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import regions
 
+if TYPE_CHECKING:  # pydantic models, loaded on first use (domain/validation.py)
+    from chalicelib.domain.validation import EnrolmentIn, EnrolmentPatch
+
 # Builds the receipt that must commit in the same transaction as the change (services/sync.py).
 Receipt = Callable[[Enrolment], Model] | None
 
 
+def outside_villages(field: str, reason: str = "di luar wilayah tugas") -> Forbidden:
+    """The refusal of a village the caller is not assigned to, naming the field that named it."""
+    return Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda", {field: reason})
+
+
 def _check_village(user: User, village_code: str, field: str = "village_code") -> None:
     if not user.can_see_village(village_code):
-        raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda", {field: "di luar wilayah tugas"})
+        raise outside_villages(field)
     regions.require_village(user.regency, [village_code], field)
 
 
@@ -65,7 +74,7 @@ def check_extra(programme: dict, values: dict | None, category: str, *, new: boo
     return checked
 
 
-def enrol(deps: Deps, user: User, pid: str, data: schemas.EnrolmentIn, eid: str | None = None,
+def enrol(deps: Deps, user: User, pid: str, data: EnrolmentIn, eid: str | None = None,
           receipt: Receipt = None) -> Enrolment:
     """`eid` lets an offline device name the record it creates, so it can queue edits to it."""
     programme = programmes.get(user, pid)
@@ -135,13 +144,13 @@ def read(user: User, eid: str) -> Enrolment:
     return completed(enrolment, programmes.get(user, enrolment.programme_id))
 
 
-def patch(deps: Deps, user: User, eid: str, data: schemas.EnrolmentPatch, if_match: int,
+def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int,
           receipt: Receipt = None) -> Enrolment:
     current = get(user, eid)
     if current.version != if_match:
         raise Conflict("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi",
                        {"version": "tidak sama dengan versi terbaru"}, current_version=current.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.changes()
     programme = programmes.get(user, current.programme_id)
     if changes.get("village_code"):
         _check_village(user, changes["village_code"])
@@ -206,7 +215,7 @@ def attach_document(deps: Deps, user: User, eid: str, kind: str, meta: dict, att
     raise AssertionError("unreachable")
 
 
-def _extra_filters(programme: dict, query: schemas.EnrolmentQuery) -> tuple[tuple | None, tuple | None]:
+def _extra_filters(programme: dict, query: EnrolmentFilter) -> tuple[tuple | None, tuple | None]:
     """?extra=key:value and ?incomplete= as the repository's conditions (value typed as stored)."""
     extra_equals = None
     if query.extra:
@@ -227,7 +236,7 @@ def _extra_filters(programme: dict, query: schemas.EnrolmentQuery) -> tuple[tupl
     return extra_equals, incomplete
 
 
-def list_page(user: User, pid: str, query: schemas.EnrolmentQuery) -> dict:
+def list_page(user: User, pid: str, query: EnrolmentFilter) -> dict:
     programme = programmes.get(user, pid)
     extra_equals, incomplete = _extra_filters(programme, query)
     filters = {"village_code": query.village_code, "district_code": query.district_code,
@@ -260,14 +269,13 @@ def _is_walk_state(state: dict) -> bool:
         state.get("k") is None or cursors.is_key(state["k"]))
 
 
-def _villages_to_walk(user: User, query: schemas.EnrolmentQuery) -> list[str | None]:
+def _villages_to_walk(user: User, query: EnrolmentFilter) -> list[str | None]:
     """[None] means one query over the whole programme; officers walk their villages in order."""
     if user.role != "officer":
         return [query.village_code]
     if query.village_code:
         if query.village_code not in user.villages:
-            raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda",
-                            {"village_code": "di luar wilayah tugas"})
+            raise outside_villages("village_code")
         return [query.village_code]
     scoped = sorted(user.villages)
     if query.district_code:

@@ -15,17 +15,17 @@ import gzip
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import aws, config, notify
-from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain import budget, safe_files
 from chalicelib.domain import reminders as dr
 from chalicelib.domain.clock import WIB, iso, today_wib
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Invalid, NotFound
+from chalicelib.domain.inputs import ReminderPreview
 from chalicelib.domain.lifecycle import LIVE
 from chalicelib.domain.phone import masked
 from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
@@ -39,6 +39,9 @@ from chalicelib.store import programmes as programme_repo
 from chalicelib.store import reminders as repo
 from chalicelib.store import renewals as lifecycle_repo
 
+if TYPE_CHECKING:  # a pydantic model, loaded on first use (domain/validation.py)
+    from chalicelib.domain.validation import ReminderRulesIn
+
 QUEUE = "reminders"
 ALL_VILLAGES = "ALL"
 
@@ -46,27 +49,17 @@ ALL_VILLAGES = "ALL"
 # ---------- rules as data ----------
 def ruleset(doc: dict | None) -> dr.RuleSet:
     """The domain's RuleSet from a stored (or default) rules document."""
-    data = schemas.ReminderRulesIn.model_validate(doc or {})
-    qh = data.quiet_hours
-    return dr.RuleSet(
-        rules=tuple(dr.Rule(r.days_before, tuple(r.channels)) for r in data.rules),
-        audience=frozenset(data.audience),
-        quiet_hours=dr.QuietHours(time.fromisoformat(qh.start), time.fromisoformat(qh.end)) if qh else None,
-        templates={**dr.DEFAULT_TEMPLATES, **data.templates.model_dump(exclude_none=True)},
-        admin_emails=tuple(data.admin_emails),
-        default_contact=data.default_contact,
-        village_contacts={code: dr.VillageContact(c.name, tuple(c.emails), c.phone)
-                          for code, c in data.village_contacts.items()},
-        catch_up_days=data.catch_up_days,
-        budget_offsets=tuple(data.budget_days_before),
-    )
+    from chalicelib.domain import validation  # pydantic, on first use
+
+    return validation.ruleset(doc)
 
 
 def _rules_out(pid: str, model) -> dict:
-    doc = model.doc if model else {}
-    data = schemas.ReminderRulesIn.model_validate(doc)
-    rs = ruleset(doc)
-    out = data.model_dump(mode="json")
+    from chalicelib.domain.validation import ReminderRulesIn
+
+    data = ReminderRulesIn.model_validate(model.doc if model else {})
+    rs = data.ruleset()
+    out = data.document()
     out.update(programme_id=pid, templates=rs.templates, version=int(model.version) if model else 0,
                is_default=model is None, updated_at=model.updated_at if model else None,
                sms_per_worker_per_period=rs.sms_rules())
@@ -89,10 +82,10 @@ def _check_templates(templates: dict[str, str]) -> None:
         raise Invalid("TEMPLATE_INVALID", "Template pesan tidak valid", problems)
 
 
-def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, if_match: int | None) -> dict:
+def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match: int | None) -> dict:
     programmes.get(user, pid)
-    _check_templates(body.templates.model_dump(exclude_none=True))
-    proposed = ruleset(body.model_dump(mode="json"))
+    _check_templates(body.templates.given())
+    proposed = body.ruleset()
     problem = dr.quiet_hours_problem(proposed.quiet_hours)
     if problem:
         raise Invalid("QUIET_HOURS_INVALID", "Jam tenang tidak bisa dipakai", {"quiet_hours": problem})
@@ -104,7 +97,7 @@ def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, i
     if expected is None:
         current = repo.get_rules(user.regency, pid)
         expected = int(current.version) if current else 0
-    repo.put_rules(user.regency, pid, body.model_dump(mode="json"), expected, deps.now_iso(), user.sub)
+    repo.put_rules(user.regency, pid, body.document(), expected, deps.now_iso(), user.sub)
     logger.info("reminder rules saved", extra={"programme_id": pid, "rules": [r.days_before for r in body.rules]})
     return _rules_out(pid, repo.get_rules(user.regency, pid))
 
@@ -112,14 +105,13 @@ def put_rules(deps: Deps, user: User, pid: str, body: schemas.ReminderRulesIn, i
 _SAMPLE = {"name": "Siti Aminah", "village_code": None, "phone": "+6281200000000"}
 
 
-def preview(deps: Deps, user: User, pid: str, body: schemas.ReminderPreviewIn) -> dict:
+def preview(deps: Deps, user: User, pid: str, body: ReminderPreview) -> dict:
     """Render the (stored or proposed) templates for one enrolment or a sample worker."""
     programme = programmes.get(user, pid)
     stored = repo.get_rules(user.regency, pid)
     rs = ruleset(stored.doc if stored else None)
-    proposed = body.templates.model_dump(exclude_none=True) if body.templates else {}
-    _check_templates(proposed)
-    templates = {**rs.templates, **proposed}
+    _check_templates(body.templates)
+    templates = {**rs.templates, **body.templates}
     if body.enrolment_id:
         e = enrolments.get(user, body.enrolment_id, programme_id=pid)
         name, village, phone, end = e.name, e.village_code, e.phone or _SAMPLE["phone"], e.coverage_end

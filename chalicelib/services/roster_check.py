@@ -1,11 +1,11 @@
 """Validate roster rows with exactly the rules of a single enrolment. No AWS here.
 
-Each row goes through the request schema of `POST /enrolments` (EnrolmentIn) and the same domain
-checks `services.enrolments.enrol` runs (NIK parse and consistency, phone, status/KPJ, village in
-the regency, category in the programme). Only the spelling of values is more forgiving, because
-spreadsheets are typed by hand: dates with Indonesian month names or two-digit years, Lk/Pr,
-`-` for no phone, village *names*, jabatan for the category. Every problem of a row is reported
-in one pass, so one round trip fixes the row.
+Each row goes through the rules `POST /enrolments` checks its body with (EnrolmentIn,
+domain/validation.py) and the same domain checks `services.enrolments.enrol` runs (NIK parse and
+consistency, phone, status/KPJ, village in the regency, category in the programme). Only the
+spelling of values is more forgiving, because spreadsheets are typed by hand: dates with
+Indonesian month names or two-digit years, Lk/Pr, `-` for no phone, village *names*, jabatan for
+the category. Every problem of a row is reported in one pass, so one round trip fixes the row.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from chalicelib.api import schemas
 from chalicelib.domain import eligibility, roster
 from chalicelib.domain import fields as extra_fields
 from chalicelib.domain import nik as nik_rules
@@ -132,14 +131,16 @@ Problems = dict[str, tuple[str, str, str]]  # field -> (code, message, the colum
 
 
 def _check_row(row: Row, rules: Rules, matcher: CategoryMatcher) -> ValidRow | Problems:
-    from pydantic import ValidationError  # not at import: see chalicelib/api/__init__.py
+    from pydantic import ValidationError  # not at import: pydantic is left out of a cold start
+
+    from chalicelib.domain.validation import EnrolmentIn
 
     values, problems, warnings = _coerce(row, rules, matcher)
     extra, extra_problems = _extra(row, rules, values.get("category"))
     problems.update(extra_problems)
     data = None
     try:
-        data = schemas.EnrolmentIn.model_validate({k: v for k, v in values.items() if v is not None})
+        data = EnrolmentIn.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "nik"

@@ -39,17 +39,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 from chalicelib import config
-from chalicelib.api import schemas
 from chalicelib.auth import User
+from chalicelib.domain import feed
 from chalicelib.domain.bodies import MAX_BODY_DEPTH, contains_too_deep
 from chalicelib.domain.clock import iso
 from chalicelib.domain.enrolment import Enrolment
-from chalicelib.domain.errors import Busy, Conflict, DomainError, Forbidden, Invalid, Malformed
+from chalicelib.domain.errors import Busy, Conflict, DomainError, Invalid, Malformed
+from chalicelib.domain.inputs import FeedQuery, SyncBatch, SyncOperation
 from chalicelib.domain.messages import validate
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors, enrolments
@@ -64,13 +64,15 @@ _PROGRAMMES = "P"  # the cursor's label for the regency-wide partition
 
 
 # ---------- push ----------
-def fingerprint(op: schemas.SyncOperation) -> str:
+def fingerprint(op: SyncOperation) -> str:
     """What the op says, without its id: the same op_id with different content is refused."""
-    body = json.dumps(op.model_dump(mode="json", exclude={"op_id"}), sort_keys=True, separators=(",", ":"))
+    said = {"op": op.op, "type": op.type, "programme_id": op.programme_id, "id": op.id, "version": op.version,
+            "data": op.data}
+    body = json.dumps(said, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
-def push(deps: Deps, user: User, batch: schemas.SyncIn, time_left_ms: Callable[[], int] | None = None) -> dict:
+def push(deps: Deps, user: User, batch: SyncBatch, time_left_ms: Callable[[], int] | None = None) -> dict:
     stored = receipts.get_many(user.regency, user.sub, [op.op_id for op in batch.operations])
     results = []
     for op in batch.operations:
@@ -97,7 +99,7 @@ def _replayed(receipt, fp: str) -> dict:
     return receipts.as_result(receipt)
 
 
-def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
+def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
     """Apply one operation once; returns its result (recorded unless `failed`)."""
     now = deps.now_iso()
     expires = int(deps.clock().timestamp()) + config.op_receipt_days() * 86400
@@ -129,30 +131,32 @@ def apply(deps: Deps, user: User, op: schemas.SyncOperation, fp: str) -> dict:
     return _stored_or_failed(user, op)
 
 
-def _run(deps: Deps, user: User, op: schemas.SyncOperation, receipt_for) -> Enrolment:
+def _run(deps: Deps, user: User, op: SyncOperation, receipt_for) -> Enrolment:
     if contains_too_deep(op.data):  # cut off at parse time (api/http.py): this operation alone fails
         raise Malformed("DATA_TOO_DEEP", f"Data operasi ini bersarang terlalu dalam (maksimal {MAX_BODY_DEPTH} "
                         "tingkat untuk seluruh badan permintaan)", {"data": "terlalu dalam"})
+    from chalicelib.domain import validation  # pydantic, on first use (domain/validation.py)
+
     if op.op == "create":
-        data = validate(schemas.EnrolmentIn, op.data)
+        data = validate(validation.EnrolmentIn, op.data)
         return enrolments.enrol(deps, user, op.programme_id, data, eid=op.id, receipt=receipt_for)
     if op.id is None:
         raise Invalid("VALIDATION_FAILED", "Operasi ini wajib menyebut id data", {"id": "wajib diisi"})
     if op.op == "update":
         if op.version is None:
             raise Invalid("VALIDATION_FAILED", "Perubahan wajib menyebut versi data", {"version": "wajib diisi"})
-        return enrolments.patch(deps, user, op.id, validate(schemas.EnrolmentPatch, op.data), op.version,
+        return enrolments.patch(deps, user, op.id, validate(validation.EnrolmentPatch, op.data), op.version,
                                 receipt=receipt_for)
     if op.data:
         raise Invalid("VALIDATION_FAILED", "Penghapusan tidak membawa data", {"data": "harus kosong"})
     return enrolments.delete(deps, user, op.id, op.version, receipt=receipt_for)
 
 
-def _applied(op: schemas.SyncOperation, e: Enrolment) -> dict:
+def _applied(op: SyncOperation, e: Enrolment) -> dict:
     return {"op_id": op.op_id, "status": "applied", "id": e.id, "version": e.version}
 
 
-def _conflict(op: schemas.SyncOperation, exc: Conflict) -> dict:
+def _conflict(op: SyncOperation, exc: Conflict) -> dict:
     error = _error(exc.code, exc.message, exc.fields)
     if exc.code == "ENROLMENT_DUPLICATE":
         return {"op_id": op.op_id, "status": "duplicate", "id": exc.extra.get("existing_id"), "error": error}
@@ -164,7 +168,7 @@ def _conflict(op: schemas.SyncOperation, exc: Conflict) -> dict:
     return {"op_id": op.op_id, "status": "rejected", "error": error}
 
 
-def _stored_or_failed(user: User, op: schemas.SyncOperation) -> dict:
+def _stored_or_failed(user: User, op: SyncOperation) -> dict:
     """After a race or an error: if a receipt made it, that is the answer; else retry later."""
     try:
         found = receipts.get(user.regency, user.sub, op.op_id)
@@ -175,7 +179,7 @@ def _stored_or_failed(user: User, op: schemas.SyncOperation) -> dict:
     return _failed(op, "TEMPORARY_FAILURE", "Operasi belum diproses karena gangguan sementara; kirim ulang")
 
 
-def _failed(op: schemas.SyncOperation, code: str, message: str) -> dict:
+def _failed(op: SyncOperation, code: str, message: str) -> dict:
     return {"op_id": op.op_id, "status": "failed", "error": _error(code, message, {})}
 
 
@@ -191,8 +195,7 @@ def feed_villages(user: User, requested: str | None) -> list[str]:
             return sorted(user.villages)
         outside = [v for v in asked if v not in user.villages]
         if outside:
-            raise Forbidden("VILLAGE_FORBIDDEN", "Desa ini bukan wilayah tugas Anda",
-                            {"villages": f"di luar wilayah tugas: {', '.join(outside)}"})
+            raise enrolments.outside_villages("villages", f"di luar wilayah tugas: {', '.join(outside)}")
         return asked
     if not asked:
         raise Invalid("VILLAGES_REQUIRED", "Sebutkan desa yang ingin disinkronkan (maksimal 20)",
@@ -202,7 +205,7 @@ def feed_villages(user: User, requested: str | None) -> list[str]:
     return asked
 
 
-def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
+def pull(deps: Deps, user: User, query: FeedQuery) -> dict:
     villages = feed_villages(user, query.villages)
     scope = f"sync|{user.regency}|{user.sub}"
     state = cursors.decode(query.since, scope, _is_feed_state) or {}
@@ -213,7 +216,7 @@ def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
     # before it are of records this device never received, so they are not worth 2G bytes.
     fresh: dict[str, str] = {k: v for k, v in (state.get("f") or {}).items() if k in labels}
     fresh.update({k: horizon for k in labels if k not in positions and k not in fresh})
-    changes: list[Any] = []
+    changes: list[feed.Change] = []
     has_more = False
     for label in labels:
         room = query.limit - len(changes)
@@ -222,16 +225,15 @@ def pull(deps: Deps, user: User, query: schemas.SyncQuery) -> dict:
             break
         items = _changes_since(user.regency, label, positions.get(label), min(room + 1, 100))
         caught_up = True
-        for m in items:
-            stamped = m.g_chg_sk.split("#", 1)[0]
-            if stamped > horizon:
+        for entry in items:
+            if entry.stamped > horizon:
                 break
             if len(changes) == query.limit:
                 has_more, caught_up = True, False
                 break
-            change = _to_change(label, m)
-            positions[label] = m.g_chg_sk
-            if change is None or (_is_tombstone(change) and label in fresh and stamped <= fresh[label]):
+            change = feed.change(entry)
+            positions[label] = entry.position
+            if change is None or (change.tombstone and label in fresh and entry.stamped <= fresh[label]):
                 continue
             changes.append(change)
         if caught_up:
@@ -247,23 +249,7 @@ def _is_feed_state(state: dict) -> bool:
             and cursors.is_text_map(state.get("f", {})) and cursors.is_count(state.get("v", 1)))
 
 
-def _changes_since(regency: str, label: str, position: str | None, page_size: int):
+def _changes_since(regency: str, label: str, position: str | None, page_size: int) -> Iterator[feed.Entry]:
     if label == _PROGRAMMES:
         return programme_repo.changes_since(regency, position, page_size)
     return enrolment_repo.changes_since(regency, label, position, page_size)
-
-
-def _to_change(label: str, m) -> Any:
-    if label == _PROGRAMMES:
-        if m.sk.startswith("PROG#"):
-            return schemas.ProgrammeChange.model_validate(programme_repo.to_dict(m))
-        return None  # reminder rules (another feature) plug in here, by their SK prefix
-    if m.sk.startswith("MOVED#"):
-        return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, moved_out=True)
-    if m.deleted or m.erased:  # an erased record reaches phones as a tombstone without personal data
-        return schemas.EnrolmentChange(id=m.eid, version=int(m.version), updated_at=m.updated_at, deleted=True)
-    return schemas.EnrolmentChange.model_validate(enrolment_repo.from_model(m))
-
-
-def _is_tombstone(change: Any) -> bool:
-    return bool(getattr(change, "deleted", None) or getattr(change, "moved_out", None))

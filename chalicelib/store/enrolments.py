@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import feed
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
@@ -252,15 +253,17 @@ def get_worker(regency: str, nik: str) -> WorkerModel | None:
         return None
 
 
-def changes_since(regency: str, village: str, position: str | None, page_size: int):
-    """A village's change entries after `position`, oldest first (the sync feed; a Query).
-
-    Yields EnrolmentModel items (live or tombstones) and MOVED markers; tell them apart by `sk`
-    (`E` or `MOVED#...`). The marker's missing enrolment attributes simply stay None.
-    """
+def changes_since(regency: str, village: str, position: str | None, page_size: int) -> Iterator[feed.Entry]:
+    """A village's change entries after `position`, oldest first (the sync feed; a Query, read
+    as the caller iterates): enrolments (live or tombstones) and the MOVED markers of those that
+    left the village (told apart by `sk`: `E` or `MOVED#...`)."""
     condition = EnrolmentModel.g_chg_sk > position if position else None
-    return EnrolmentModel.by_village_changes.query(keys.village_changes(regency, village),
-                                                   range_key_condition=condition, page_size=page_size)
+    for m in EnrolmentModel.by_village_changes.query(keys.village_changes(regency, village),
+                                                     range_key_condition=condition, page_size=page_size):
+        if m.sk.startswith("MOVED#"):
+            yield feed.Entry(m.g_chg_sk, feed.Moved(m.eid, int(m.version), m.updated_at))
+        else:
+            yield feed.Entry(m.g_chg_sk, from_model(m))
 
 
 # ---------- what is due: live cover ending on a day (reminders, period end) ----------

@@ -6,9 +6,12 @@ item, conditional).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import feed
 from chalicelib.domain.errors import Conflict
 from chalicelib.store import db, keys
 from chalicelib.store.audit import AuditEntry, audit_model
@@ -91,8 +94,11 @@ def replace(p: dict, expected_version: int, audit: AuditEntry, token: str) -> No
         raise
 
 
-def changes_since(regency: str, position: str | None, page_size: int):
-    """Programmes in the order they last changed, after `position` (the sync feed; a Query)."""
+def changes_since(regency: str, position: str | None, page_size: int) -> Iterator[feed.Entry]:
+    """The regency's change entries after `position`, in the order they last changed (the sync
+    feed; a Query, read as the caller iterates): programmes, and items of other kinds that join
+    the partition (their entry holds None)."""
     condition = ProgrammeModel.g_chg_sk > position if position else None
-    return ProgrammeModel.changes.query(keys.changes_regency(regency), range_key_condition=condition,
-                                        page_size=page_size)
+    for m in ProgrammeModel.changes.query(keys.changes_regency(regency), range_key_condition=condition,
+                                          page_size=page_size):
+        yield feed.Entry(m.g_chg_sk, to_dict(m) if m.sk.startswith("PROG#") else None)
