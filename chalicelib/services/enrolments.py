@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import replace as evolve
 from typing import TYPE_CHECKING
 
-from pynamodb.models import Model
-
 from chalicelib.auth import User
 from chalicelib.domain import eligibility
 from chalicelib.domain import fields as extra_fields
@@ -29,6 +27,7 @@ from chalicelib.domain.enrolment import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.domain.inputs import EnrolmentFilter
+from chalicelib.domain.receipt import Receipt as OpReceipt
 from chalicelib.observability import logger, metrics
 from chalicelib.services import audit_trail, cursors, lifecycle, programmes
 from chalicelib.services.deps import Deps
@@ -42,7 +41,7 @@ if TYPE_CHECKING:  # pydantic models, loaded on first use (domain/validation.py)
     from chalicelib.domain.validation import EnrolmentIn, EnrolmentPatch
 
 # Builds the receipt that must commit in the same transaction as the change (services/sync.py).
-Receipt = Callable[[Enrolment], Model] | None
+Receipt = Callable[[Enrolment], OpReceipt] | None
 
 
 def outside_villages(field: str, reason: str = "di luar wilayah tugas") -> Forbidden:
@@ -251,11 +250,10 @@ def list_page(user: User, pid: str, query: EnrolmentFilter) -> dict:
     position, start_key = state.get("v", 0), state.get("k")
     while len(items) < query.limit and position < len(villages):
         walk_filters = dict(filters, village_code=villages[position]) if villages[position] else filters
-        results = repo.query_programme(user.regency, pid, walk_filters, query.q, start_key,
-                                       page_size=max(query.limit, 25), extra_equals=extra_equals,
-                                       incomplete=incomplete)
-        page, start_key = take(results, query.limit - len(items))
-        items.extend(completed(repo.from_model(m), programme) for m in page)
+        page, start_key = repo.filtered_page(user.regency, pid, walk_filters, query.q, start_key,
+                                             query.limit - len(items), page_size=max(query.limit, 25),
+                                             extra_equals=extra_equals, incomplete=incomplete)
+        items.extend(completed(e, programme) for e in page)
         if start_key is None:
             position, start_key = position + 1, None
     more = position < len(villages)

@@ -51,6 +51,7 @@ from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Busy, Conflict, DomainError, Invalid, Malformed
 from chalicelib.domain.inputs import FeedQuery, SyncBatch, SyncOperation
 from chalicelib.domain.messages import validate
+from chalicelib.domain.receipt import Receipt
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors, enrolments
 from chalicelib.services.deps import Deps
@@ -92,11 +93,11 @@ def push(deps: Deps, user: User, batch: SyncBatch, time_left_ms: Callable[[], in
     return {"results": results}
 
 
-def _replayed(receipt, fp: str) -> dict:
+def _replayed(receipt: Receipt, fp: str) -> dict:
     if receipt.fingerprint != fp:
         error = _error("OP_ID_REUSED", "op_id ini sudah dipakai untuk operasi lain", {"op_id": "sudah dipakai"})
-        return {"op_id": receipt.sk, "status": "rejected", "error": error}
-    return receipts.as_result(receipt)
+        return {"op_id": receipt.op_id, "status": "rejected", "error": error}
+    return receipt.result
 
 
 def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
@@ -108,7 +109,7 @@ def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
     def receipt_for(e: Enrolment):
         nonlocal in_transaction
         in_transaction = True
-        return receipts.build(user.regency, user.sub, op.op_id, fp, _applied(op, e), now, expires)
+        return Receipt(user.regency, user.sub, op.op_id, fp, _applied(op, e), now, expires)
 
     try:
         result = _applied(op, _run(deps, user, op, receipt_for))
@@ -126,7 +127,7 @@ def apply(deps: Deps, user: User, op: SyncOperation, fp: str) -> dict:
         logger.exception("sync operation failed", extra={"op_id": op.op_id, "op": op.op})
         return _stored_or_failed(user, op)
     # Nothing was written (or a no-op update): record the outcome on its own, once.
-    if receipts.put_if_absent(receipts.build(user.regency, user.sub, op.op_id, fp, result, now, expires)):
+    if receipts.put_if_absent(Receipt(user.regency, user.sub, op.op_id, fp, result, now, expires)):
         return result
     return _stored_or_failed(user, op)
 
@@ -175,7 +176,7 @@ def _stored_or_failed(user: User, op: SyncOperation) -> dict:
     except Exception:
         found = None
     if found is not None:
-        return receipts.as_result(found)
+        return found.result
     return _failed(op, "TEMPORARY_FAILURE", "Operasi belum diproses karena gangguan sementara; kirim ulang")
 
 

@@ -8,22 +8,30 @@ others. Uniqueness and versions are condition expressions, never read-then-check
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import feed
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
-from chalicelib.store import bulk, db, keys
+from chalicelib.domain.receipt import Receipt
+from chalicelib.store import bulk, db, keys, receipts
 from chalicelib.store.audit import AuditEntry, audit_model
-from chalicelib.store.models import EnrolmentModel, EnrolmentUniqueModel, KpjMarkerModel, MovedOutModel, WorkerModel
+from chalicelib.store.models import (
+    EnrolmentModel,
+    EnrolmentUniqueModel,
+    KpjMarkerModel,
+    MovedOutModel,
+    OpReceiptModel,
+    WorkerModel,
+)
 
 _FIELDS = [f.name for f in fields(Enrolment) if f.name not in ("id", "incomplete")]
 
@@ -83,10 +91,10 @@ def existing_id(regency: str, pid: str, nik: str) -> str | None:
         return None
 
 
-def _save_receipt(tx: TransactWrite, receipt: Model | None) -> None:
-    """A receipt (e.g. a sync operation's outcome) commits with the change or not at all."""
+def _save_receipt(tx: TransactWrite, receipt: Receipt | None) -> None:
+    """A sync operation's receipt commits with the change or not at all."""
     if receipt is not None:
-        tx.save(receipt, condition=type(receipt).pk.does_not_exist())
+        tx.save(receipts.model(receipt), condition=OpReceiptModel.pk.does_not_exist())
 
 
 KPJ_MARKER_SK = "KPJ"
@@ -106,7 +114,7 @@ def _kpj_taken() -> Conflict:
     return Conflict("KPJ_TAKEN", KPJ_TAKEN_MESSAGE, {"kpj_number": "sudah dipakai peserta lain"})
 
 
-def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> None:
+def insert(e: Enrolment, audit: AuditEntry, receipt: Receipt | None = None) -> None:
     """Create the enrolment, or raise ENROLMENT_DUPLICATE naming the existing one (or KPJ_TAKEN
     when its KPJ number is another NIK's).
 
@@ -143,7 +151,7 @@ def insert(e: Enrolment, audit: AuditEntry, receipt: Model | None = None) -> Non
 
 
 def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
-            moved_from: str | None = None, receipt: Model | None = None) -> None:
+            moved_from: str | None = None, receipt: Receipt | None = None) -> None:
     """Write a new version iff the stored one is still `expected_version` and not deleted.
 
     `moved_from`: the village the record leaves; a MOVED marker there tells that village's
@@ -224,6 +232,17 @@ def query_programme(regency: str, pid: str, filters: dict[str, str], q: str | No
     condition = functools.reduce(operator.and_, conditions) if conditions else None
     return index.query(hash_value, filter_condition=condition,
                        last_evaluated_key=db.resume_key(index, hash_value, start_key), page_size=page_size)
+
+
+def filtered_page(regency: str, pid: str, filters: dict[str, str], q: str | None, start_key: dict | None,
+                  limit: int, page_size: int, extra_equals: tuple[str, Any] | None = None,
+                  incomplete: tuple[bool, list[tuple[str, list[str] | None]]] | None = None,
+                  ) -> tuple[list[Enrolment], dict | None]:
+    """Up to `limit` enrolments of `query_programme`'s Query from `start_key`, and the key to resume
+    after the last one taken (None: the Query is done)."""
+    results = query_programme(regency, pid, filters, q, start_key, page_size, extra_equals, incomplete)
+    taken = list(itertools.islice(results, limit))
+    return [from_model(m) for m in taken], results.last_evaluated_key
 
 
 def programme_page(regency: str, pid: str, start_key: dict | None, limit: int) -> tuple[list[Enrolment], dict | None]:
