@@ -464,8 +464,11 @@ def sms_delivery_status(event, context):
     return dict(reminders.record_delivery_logs(event))
 
 
-@app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=10, name="send_reminders")
+@app.on_sqs_message(queue=config.queue_name("reminders"), batch_size=1, name="send_reminders")
 def send_reminders(event):
+    """One message (up to reminder_chunk() SMS) per invocation: a batch of 10 messages would put 250 SMS
+    behind one sender while other instances idle at the end of a sweep (bench/sweep.py: the channel's
+    rate is the limit, so every instance that can take the next SMS should have one)."""
     return batch.process(event, lambda message: reminders.handle(deps.default(), message))
 
 

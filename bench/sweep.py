@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -64,15 +65,29 @@ def _sent(endpoint: str, phones: set[str]) -> tuple[int, int]:
     return sum(1 for m in got["sms"] if m["phone_number"] in phones), int(got.get("sms_throttled", 0))
 
 
+def _watch(endpoint: str, phones: set[str], started: float, marks: dict, done: threading.Event) -> None:
+    """When the first SMS reached the emulated SNS (after the plan and the first receive) and when the
+    last did (the polling of the run's status adds up to its 0.5 s after that): where the time goes."""
+    while not done.wait(0.5):
+        sent = _sent(endpoint, phones)[0]
+        now = time.perf_counter() - started
+        if sent and "first_sms_s" not in marks:
+            marks["first_sms_s"] = now
+        if sent >= len(phones) and "last_sms_s" not in marks:
+            marks["last_sms_s"] = now
+
+
 def _dynamodb_requests(endpoint: str) -> int:
     """DynamoDB calls the emulator has served (devtools/moto_server.py), from every process of the stack."""
     return int(requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=60).json()["dynamodb_requests"])
 
 
-def _run_once(base: str, token: str, pid: str, timeout: float) -> dict:
+def _run_once(base: str, token: str, pid: str, timeout: float, marks: dict) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
+    posted = time.perf_counter()
     r = requests.post(f"{base}/v1/reminders/run", json={"programme_id": pid}, headers=headers, timeout=600)
     r.raise_for_status()
+    marks.setdefault("planned_s", time.perf_counter() - posted)
     run = r.json()
     deadline = time.monotonic() + timeout
     while run["status"] != "done" and run.get("run_id"):
@@ -85,6 +100,7 @@ def _run_once(base: str, token: str, pid: str, timeout: float) -> dict:
 
 def bench(due: int, rate: float, workers: int | None, reruns: int) -> dict:
     os.environ["LINDUNG_SNS_MPS"] = str(rate)  # read by the emulator this bench starts
+    os.environ.setdefault("LINDUNG_SMS_MPS", str(rate))  # the senders pace to the account rate (notify/sns_sms.py)
     from bench import user_path
     from chalicelib import config
     from chalicelib.api.schemas import ProgrammeIn
@@ -109,20 +125,36 @@ def bench(due: int, rate: float, workers: int | None, reruns: int) -> dict:
             token = tokens.mint("admin", [], ttl=6 * 3600)
             runs = []
             before = _dynamodb_requests(endpoint)
+            marks: dict = {}
+            watching = threading.Event()
             started = time.perf_counter()
+            watcher = threading.Thread(target=_watch, args=(endpoint, phones, started, marks, watching), daemon=True)
+            watcher.start()
             for _ in range(1 + reruns):
-                runs.append(_run_once(running.base, token, programme["id"], timeout=max(600.0, 20 * due / rate)))
+                runs.append(_run_once(running.base, token, programme["id"], max(600.0, 20 * due / rate), marks))
                 if _sent(endpoint, phones)[0] >= due:
                     break
             seconds = time.perf_counter() - started
+            watching.set()
+            watcher.join()
             requests_made = _dynamodb_requests(endpoint) - before
         sent, throttled = _sent(endpoint, phones)
     floor = due / rate
     return {"due": due, "rate": rate, "seconds": seconds, "floor": floor, "ratio": seconds / floor, "sent": sent,
             "throttled": throttled, "runs": len(runs), "dynamodb_requests": requests_made,
-            "failed_first_run": runs[0].get("failed", 0),
+            "failed_first_run": runs[0].get("failed", 0), **marks,
             "fill_s": fill_s, "workers": workers or int(os.environ.get("LINDUNG_DISPATCH_WORKERS", "4")),
-            "chunk": config.reminder_chunk(), "sqs_batch": 10}
+            "chunk": config.reminder_chunk(), "sqs_batch": _reminder_batch_size(), "sms_mps": config.sms_send_rate()}
+
+
+def _reminder_batch_size() -> int:
+    """The send_reminders event source's batch size, from app.py itself."""
+    from chalice.app import SQSEventConfig
+
+    import app
+
+    return next(c.batch_size for c in app.app.event_sources
+                if isinstance(c, SQSEventConfig) and c.name == "send_reminders")
 
 
 def main() -> int:
@@ -134,10 +166,14 @@ def main() -> int:
     args = parser.parse_args()
     r = bench(args.due, args.rate, args.workers, args.reruns)
     print(f"sweep: {r['due']:,} due SMS through the running stack ({r['workers']} consumers on the reminders queue, "
-          f"SQS batch {r['sqs_batch']} messages x {r['chunk']} enrolments), SNS limited to {r['rate']:g}/s: "
+          f"SQS batch {r['sqs_batch']} message(s) x {r['chunk']} enrolments, senders paced to {r['sms_mps']:g}/s), "
+          f"SNS limited to {r['rate']:g}/s: "
           f"{r['sent']:,} sent in {r['seconds']:.1f} s over {r['runs']} run(s) ({r['failed_first_run']} not sent "
           f"by the first run), {r['throttled']:,} Publish calls throttled by the emulated SNS and retried")
     print(f"floor: {r['due']:,} / {r['rate']:g} per s = {r['floor']:.1f} s  (seeding {r['fill_s']:.1f} s, not counted)")
+    print(f"where the time goes: plan (POST /v1/reminders/run) {r.get('planned_s', 0):.1f} s, first SMS at "
+          f"{r.get('first_sms_s', 0):.1f} s, last at {r.get('last_sms_s', r['seconds']):.1f} s (sampled every 0.5 s), "
+          f"run seen done at {r['seconds']:.1f} s")
     print(f"DynamoDB requests per reminder: {r['dynamodb_requests'] / max(1, r['sent']):.2f} "
           f"({r['dynamodb_requests']:,} served by the emulator during the runs, every process of the stack)")
     print(f"SWEEP THROUGHPUT RATIO {r['ratio']:.2f}x the floor  (goal <= 1.2x; {r['sent'] / r['seconds']:.1f} SMS/s)")

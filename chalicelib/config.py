@@ -156,6 +156,19 @@ def regencies() -> list[str]:
     return [r for r in os.environ.get("LINDUNG_REGENCIES", default_regency()).split(",") if r]
 
 
+def sms_send_rate() -> float:
+    """SMS a second this process may hand to SNS (LINDUNG_SMS_MPS; 0: unpaced). The account's
+    transactional MPS is 20 by default (raised on request); with several processes sending at once
+    (Lambda instances of send_reminders) each gets its share: the account rate / their concurrency."""
+    return float(os.environ.get("LINDUNG_SMS_MPS", "20"))
+
+
+def sns_opt_out_fresh_seconds() -> int:
+    """How long the sweep's answer from SNS's opt-out list stands for the send of that SMS
+    (LINDUNG_SNS_OPT_OUT_FRESH_SECONDS); older messages ask SNS again before sending."""
+    return int(os.environ.get("LINDUNG_SNS_OPT_OUT_FRESH_SECONDS", "900"))
+
+
 def reminder_lease_seconds() -> int:
     """How long a claim protects a send in progress; after that a later run may take it over."""
     return int(os.environ.get("LINDUNG_REMINDER_LEASE_SECONDS", "900"))

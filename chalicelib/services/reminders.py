@@ -11,9 +11,11 @@ retryable for the next run (rules stay due for `catch_up_days`).
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -167,11 +169,17 @@ class _Programmes(dict):
         self.regency = regency
         self.rules = {pid: ruleset(m.doc) for pid, m in (stored_rules or {}).items()}
         self.default = ruleset(None)
+        self.village_names: dict[str, str] = {}
 
     def programme(self, pid: str) -> dict | None:
         if pid not in self:
             self[pid] = programme_repo.get(self.regency, pid)
         return self[pid]
+
+    def village_name(self, code: str) -> str:
+        if code not in self.village_names:
+            self.village_names[code] = regions.village_name(code)
+        return self.village_names[code]
 
     def ruleset(self, pid: str) -> dr.RuleSet:
         if pid not in self.rules:
@@ -196,6 +204,7 @@ class _Plan:
     deferred_segments: int = 0
     schedule: Counter = field(default_factory=Counter)  # send time (WIB, ISO) -> SMS
     settled: int = 0
+    sns_checked: dict[str, int] = field(default_factory=dict)  # enrolment id -> version SNS said "not opted out" for
     sms: int = 0
     segments: int = 0
     rendered_sms: int = 0
@@ -321,7 +330,7 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     pid, rule_id, end = group
     rs, programme = book.ruleset(pid), book.programme(pid) or {"name": pid}
     template = rs.templates[rs.rule(rule_id).sms_template]
-    segments = {m.id: dr.sms_segments(dr.sms_text(template, _values(m, programme, rs, plan.as_of)))
+    segments = {m.id: dr.sms_segments(dr.sms_text(template, _values(m, programme, rs, plan.as_of, book.village_name)))
                 for m in batch}
     plan.rendered_sms += len(batch)
     plan.rendered_segments += sum(segments.values())
@@ -340,7 +349,8 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     if not dry_run:
         plan.messages.append({"type": "sms", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
                               "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
-                              "eids": [m.id for m in batch]})
+                              "eids": [m.id for m in batch], "sns_checked_at": plan.now_iso,
+                              "sns_checked": {m.id: plan.sns_checked[m.id] for m in batch if m.id in plan.sns_checked}})
     plan.sms += len(batch)
 
 
@@ -351,22 +361,34 @@ def _without_opted_out(plan: _Plan, batch: list) -> list:
         return batch
     recorded = optouts.opted_out(plan.regency, [m.nik for m in batch])
     sms = notify.notifiers()["sms"]
+    asks = [m for m in batch if m.nik not in plan.restricted_niks and m.nik not in recorded]
+    # SNS is asked per number (CheckIfPhoneNumberIsOptedOut): a round trip each, the plan's largest cost
+    # (bench/sweep.py: ~9 s of 2,000), so a chunk's numbers are asked a few at a time
+    answers = _checks().map(lambda m: _provider_opted_out(sms, m.phone), asks)
+    said_no = dict(zip((m.id for m in asks), answers, strict=True))
     keep = []
     for m in batch:
         if m.nik in plan.restricted_niks:
             plan.restricted += 1
-        elif m.nik in recorded or _provider_opted_out(sms, m.phone):
+        elif m.nik in recorded or said_no[m.id]:
             plan.opted_out += 1
         else:
+            if said_no[m.id] is False:  # SNS answered: the send need not ask again (see _asked_sns)
+                plan.sns_checked[m.id] = int(m.version)
             keep.append(m)
     return keep
 
 
-def _provider_opted_out(sms: Any, phone: str) -> bool:
+@functools.cache
+def _checks() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="sns-opt-out")
+
+
+def _provider_opted_out(sms: Any, phone: str) -> bool | None:
     try:
-        return sms.opted_out(phone)
+        return bool(sms.opted_out(phone))
     except SendFailed:
-        return False  # unknown now: the send checks again before it sends
+        return None  # unknown now: the send checks again before it sends
 
 
 def _plan_digests(plan: _Plan, book: _Programmes, dry_run: bool) -> None:
@@ -435,9 +457,11 @@ def _digest_recipients(rs: dr.RuleSet, village: str) -> tuple[str, ...]:
     return contact.emails if contact and "village_officer" in rs.audience else ()
 
 
-def _values(m: Any, programme: dict, rs: dr.RuleSet, as_of: date) -> dict:
-    return dr.worker_values(m.name, programme["name"], date.fromisoformat(m.coverage_end),
-                            regions.village_name(m.village_code), rs.contact_for(m.village_code), as_of)
+def _values(m: Any, programme: dict, rs: dr.RuleSet, as_of: date, village_name=None) -> dict:
+    """The template's values for one worker; `village_name` a memo (a sweep or a batch reads each name once)."""
+    name = (village_name or regions.village_name)(m.village_code)
+    return dr.worker_values(m.name, programme["name"], date.fromisoformat(m.coverage_end), name,
+                            rs.contact_for(m.village_code), as_of)
 
 
 def daily(deps: Deps) -> list[dict]:
@@ -458,8 +482,15 @@ def handle(deps: Deps, message: dict, ports: Notifiers | None = None) -> Counter
     return counts
 
 
-def _claim(deps: Deps, key: repo.Key, message: dict, subject: str, channel: str, recipient: str) -> str | None:
-    existing = repo.get(key)  # cheap read first: reruns mostly find reminders already sent
+_UNREAD = object()
+
+
+def _claim(deps: Deps, key: repo.Key, message: dict, subject: str, channel: str, recipient: str,
+           existing: Any = _UNREAD) -> str | None:
+    """The right to send, won by the conditional write alone; `existing` (the record read beforehand,
+    None if absent) spares the cheap read that lets reruns skip what was sent without a write."""
+    if existing is _UNREAD:
+        existing = repo.get(key)
     if existing is not None and existing.status in {"sent", "skipped"}:
         return None
     now = deps.clock()
@@ -475,6 +506,10 @@ def _claim(deps: Deps, key: repo.Key, message: dict, subject: str, channel: str,
 
 
 def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) -> Counter:
+    """One message's enrolments (up to reminder_chunk()): what decides whether each may get its SMS is
+    read with one batch read per kind (enrolments, recorded opt-outs, open restrictions, reminder
+    records), so per SMS only the claim and its close are writes of their own (bench/sweep.py counts
+    DynamoDB requests per reminder). Each SMS is still claimed by its conditional write before it leaves."""
     counts: Counter = Counter()
     regency, pid, end = message["regency"], message["programme_id"], message["coverage_end"]
     rs, programme = book.ruleset(pid), book.programme(pid)
@@ -487,27 +522,35 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
         return counts
     as_of = date.fromisoformat(message["as_of"])
     statuses = LIVE | {"expired"} if rule.after_end else LIVE  # after the end: ended and not renewed
+    found = enrolment_repo.get_many(regency, message["eids"])
+    due: list[Enrolment] = []
     for eid in message["eids"]:
-        e = enrolment_repo.get(regency, eid)
+        e = found.get(eid)
         if e is None or e.deleted or e.status not in statuses or e.coverage_end != end or not e.phone:
             counts["skipped"] += 1
-            continue
+        else:
+            due.append(e)
+    niks = [e.nik for e in due]
+    said_no = optouts.opted_out(regency, niks) | restrictions.held(regency, niks)
+    keys = {e.id: repo.enrolment_key(regency, e.id, end, rule.id, "sms") for e in due}
+    records = repo.get_many(keys.values())  # cheap read first: reruns mostly find reminders already sent
+    for e in due:
+        eid = e.id
         try:
-            said_no = (optouts.get(regency, e.nik, "sms") is not None or restrictions.get(regency, e.nik) is not None
-                       or ports["sms"].opted_out(e.phone))
+            no = e.nik in said_no or (not _asked_sns(deps, message, e) and ports["sms"].opted_out(e.phone))
         except SendFailed:
             counts["failed"] += 1  # the opt-out list could not be read: not sent, the next run retries
             continue
-        if said_no:
+        if no:
             counts["skipped"] += 1
             counts["opted_out"] += 1
             continue
-        key = repo.enrolment_key(regency, eid, end, rule.id, "sms")
-        token = _claim(deps, key, message, eid, "sms", masked(e.phone))
+        key = keys[eid]
+        token = _claim(deps, key, message, eid, "sms", masked(e.phone), existing=records.get(key))
         if token is None:
             counts["skipped"] += 1
             continue
-        text = dr.sms_text(rs.templates[rule.sms_template], _values(e, programme, rs, as_of))
+        text = dr.sms_text(rs.templates[rule.sms_template], _values(e, programme, rs, as_of, book.village_name))
         try:
             provider_id = ports["sms"].send(Outgoing("sms", (e.phone,), text))
         except SendFailed as exc:
@@ -522,6 +565,19 @@ def _handle_sms(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) 
             repo.mark_sent(key, token, deps.now_iso(), provider_id)
         counts["sent"] += 1
     return counts
+
+
+def _asked_sns(deps: Deps, message: dict, e: Enrolment) -> bool:
+    """Did the sweep that planned this message get SNS's "not opted out" for this enrolment's number, a
+    short while ago? Then the send does not ask again: CheckIfPhoneNumberIsOptedOut has its own account
+    quota, and asking twice per SMS doubled the SNS requests of a sweep (bench/sweep.py). A number
+    changed since (another version), an answer SNS did not give, or a message older than
+    config.sns_opt_out_fresh_seconds() (a redelivery, a late batch) is asked again."""
+    checked, at = message.get("sns_checked") or {}, message.get("sns_checked_at")
+    if e.id not in checked or int(checked[e.id]) != int(e.version) or not at:
+        return False
+    age = deps.clock() - datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return timedelta(0) <= age <= timedelta(seconds=config.sns_opt_out_fresh_seconds())
 
 
 def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifiers) -> Counter:

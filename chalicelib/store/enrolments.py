@@ -84,6 +84,16 @@ def get(regency: str, eid: str) -> Enrolment | None:
         return None
 
 
+def get_many(regency: str, eids: Iterable[str]) -> dict[str, Enrolment]:
+    """These enrolments by id, those that exist (consistent BatchGetItem, 100 a call): the reminder
+    handler reads a message's 25 enrolments with one call instead of one GetItem each."""
+    wanted = list(dict.fromkeys(eids))
+    if not wanted:
+        return {}
+    found = EnrolmentModel.batch_get([(keys.enrolment(regency, eid), "E") for eid in wanted], consistent_read=True)
+    return {m.eid: from_model(m) for m in found}
+
+
 def existing_id(regency: str, pid: str, nik: str) -> str | None:
     try:
         return EnrolmentUniqueModel.get(keys.unique_enrolment(regency, pid, nik), "UNIQ").eid

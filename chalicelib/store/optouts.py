@@ -39,10 +39,11 @@ def delete(regency: str, nik: str, channel: str) -> bool:
 
 
 def opted_out(regency: str, niks: Iterable[str], channel: str = "sms") -> set[str]:
-    """The NIKs among `niks` with a recorded opt-out (one BatchGetItem per 100)."""
+    """The NIKs among `niks` with a recorded opt-out (consistent BatchGetItem, 100 a call)."""
     wanted = sorted(set(niks))
     if not wanted:
         return set()
-    found = OptOutModel.batch_get([(keys.worker(regency, n), f"OPTOUT#{channel}") for n in wanted])
+    found = OptOutModel.batch_get([(keys.worker(regency, n), f"OPTOUT#{channel}") for n in wanted],
+                                  consistent_read=True)
     prefix = len(keys.worker(regency, ""))
     return {m.pk[prefix:] for m in found}

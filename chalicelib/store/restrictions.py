@@ -27,6 +27,15 @@ def get(regency: str, nik: str) -> dict | None:
         return None
 
 
+def held(regency: str, niks) -> set[str]:
+    """The NIKs among `niks` with an open restriction (consistent BatchGetItem, 100 a call)."""
+    wanted = sorted(set(niks))
+    if not wanted:
+        return set()
+    return {m.sk for m in RestrictionModel.batch_get([(keys.restrictions(regency), n) for n in wanted],
+                                                     consistent_read=True)}
+
+
 def delete(regency: str, nik: str) -> bool:
     try:
         RestrictionModel.get(keys.restrictions(regency), nik, consistent_read=True).delete()
