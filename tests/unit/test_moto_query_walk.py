@@ -16,6 +16,8 @@ from moto.dynamodb.responses import DynamoResult
 
 from devtools import moto_server
 
+_ORIGINAL_QUERY = Table.query  # moto's own (devtools.moto_server.install is not run in this process)
+
 
 @pytest.fixture()
 def client(monkeypatch):
@@ -140,3 +142,60 @@ def test_a_query_leaves_the_stored_items_as_they_were(client):
     client.query(TableName="t", IndexName="by_g", KeyConditionExpression="g = :g", FilterExpression="n = :n",
                  ExpressionAttributeValues={":g": {"S": "PROG#1"}, ":n": {"N": "16800"}})
     assert client.scan(TableName="t")["Items"] == before
+
+
+def _both(client, own, kept, **query) -> list[str]:
+    """One page through moto's own Query and through the kept partition (12.), same table state."""
+    answers = []
+    for walk in (own, kept):
+        Table.query = walk
+        page = client.query(TableName="t", **query)
+        answers.append(([i["pk"]["S"] + "/" + i["sk"]["S"] for i in page["Items"]], page.get("LastEvaluatedKey")))
+    assert answers[0] == answers[1], query
+    return answers[0]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_kept_partitions_give_moto_s_own_pages_with_writes_between(client, monkeypatch, query):
+    monkeypatch.setattr(moto_server.DynamoHandler, "call_action", moto_server._serialised)
+    _install_walk()
+    own = moto_server._unsorted_walk(_ORIGINAL_QUERY)
+    kept = moto_server._unsorted_walk(moto_server._partition_once(_ORIGINAL_QUERY))
+    writes = iter([
+        lambda: client.put_item(TableName="t", Item={"pk": {"S": "E#000a"}, "sk": {"S": "E"}, "g": {"S": "PROG#1"},
+                                                     "gs": {"S": "V#0"}, "num": {"N": "-9"}}),  # before the cursor
+        lambda: client.delete_item(TableName="t", Key={"pk": {"S": "E#051"}, "sk": {"S": "E"}}),
+        lambda: client.update_item(TableName="t", Key={"pk": {"S": "E#033"}, "sk": {"S": "E"}},  # moves in the index
+                                   UpdateExpression="SET gs = :v, num = :n",
+                                   ExpressionAttributeValues={":v": {"S": "V#9"}, ":n": {"N": "40"}}),
+        lambda: client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {
+            "pk": {"S": "E#099"}, "sk": {"S": "E"}, "g": {"S": "PROG#1"}, "gs": {"S": "V#2"}, "num": {"N": "4"}}}}]),
+        lambda: client.batch_write_item(RequestItems={"t": [{"DeleteRequest": {"Key": {
+            "pk": {"S": "E#002"}, "sk": {"S": "E"}}}}]}),
+    ])
+    start, seen = None, 0
+    for n in range(40):
+        items, start = _both(client, own, kept, Limit=7, **query, **({"ExclusiveStartKey": start} if start else {}))
+        seen += len(items)
+        if n % 2:
+            next(writes, lambda: None)()
+        if not start:
+            break
+    assert seen > 0
+
+
+def test_a_partition_is_walked_once_until_the_next_write(client, monkeypatch):
+    monkeypatch.setattr(moto_server.DynamoHandler, "call_action", moto_server._serialised)
+    walks = []
+    original = moto_server._all_items_unsorted
+    monkeypatch.setattr(moto_server, "_all_items_unsorted", lambda table: walks.append(1) or original(table))
+    _install_walk()
+    Table.query = moto_server._unsorted_walk(moto_server._partition_once(_ORIGINAL_QUERY))
+    pages = _pages(client, **QUERIES[0])
+    assert len(pages) == 9 and len(walks) == 1
+    client.get_item(TableName="t", Key={"pk": {"S": "E#001"}, "sk": {"S": "E"}})  # a read keeps it
+    _pages(client, **QUERIES[0])
+    assert len(walks) == 1
+    client.put_item(TableName="t", Item={"pk": {"S": "X"}, "sk": {"S": "E"}})  # any write ends it
+    assert _pages(client, **QUERIES[0]) == pages
+    assert len(walks) == 2
