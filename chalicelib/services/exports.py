@@ -75,7 +75,7 @@ def rows(user: User, pid: str, columns: list[dict] | None = None) -> list[list]:
     """The roster as `user` may see it: viewers get NIK and phone masked (domain/privacy.py), so
     they cannot take a full roster out. The programme's own `columns` follow the fixed ones."""
     names = _region_names()
-    enrolments = [repo.from_model(m) for m in repo.query_programme(user.regency, pid, {}, None, None, QUERY_LIMIT)]
+    enrolments = list(repo.programme_all(user.regency, pid))
     held = optouts.restricted(user.regency)  # an open dispute (Pasal 41) keeps a person out of exports
     enrolments = [e for e in enrolments if e.nik not in held]
     enrolments.sort(key=lambda e: (e.village_code, e.name, e.nik))
@@ -92,9 +92,6 @@ def _row(e: Enrolment, names: dict[str, str]) -> list:
             e.status, date.fromisoformat(e.coverage_start), date.fromisoformat(e.coverage_end)]
 
 
-# Limit per Query page: DynamoDB stops a page at 1 MB anyway (~1,500 enrolments), so this only keeps
-# the pages that large; the old 500 made 54 pages of a 26,775-row roster instead of ~18.
-QUERY_LIMIT = 10_000
 TEXT_COLUMNS = frozenset({0, 4, 5, 11})  # NIK, phone, village code, KPJ: text, never numbers
 
 
