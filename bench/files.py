@@ -3,9 +3,13 @@
 1. export of the whole roster as CSV and as XLSX (the presigned-link path a roster this size
    takes), rows/s, each in a fresh process whose peak memory (ru_maxrss) is printed;
 2. KPJ import of 26,775 rows (NIK + No KPJ, `POST /imports?kind=kpj` -> SQS worker via the
-   dispatcher -> done), rows/s: every row activates its draft enrolment in one transaction.
+   dispatcher -> done), rows/s: every row activates its draft enrolment (its items and conditions
+   in a transaction shared by 25 rows, services/kpj_import.py), with the DynamoDB requests it took.
 
-    .venv/bin/python -m bench.files [--rows N]
+    .venv/bin/python -m bench.files [--rows N] [--skip export|kpj]
+
+bench/run.py (`make bench`) runs the same functions on its own emulator and prints these figures
+beside the others.
 
 The roster is written first through the import's own write path (markers, enrolments, workers,
 audit). moto is started by the bench unless AWS_ENDPOINT_URL is set. Nothing here is asserted.
@@ -23,7 +27,7 @@ import time
 from types import SimpleNamespace
 
 import bench.run  # noqa: F401  (sets the bench's environment: local stage, own table prefix, quiet logs)
-from bench.run import REGENCY, _programme, _user, machine
+from bench.run import REGENCY, RequestCounter, _programme, _user, machine
 
 
 def fill(people: list[dict]) -> dict:
@@ -82,21 +86,44 @@ def kpj_import(people: list[dict], pid: str) -> dict:
     body = ("\ufeff" + out.getvalue()).encode()
     dispatcher = Dispatcher(app_module)
     queue = config.queue_name("imports")
+    counter = RequestCounter().attach()
     started = time.perf_counter()
     job = imports.start_direct(deps.default(), _user(), pid, body, "text/csv", "kpj.csv", kind="kpj")
     while imports.progress(deps.default(), _user(), job["import_id"])["status"] not in {"done", "failed"}:
         if not dispatcher.poll(queue, release_failed=True):
             time.sleep(0.05)
     seconds = time.perf_counter() - started
+    calls = dict(counter.calls)
     progress = imports.progress(deps.default(), _user(), job["import_id"])
     dispatcher.drain(queue)
     return {"rows": len(people), "seconds": seconds, "activated": progress["activated"],
-            "rejected": progress["rejected"], "bytes": len(body)}
+            "rejected": progress["rejected"], "bytes": len(body), "calls": calls,
+            "requests": sum(calls.values())}
+
+
+def report(people: list[dict], skip: list[str]) -> None:
+    """Fill a programme with `people`, then the exports and the KPJ import; prints each figure."""
+    started = time.perf_counter()
+    programme = fill(people)
+    print(f"roster written through the import's write path: {len(people):,} rows in "
+          f"{time.perf_counter() - started:.1f} s")
+    if "export" not in skip:
+        for fmt in ("csv", "xlsx"):
+            r = export_in_subprocess(programme["id"], fmt)
+            print(f"EXPORT {fmt.upper()}: {r['rows']:,} rows in {r['seconds']:.1f} s = "
+                  f"{r['rows'] / r['seconds']:,.0f} rows/s (goal < 30 s); exporting process peak RSS "
+                  f"{r['maxrss_mb']:.0f} MB")
+    if "kpj" not in skip:
+        k = kpj_import(people, programme["id"])
+        print(f"KPJ IMPORT: {k['rows']:,} rows ({k['bytes'] / 1e6:.1f} MB CSV) in {k['seconds']:.1f} s = "
+              f"{k['rows'] / k['seconds']:,.0f} rows/s; activated {k['activated']:,}, rejected {k['rejected']:,}; "
+              f"{k['requests'] / k['rows']:.3f} DynamoDB requests/row ({k['requests']:,}: {k['calls']})")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=None, help="only the first N generated rows")
+    parser.add_argument("--skip", action="append", default=[], choices=["export", "kpj"])
     parser.add_argument("--export-only", nargs=2, metavar=("PID", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_only:  # the child process: one export, its figures as JSON
@@ -113,18 +140,7 @@ def main() -> int:
         reference.seed_regions()
         tokens.ensure_keys()
         print(f"emulator: {endpoint}")
-        people = generate()[: args.rows]
-        started = time.perf_counter()
-        programme = fill(people)
-        print(f"roster written through the import's write path: {len(people):,} rows in "
-              f"{time.perf_counter() - started:.1f} s")
-        for fmt in ("csv", "xlsx"):
-            r = export_in_subprocess(programme["id"], fmt)
-            print(f"EXPORT {fmt.upper()}: {r['rows']:,} rows in {r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} "
-                  f"rows/s (goal < 30 s); exporting process peak RSS {r['maxrss_mb']:.0f} MB")
-        k = kpj_import(people, programme["id"])
-        print(f"KPJ IMPORT: {k['rows']:,} rows ({k['bytes'] / 1e6:.1f} MB CSV) in {k['seconds']:.1f} s = "
-              f"{k['rows'] / k['seconds']:,.0f} rows/s; activated {k['activated']:,}, rejected {k['rejected']:,}")
+        report(generate()[: args.rows], args.skip)
     return 0
 
 

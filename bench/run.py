@@ -59,9 +59,12 @@ class RequestCounter:
 
     def attach(self) -> RequestCounter:
         from chalicelib import aws
+        from chalicelib.store import db
         from chalicelib.store.models import EnrolmentModel
 
-        for client in (aws.client("dynamodb"), EnrolmentModel._get_connection().connection.client):
+        clients = {id(c): c for c in (aws.client("dynamodb"), EnrolmentModel._get_connection().connection.client,
+                                      db.connection().client)}  # the last: transactions (store/db.transact)
+        for client in clients.values():
             client.meta.events.register("before-call.dynamodb", self)
         return self
 

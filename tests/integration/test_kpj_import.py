@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from chalicelib import config
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, new_kpj, new_person, new_programme
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -135,3 +135,56 @@ def test_a_file_without_a_kpj_column_fails_with_the_reason(api, admin, dispatche
     job = api.call("GET", f"/v1/imports/{r.data['import_id']}", admin).data
     assert job["status"] == "failed" and job["failure"]["code"] == "HEADER_MISSING"
     assert "kpj" in job["failure"]["message"].lower()
+
+
+def test_activations_share_transactions_and_a_failed_condition_drops_only_its_own_row(api, admin):
+    """store/kpj.activate_all, as a chunk calls it: 30 activations go in two transactions (25 + 5),
+    not 30. One KPJ was claimed by another NIK after the list was checked and one enrolment was
+    edited after the chunk read it: those two get their outcome and are not written; every other
+    row is written with its marker, as if each had had its own transaction."""
+    from dataclasses import replace
+
+    from chalicelib.store import db
+    from chalicelib.store import kpj as kpj_store
+    from chalicelib.store.audit import AuditEntry
+
+    pid = new_programme(api, admin)["id"]
+    holder, *people = _enrol(api, admin, pid, 31)
+    numbers = [new_kpj() for _ in people]
+    r = api.call("PATCH", f"/v1/enrolments/{holder['id']}", admin, {"kpj_number": numbers[3]},
+                 headers={"If-Match": str(holder["version"])})
+    assert r.status_code == 200, r.data
+    regency = "16.03"  # the admin token's regency (Muara Enim)
+    read = kpj_store.enrolments(regency, [p["id"] for p in people])
+    edited = api.call("PATCH", f"/v1/enrolments/{people[7]['id']}", admin, {"occupation": "Kaur Umum"},
+                      headers={"If-Match": str(people[7]["version"])})
+    assert edited.status_code == 200, edited.data
+    activations = []
+    for p, number in zip(people, numbers, strict=True):
+        e = read[p["id"]]
+        updated = replace(e, status="active", kpj_number=number, version=e.version + 1,
+                          updated_at="2025-10-20T01:00:00.000Z", updated_by="test")
+        audit = AuditEntry(regency, "enrolment", e.id, "update", "test", "admin", "2025-10-20T01:00:00.000Z",
+                           f"kpj-test-{e.id}", {"status": [e.status, "active"], "kpj_number": [None, number]})
+        activations.append(kpj_store.Activation(updated, e.version, audit, f"test-{e.id}"))
+    sent: list[int] = []
+    client = db.connection().client
+    count = lambda **_: sent.append(1)  # noqa: E731
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", count)
+    try:
+        outcomes = kpj_store.activate_all(activations)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", count)
+    assert outcomes[3] == "kpj_taken" and outcomes[7] == "stale"
+    assert [o for i, o in enumerate(outcomes) if i not in (3, 7)] == ["ok"] * 28
+    assert 2 <= len(sent) <= 4, sent  # 25 + 5; the first resent once or twice without the failed rows
+    for i, p in enumerate(people):
+        stored = api.call("GET", f"/v1/enrolments/{p['id']}", admin).data
+        if i in (3, 7):
+            assert (stored["status"], stored.get("kpj_number")) == ("draft", None), stored
+        else:
+            assert (stored["status"], stored["kpj_number"]) == ("active", numbers[i]), stored
+    assert api.call("GET", f"/v1/enrolments/{people[7]['id']}", admin).data["occupation"] == "Kaur Umum"
+    owners = kpj_store.owners(regency, numbers)
+    assert owners[numbers[3]] == holder["nik"] and numbers[7] not in owners
+    assert all(owners[numbers[i]] == p["nik"] for i, p in enumerate(people) if i not in (3, 7))
