@@ -61,7 +61,7 @@
    0.5 s). For Query, Scan and BatchGetItem the rest of the answer (counts, keys, capacity,
    unprocessed keys) still goes through moto's serializer; the items, which are already DynamoDB
    JSON, are put into that answer with json.dumps (binary values base64, as the wire has them).
-12. A Query finds its GSI partition once between writes. moto's Query walks every item of the
+13. A Query finds its GSI partition once between writes. moto's Query walks every item of the
    table to find the partition, sorts it, and walks it again from the start to the page's
    ExclusiveStartKey, for every page: a 26,775-row roster export (18 pages over by_programme in a
    table of ~110,000 items) spent ~20 s in the emulator. Now the partition of a forward Query on a
@@ -127,7 +127,7 @@ def _serialised(self: DynamoHandler):
         return _call_action_counted(self)
 
 
-# 12.: DynamoDB actions that change no item; every other one ends the kept Query partitions
+# 13.: DynamoDB actions that change no item; every other one ends the kept Query partitions
 _READ_ACTIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems", "DescribeTable",
                            "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
                            "DescribeLimits", "DescribeEndpoints"})
@@ -459,7 +459,7 @@ def _all_items(self: Table) -> list[Item]:
         return _table_all_items(self)
     candidates = getattr(_QUERYING, "candidates", None)
     if candidates is not None:
-        return candidates  # 12.: the partition from the page's start, in moto's order
+        return candidates  # 13.: the partition from the page's start, in moto's order
     if not self.range_key_attr:
         return list(self.items.values())  # type: ignore[arg-type]
     return [item for hash_set in self.items.values() for item in hash_set.values()]
@@ -484,7 +484,7 @@ def _plain(value: DynamoType) -> Any:
 def _sorted_items(self: Table, hash_key_attrs: list[str], range_key_attrs: list[str | None],
                   items: list[Item]) -> list[Item]:
     if getattr(_QUERYING, "candidates", None) is not None:
-        return items  # 12.: sorted when the partition was kept
+        return items  # 13.: sorted when the partition was kept
     attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
     items.sort(key=lambda x: tuple(_plain(x.attrs[key]) for key in attrs))
     return items
@@ -527,7 +527,7 @@ def _size_once(self: Item) -> int:
     return size
 
 
-# ---- 12. a Query finds its GSI partition once between writes
+# ---- 13. a Query finds its GSI partition once between writes
 def _partition_from(table: Table, index_name: str | None, hash_key_conditions: list | None,
                     range_key_conditions: list | None, forward: bool, start_key: dict | None) -> list[Item] | None:
     """The GSI partition's items from the page's start on, sorted as moto sorts them; None when
@@ -642,7 +642,7 @@ def _get_records_as_json(self: DynamoDBStreamsHandler) -> str:
 
 
 def install() -> None:
-    """Apply the DynamoDB adjustments (1., 2., 3., 8., 10., 11., 12., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)
+    """Apply the DynamoDB adjustments (1., 2., 3., 8., 10.-13., and 5. when LINDUNG_GSI_DELAY_SECONDS is set)
     and the SQS receive count (7.)."""
     install_receive_count()
     DynamoHandler.call_action = _serialised

@@ -145,7 +145,7 @@ def test_a_query_leaves_the_stored_items_as_they_were(client):
 
 
 def _both(client, own, kept, **query) -> list[str]:
-    """One page through moto's own Query and through the kept partition (12.), same table state."""
+    """One page through moto's own Query and through the kept partition (13.), same table state."""
     answers = []
     for walk in (own, kept):
         Table.query = walk
