@@ -692,6 +692,14 @@ class ReminderPreviewOut(Out):
     email_intro: str
 
 
+class FunderTotalOut(Out):
+    funder: str | None = Field(None, description="As the programme spells it; null: not filled in on the programme")
+    programmes: int
+    programme_codes: list[str]
+    live_members: int
+    total_idr: int
+
+
 class RenewalBudgetOut(Out):
     programme_id: str
     period_end: date
@@ -703,6 +711,10 @@ class RenewalBudgetOut(Out):
     renewed: bool
     renewed_programme_id: str | None = None
     reminders_days_before: list[int]
+    fiscal_year: int = Field(description="The year this period ends in: the APBD year the renewal is budgeted in")
+    by_funder: list[FunderTotalOut] = Field(
+        description="Per funding source: the regency's programmes ending in fiscal_year not renewed yet, "
+                    "each programme's live_members x months x rate_idr summed (this one included unless renewed)")
 
 
 class ReminderRunIn(Strict):

@@ -442,12 +442,24 @@ def budget_of(regency: str, programme: dict) -> budget.RenewalBudget:
                                  renewals[0]["programme_id"] if renewals else None)
 
 
+def funders_of(regency: str, programme: dict, figure: budget.RenewalBudget) -> list[budget.FunderTotal]:
+    """Per funding source, what renewing the regency's programmes that end in this programme's year
+    (the APBD year) and are not renewed yet costs, each programme's figure computed from its records."""
+    figures = [(programme, figure)]
+    for other in _programmes_of(regency, None):
+        if other["id"] != programme["id"] and other["coverage_end"][:4] == programme["coverage_end"][:4]:
+            figures.append((other, budget_of(regency, other)))
+    return budget.by_funder(figures, figure.period_end.year)
+
+
 def renewal_budget(user: User, pid: str) -> dict:
     programme = programmes.get(user, pid)
     stored = repo.get_rules(user.regency, pid)
     rs = ruleset(stored.doc if stored else None)
-    return {"programme_id": pid, **budget_of(user.regency, programme).as_dict(),
-            "reminders_days_before": list(rs.budget_offsets)}
+    figure = budget_of(user.regency, programme)
+    return {"programme_id": pid, **figure.as_dict(), "reminders_days_before": list(rs.budget_offsets),
+            "fiscal_year": figure.period_end.year,
+            "by_funder": [t.as_dict() for t in funders_of(user.regency, programme, figure)]}
 
 
 def _digest_recipients(rs: dr.RuleSet, village: str) -> tuple[str, ...]:
@@ -628,8 +640,9 @@ def _handle_budget(deps: Deps, message: dict, book: _Programmes, ports: Notifier
     if token is None:
         counts["skipped"] += 1
         return counts
-    subject, body = budget.budget_email(programme, budget_of(regency, programme),
-                                        date.fromisoformat(message["as_of"]), config.admin_renew_link())
+    figure = budget_of(regency, programme)
+    subject, body = budget.budget_email(programme, figure, date.fromisoformat(message["as_of"]),
+                                        config.admin_renew_link(), funders_of(regency, programme, figure))
     try:
         provider_id = ports["email"].send(Outgoing("email", rs.admin_emails, body, subject=subject))
     except SendFailed as exc:

@@ -126,6 +126,10 @@ def test_dashboard_shows_totals_against_targets_with_charts(ui, api, programme):
     assert page.inner_text("[data-kpi=budget] .v") == total
     note = page.inner_text("#budget-note")
     assert f"× {budget['months']} bulan × Rp 16.800 = {total}" in note and "belum diperpanjang" in note
+    by_funder = page.inner_text("#budget-by-funder")  # per funding source, the regency's programmes of the year
+    assert f"berakhir tahun {budget['fiscal_year']}" in by_funder
+    assert all(f"{f['funder'] or '—'}: Rp {f['total_idr']:,}".replace(",", ".") in by_funder
+               for f in budget["by_funder"])
     ui.shot("03-dashboard")
 
 

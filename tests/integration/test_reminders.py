@@ -344,9 +344,12 @@ def test_admins_get_the_renewal_budget_before_the_period_ends_computed_from_reco
     enrol_live(api, admin, pid, 1, status="draft")  # not live: not in the figure
     months, rate = 3, programme["monthly_contribution_idr"]  # 1 October - 31 December
     figure = api.call("GET", f"/v1/programmes/{pid}/renewal-budget", admin).data
+    funders = figure.pop("by_funder")
     assert figure == {"programme_id": pid, "period_end": "2025-12-31", "live_members": 5, "months": months,
                       "rate_idr": rate, "total_idr": 5 * months * rate, "funder": programme.get("funder"),
-                      "renewed": False, "reminders_days_before": [90, 60, 30]}
+                      "renewed": False, "reminders_days_before": [90, 60, 30], "fiscal_year": 2025}
+    mine = next(f for f in funders if f["funder"] == programme.get("funder"))  # other tests' programmes share it
+    assert programme["code"] in mine["programme_codes"] and mine["total_idr"] >= 5 * months * rate
     h90 = datetime(2025, 10, 2, 1, 0, tzinfo=UTC)  # 90 days before 31 December, 08:00 WIB
     with deps.override(clock=lambda: h90):
         plan = run(api, admin, pid, "2025-10-02", dry_run=True)
@@ -373,6 +376,49 @@ def test_admins_get_the_renewal_budget_before_the_period_ends_computed_from_reco
         drain(dispatcher)
     later = [m for m in emails_to(aws_endpoint, boss) if "60 hari lagi" in m["Subject"]]
     assert len(later) == 1 and "SUDAH diperpanjang" in _text(later[0])
+
+
+def test_the_budget_reminder_sums_each_funding_source_over_the_regencys_programmes_of_the_year(
+        api, admin, aws_endpoint, dispatcher):
+    tag = f"{random.randrange(10**8):08d}"
+    apbd, cht = f"APBD Kabupaten uji {tag}", f"DBH CHT uji {tag}"
+    q4 = new_programme(api, admin, funder=apbd)  # 1 October - 31 December 2025: 3 months at 16,800
+    h2 = new_programme(api, admin, funder=f"  apbd kabupaten   UJI {tag}", coverage_start="2025-07-01",
+                       monthly_contribution_idr=20000)  # the same source, typed differently: 6 months at 20,000
+    tobacco = new_programme(api, admin, funder=cht)
+    old = new_programme(api, admin, funder=apbd, coverage_start="2025-04-01", coverage_end="2025-06-30")
+    later = new_programme(api, admin, funder=apbd, coverage_start="2026-01-01", coverage_end="2026-03-31")
+    for p, n in ((q4, 3), (h2, 2), (tobacco, 1), (old, 2), (later, 4)):
+        enrol_live(api, admin, p["id"], n)
+    enrol_live(api, admin, q4["id"], 1, status="draft")  # not live: not in any figure
+    renewed = api.call("POST", f"/v1/programmes/{old['id']}/renew", admin,
+                       {"coverage_start": "2025-07-01", "coverage_end": "2025-09-30"})
+    assert renewed.status_code == 202, renewed.data
+    drain(dispatcher)
+    successor = renewed.data["programme"]  # ends 30 September 2025, not renewed: it needs a budget too
+    figure = api.call("GET", f"/v1/programmes/{q4['id']}/renewal-budget", admin).data
+    assert figure["fiscal_year"] == 2025 and figure["total_idr"] == 3 * 3 * 16800
+    ours = [f for f in figure["by_funder"] if f["funder"] in (apbd, cht)]
+    assert ours == [
+        {"funder": apbd, "programmes": 3, "programme_codes": sorted([q4["code"], h2["code"], successor["code"]]),
+         "live_members": 3 + 2 + 2, "total_idr": 3 * 3 * 16800 + 2 * 6 * 20000 + 2 * 3 * 16800},
+        {"funder": cht, "programmes": 1, "programme_codes": [tobacco["code"]], "live_members": 1,
+         "total_idr": 1 * 3 * 16800},
+    ], "the renewed period and next year's programme are not in 2025's figure"
+
+    boss = f"bupati{tag}@muaraenim.example"
+    assert api.call("PUT", f"/v1/programmes/{q4['id']}/reminder-rules", admin,
+                    {"admin_emails": [boss]}).status_code == 200
+    with deps.override(clock=lambda: datetime(2025, 10, 2, 1, 0, tzinfo=UTC)):  # H-90 of 31 December
+        run(api, admin, q4["id"], "2025-10-02")
+        drain(dispatcher)
+    (mail,) = emails_to(aws_endpoint, boss)
+    body = _text(mail)
+    rp = lambda n: f"Rp {n:,}".replace(",", ".")  # noqa: E731
+    assert "Per sumber dana, semua program Kabupaten yang berakhir tahun 2025 dan belum diperpanjang:" in body
+    assert (f"- {apbd}: {rp(ours[0]['total_idr'])} (3 program: {', '.join(ours[0]['programme_codes'])}; "
+            "7 peserta)") in body
+    assert f"- {cht}: {rp(3 * 16800)} (1 program: {tobacco['code']}; 1 peserta)" in body
 
 
 def _text(mail) -> str:

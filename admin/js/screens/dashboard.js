@@ -57,7 +57,11 @@ export async function render(main, params = {}) {
       `${t('dash.expiring')}: ${t('dash.expiringNote', p.coverage_end, reminderWindow)}`),
     h('p', { class: 'muted', id: 'budget-note', 'data-renewed': String(budget.renewed) },
       t('dash.budgetNote', number(budget.live_members), budget.months, number(budget.rate_idr), number(budget.total_idr),
-        budget.funder || '—', t(budget.renewed ? 'dash.renewed' : 'dash.notRenewed'))));
+        budget.funder || '—', t(budget.renewed ? 'dash.renewed' : 'dash.notRenewed'))),
+    (budget.by_funder || []).length ? h('p', { class: 'muted', id: 'budget-by-funder' },
+      t('dash.byFunder', budget.fiscal_year), ' ',
+      budget.by_funder.map((f) => t('dash.funderTotal', f.funder || '—', number(f.total_idr), f.programmes,
+        number(f.live_members))).join(' · ')) : '');
 
   const Chart = window.Chart;
   // Enrolled vs target per target key (group or category), then categories without a target.
