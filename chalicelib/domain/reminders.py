@@ -307,3 +307,47 @@ def wa_link(phone: str, text: str) -> str:
 
 def sms_cost_idr(segments: int, price_per_sms_idr: int) -> int:
     return segments * price_per_sms_idr
+
+
+# ---------- what is stored (store/reminders.py takes and returns these) ----------
+@dataclass(frozen=True)
+class StoredRules:
+    """A programme's saved rules document (domain/validation.py ReminderRulesIn) and its version."""
+
+    doc: dict
+    version: int
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder of an enrolment: claimed, sent, failed or skipped, and what SNS said of it."""
+
+    rule_id: str
+    channel: str
+    coverage_end: str
+    status: str
+    attempts: int = 0
+    recipient: str | None = None
+    claimed_at: str | None = None
+    sent_at: str | None = None
+    last_error: str | None = None
+    run_id: str | None = None
+    delivery: str | None = None  # delivered | failed (SNS's delivery-status log)
+    delivery_reason: str | None = None
+    delivered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A sweep: what it planned (`summary`) and what the queue handlers have counted since."""
+
+    as_of: str
+    summary: dict
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deferred: int = 0
+    opted_out: int = 0
+    delivered: int = 0
+    delivery_failed: int = 0

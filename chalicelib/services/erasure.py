@@ -135,13 +135,11 @@ def _programmes_due(regency: str, today: date, only: str | None) -> list[dict]:
     due = []
     start = None
     while True:
-        page = programme_repo.list_page(regency, start, 100)
-        for m in page:
-            p = programme_repo.to_dict(m)
+        page, start = programme_repo.list_page(regency, start, 100)
+        for p in page:
             years = p.get("retention_years") or config.retention_years()
             if (only is None or p["id"] == only) and rules.retention_due(p["coverage_end"], years, today):
                 due.append({**p, "years": years})
-        start = page.last_evaluated_key
         if not start:
             return due
 

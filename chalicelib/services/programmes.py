@@ -10,7 +10,6 @@ from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.domain.programme import period_problem, target_keys
 from chalicelib.services import audit_trail, cursors
 from chalicelib.services.deps import Deps
-from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import programmes as repo
 
@@ -35,8 +34,8 @@ def get(user: User, pid: str) -> dict:
 
 def list_page(user: User, limit: int, cursor: str | None) -> dict:
     scope = f"programmes|{user.regency}"
-    items, last = take(repo.list_page(user.regency, cursors.decode(cursor, scope), limit), limit)
-    return {"items": [repo.to_dict(m) for m in items], "next_cursor": cursors.encode(last, scope)}
+    items, last = repo.list_page(user.regency, cursors.decode(cursor, scope), limit)
+    return {"items": items, "next_cursor": cursors.encode(last, scope)}
 
 
 def patch(deps: Deps, user: User, pid: str, changes: dict[str, Any], if_match: int | None) -> dict:

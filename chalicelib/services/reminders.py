@@ -34,7 +34,6 @@ from chalicelib.notify import Attachment, Notifiers, Outgoing, SendFailed
 from chalicelib.observability import logger, metrics
 from chalicelib.services import cursors, enrolments, programmes
 from chalicelib.services.deps import Deps
-from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import optouts, regions, restrictions
 from chalicelib.store import programmes as programme_repo
@@ -56,14 +55,14 @@ def ruleset(doc: dict | None) -> dr.RuleSet:
     return validation.ruleset(doc)
 
 
-def _rules_out(pid: str, model) -> dict:
+def _rules_out(pid: str, stored: dr.StoredRules | None) -> dict:
     from chalicelib.domain.validation import ReminderRulesIn
 
-    data = ReminderRulesIn.model_validate(model.doc if model else {})
+    data = ReminderRulesIn.model_validate(stored.doc if stored else {})
     rs = data.ruleset()
     out = data.document()
-    out.update(programme_id=pid, templates=rs.templates, version=int(model.version) if model else 0,
-               is_default=model is None, updated_at=model.updated_at if model else None,
+    out.update(programme_id=pid, templates=rs.templates, version=stored.version if stored else 0,
+               is_default=stored is None, updated_at=stored.updated_at if stored else None,
                sms_per_worker_per_period=rs.sms_rules())
     return out
 
@@ -98,7 +97,7 @@ def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match:
     expected = if_match
     if expected is None:
         current = repo.get_rules(user.regency, pid)
-        expected = int(current.version) if current else 0
+        expected = current.version if current else 0
     repo.put_rules(user.regency, pid, body.document(), expected, deps.now_iso(), user.sub)
     logger.info("reminder rules saved", extra={"programme_id": pid, "rules": [r.days_before for r in body.rules]})
     return _rules_out(pid, repo.get_rules(user.regency, pid))
@@ -432,7 +431,7 @@ def _programmes_of(regency: str, programme_id: str | None) -> list[dict]:
     if programme_id:
         found = programme_repo.get(regency, programme_id)
         return [found] if found else []
-    return [programme_repo.to_dict(m) for m in programme_repo.list_page(regency, None, 10_000)]
+    return programme_repo.list_page(regency, None, 10_000)[0]
 
 
 def budget_of(regency: str, programme: dict) -> budget.RenewalBudget:
@@ -730,23 +729,17 @@ def record_delivery_logs(event: dict) -> Counter:
 def history(user: User, eid: str, limit: int, cursor: str | None) -> dict:
     enrolments.get(user, eid, include_deleted=True)
     scope = f"reminders|{user.regency}|{eid}"
-    items, last = take(repo.history(user.regency, eid, cursors.decode(cursor, scope), limit), limit)
-    return {"items": [{"rule_id": m.rule_id, "channel": m.channel, "coverage_end": m.coverage_end,
-                       "status": m.status, "attempts": int(m.attempts or 0), "recipient": m.recipient,
-                       "claimed_at": m.claimed_at, "sent_at": m.sent_at, "last_error": m.last_error,
-                       "run_id": m.run_id, "delivery": m.delivery, "delivery_reason": m.delivery_reason,
-                       "delivered_at": m.delivered_at} for m in items],
-            "next_cursor": cursors.encode(last, scope)}
+    items, last = repo.history(user.regency, eid, cursors.decode(cursor, scope), limit)
+    return {"items": items, "next_cursor": cursors.encode(last, scope)}
 
 
 def get_run(user: User, run_id: str) -> dict:
     found = repo.get_run(user.regency, run_id)
     if found is None:
         raise NotFound("RUN_NOT_FOUND", "Proses pengingat tidak ditemukan")
-    out = {**found.summary, "run_id": run_id, "as_of": found.as_of, "dry_run": False,
-           "sent": int(found.sent), "skipped": int(found.skipped), "failed": int(found.failed),
-           "deferred": int(found.deferred), "opted_out": int(found.opted_out or 0),
-           "delivered": int(found.delivered or 0), "delivery_failed": int(found.delivery_failed or 0)}
+    out = {**found.summary, "run_id": run_id, "as_of": found.as_of, "dry_run": False, "sent": found.sent,
+           "skipped": found.skipped, "failed": found.failed, "deferred": found.deferred,
+           "opted_out": found.opted_out, "delivered": found.delivered, "delivery_failed": found.delivery_failed}
     processed = out["sent"] + out["skipped"] + out["failed"] + out["deferred"]
     out["status"] = "done" if processed >= found.summary.get("expected", 0) else "queued"
     return out

@@ -38,7 +38,7 @@ def _status_history(regency: str, eid: str) -> list[dict]:
 def _reminders(regency: str, eid: str) -> list[dict]:
     return [{"channel": m.channel, "rule_id": m.rule_id, "status": m.status, "sent_at": m.sent_at,
              "claimed_at": m.claimed_at, "recipient": m.recipient}
-            for m in reminder_repo.history(regency, eid, None, _PAGE)]
+            for m in reminder_repo.history(regency, eid, None, _PAGE)[0]]
 
 
 def _documents(e) -> list[dict]:

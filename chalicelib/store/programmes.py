@@ -47,10 +47,13 @@ def get(regency: str, pid: str) -> dict | None:
         return None
 
 
-def list_page(regency: str, start_key: dict | None, limit: int):
+def list_page(regency: str, start_key: dict | None, limit: int) -> tuple[list[dict], dict | None]:
+    """Up to `limit` of the regency's programmes from `start_key`, and the key to resume after them
+    (None: no more)."""
     pk, prefix = keys.programme(regency)
-    return ProgrammeModel.query(pk, ProgrammeModel.sk.startswith(prefix),
-                                last_evaluated_key=db.resume_key(ProgrammeModel, pk, start_key), limit=limit)
+    results = ProgrammeModel.query(pk, ProgrammeModel.sk.startswith(prefix),
+                                   last_evaluated_key=db.resume_key(ProgrammeModel, pk, start_key), limit=limit)
+    return [to_dict(m) for m in results], results.last_evaluated_key
 
 
 def add_new(tx: TransactWrite, p: dict) -> None:

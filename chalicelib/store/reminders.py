@@ -8,13 +8,15 @@ by the claim token so a late, superseded sender cannot overwrite the newer outco
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.reminders import Reminder, Run, StoredRules
 from chalicelib.store import db, keys
 from chalicelib.store.models import ReminderModel, ReminderRulesModel, ReminderRunModel, SmsDeliveryModel
 
@@ -22,17 +24,22 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 # ---------- rules ----------
-def get_rules(regency: str, pid: str) -> ReminderRulesModel | None:
+def _rules(m: ReminderRulesModel) -> StoredRules:
+    return StoredRules(m.doc, int(m.version), m.updated_at)
+
+
+def get_rules(regency: str, pid: str) -> StoredRules | None:
     pk, sk = keys.reminder_rules(regency, pid)
     try:
-        return ReminderRulesModel.get(pk, sk, consistent_read=True)
+        return _rules(ReminderRulesModel.get(pk, sk, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def all_rules(regency: str) -> dict[str, ReminderRulesModel]:
+def all_rules(regency: str) -> dict[str, StoredRules]:
     pk, _ = keys.reminder_rules(regency, "")
-    return {m.programme_id: m for m in ReminderRulesModel.query(pk, ReminderRulesModel.sk.startswith("RULES#"))}
+    return {m.programme_id: _rules(m)
+            for m in ReminderRulesModel.query(pk, ReminderRulesModel.sk.startswith("RULES#"))}
 
 
 def put_rules(regency: str, pid: str, doc: dict, expected_version: int | None, now: str, actor: str) -> int:
@@ -202,10 +209,15 @@ def settled(keys_: Iterable[Key], now: str, max_attempts: int) -> set[Key]:
     return out
 
 
-def history(regency: str, eid: str, start_key: dict | None, limit: int) -> Iterator[ReminderModel]:
+def history(regency: str, eid: str, start_key: dict | None, limit: int) -> tuple[list[Reminder], dict | None]:
+    """Up to `limit` of an enrolment's reminders, newest first, and the key to resume after them."""
     pk = keys.enrolment(regency, eid)
-    return ReminderModel.query(pk, ReminderModel.sk.startswith("REM#"), scan_index_forward=False,
-                               last_evaluated_key=db.resume_key(ReminderModel, pk, start_key), limit=limit)
+    results = ReminderModel.query(pk, ReminderModel.sk.startswith("REM#"), scan_index_forward=False,
+                                  last_evaluated_key=db.resume_key(ReminderModel, pk, start_key), limit=limit)
+    taken = [Reminder(m.rule_id, m.channel, m.coverage_end, m.status, int(m.attempts or 0), m.recipient,
+                      m.claimed_at, m.sent_at, m.last_error, m.run_id, m.delivery, m.delivery_reason,
+                      m.delivered_at) for m in itertools.islice(results, limit)]
+    return taken, results.last_evaluated_key
 
 
 def budget_key(regency: str, pid: str, end: str, rule_id: str) -> Key:
@@ -230,8 +242,10 @@ def add_to_run(regency: str, run_id: str, **counts: int) -> None:
             raise
 
 
-def get_run(regency: str, run_id: str) -> ReminderRunModel | None:
+def get_run(regency: str, run_id: str) -> Run | None:
     try:
-        return ReminderRunModel.get(keys.reminder_run(regency, run_id), "RUN", consistent_read=True)
+        m = ReminderRunModel.get(keys.reminder_run(regency, run_id), "RUN", consistent_read=True)
     except DoesNotExist:
         return None
+    return Run(m.as_of, m.summary, int(m.sent), int(m.skipped), int(m.failed), int(m.deferred), int(m.opted_out or 0),
+               int(m.delivered or 0), int(m.delivery_failed or 0))

@@ -123,12 +123,8 @@ class InMemoryProgrammes:
         found = self.items.get((regency, pid))
         return copy.deepcopy(found) if found else None
 
-    def list_page(self, regency: str, start_key: dict | None, limit: int) -> list[dict]:
-        return [copy.deepcopy(p) for (r, _), p in sorted(self.items.items()) if r == regency][:limit]
-
-    @staticmethod
-    def to_dict(p: dict) -> dict:
-        return p
+    def list_page(self, regency: str, start_key: dict | None, limit: int) -> tuple[list[dict], dict | None]:
+        return [copy.deepcopy(p) for (r, _), p in sorted(self.items.items()) if r == regency][:limit], None
 
     def insert(self, p: dict, audit: AuditEntry) -> None:
         if any(r == p["regency"] and q["code"] == p["code"] for (r, _), q in self.items.items()):
