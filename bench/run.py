@@ -16,6 +16,12 @@
    printed beside the direct figure of 1. as a ratio, then the kept summary's catch-up and a
    summary read;
 6. `--province` (bench/province.py): 17 regencies of South Sumatra in one deployment.
+7. files (bench/files.py): export of the roster as CSV and as XLSX (seconds, rows/s, the exporting
+   process's peak RSS) and the KPJ import of the same rows (rows/s, requests);
+8. xlsx (bench/import_xlsx.py): the import from an XLSX in the template's shape vs the same rows
+   as CSV (rows/s, ratio; CSV-XLSX-XLSX-CSV).
+7. and 8. run as their own processes, each with its own emulator and table (a table holding every
+earlier benchmark's items would make moto slower for them than for 1.), after the others.
 moto is started by the bench unless AWS_ENDPOINT_URL is set. Nothing here is asserted by tests.
 """
 
@@ -292,6 +298,18 @@ def bench_package() -> dict:
             "chalice_zip_mb": slimmed["before_bytes"] / 1e6, "seconds": time.perf_counter() - started}
 
 
+def run_part(module: str, rows: int | None) -> None:
+    """A benchmark module in its own process (its own emulator unless AWS_ENDPOINT_URL is set), its
+    lines printed as they come, its 'machine:' line left out (printed once above)."""
+    command = [sys.executable, "-m", module, *(["--rows", str(rows)] if rows else [])]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            if not line.startswith(("machine:", "emulator:")):
+                print(line, end="", flush=True)
+    if proc.returncode:
+        raise SystemExit(f"{module} failed ({proc.returncode})")
+
+
 def machine() -> str:
     mem = ""
     try:
@@ -311,7 +329,7 @@ def main() -> int:
     parser.add_argument("--sweep", default=None, help="module:function(regency, as_of) to measure instead")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["import", "user", "sweep", "cold", "package"])
+                        choices=["import", "user", "sweep", "cold", "package", "files", "xlsx"])
     parser.add_argument("--province", action="store_true", help="only the province run (bench/province.py)")
     parser.add_argument("--province-rows", type=int, default=26_775, help="rows per regency (default Muara Enim's)")
     parser.add_argument("--province-due", type=int, default=2000, help="live enrolments due per regency")
@@ -379,6 +397,9 @@ def main() -> int:
         print(f"COLD START RATIO {c['cpu_ratio']:.2f}x  (goal <= 1.5x)")
         print(f"  then the API function's first request loads pydantic and the schemas: import app + schemas "
               f"{c['api_cpu_ms']:.0f} ms of CPU = {c['api_cpu_ms'] / c['floor_cpu_ms']:.2f}x the floor")
+    for name, module in (("files", "bench.files"), ("xlsx", "bench.import_xlsx")):
+        if name not in args.skip:
+            run_part(module, args.rows)
     if "package" not in args.skip:
         p = bench_package()
         print(f"package: deployment.zip {p['zip_mb']:.1f} MB ({p['unzipped_mb']:.1f} MB unzipped; "
