@@ -5,7 +5,8 @@ whose cover ends on D + k. A sweep that did not run, or a send that failed, must
 a rule stays due for `catch_up_days` after its day, but never once the next, more urgent rule is
 due (nobody needs the 45-day text on day 30) and, for a rule before the end, never after the cover
 has ended. A negative offset is a rule after the end (-1 = H+1): it tells a worker whose cover
-ended and was not renewed that it has ended and how to go on paying on their own (`sms_after`).
+ended and was not renewed that it has ended and how to go on paying on their own (`sms_after`), and
+its email digests list those workers for the village and the admins (`email_*_after`, `whatsapp_after`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ SWEEP_AT_WIB = time(8, 0)
 
 # Placeholders a template may use. Worker texts never get a NIK: there is no placeholder for it.
 WORKER_PLACEHOLDERS = frozenset({"name", "programme", "end_date", "village", "officer_contact", "days_left"})
-DIGEST_PLACEHOLDERS = frozenset({"programme", "end_date", "village", "officer_contact", "days_left", "count"})
+DIGEST_PLACEHOLDERS = frozenset({"programme", "end_date", "village", "officer_contact", "days_left", "days_ago",
+                                 "count"})
 TEMPLATE_PLACEHOLDERS = {
     "sms": WORKER_PLACEHOLDERS,
     "sms_after": WORKER_PLACEHOLDERS,
     "whatsapp": WORKER_PLACEHOLDERS,
+    "whatsapp_after": WORKER_PLACEHOLDERS,
     "email_subject": DIGEST_PLACEHOLDERS,
     "email_intro": DIGEST_PLACEHOLDERS,
+    "email_subject_after": DIGEST_PLACEHOLDERS,
+    "email_intro_after": DIGEST_PLACEHOLDERS,
 }
 
 DEFAULT_TEMPLATES = {
@@ -54,6 +59,20 @@ DEFAULT_TEMPLATES = {
     "email_intro": ("Berikut peserta program {programme} di {village} yang perlindungannya berakhir "
                     "{end_date} ({days_left} hari lagi). Tautan WhatsApp dapat diteruskan dari HP Anda "
                     "tanpa biaya. Kontak: {officer_contact}."),
+    # After the end (negative offsets): the digests list who ended and was not renewed, for a visit or a
+    # forwarded WhatsApp on how to go on alone
+    "whatsapp_after": ("Assalamualaikum/Salam sejahtera {name} (Desa {village}). Perlindungan BPJS "
+                       "Ketenagakerjaan (JKK & JKM) Anda dari program {programme} sudah berakhir {end_date} dan "
+                       "belum diperpanjang. Anda dapat melanjutkan sebagai peserta mandiri lewat aplikasi JMO, "
+                       "agen PERISAI atau kantor pos; bila iuran tidak dibayar 3 bulan, kepesertaan hangus. "
+                       "Info: {officer_contact}."),
+    "email_subject_after": ("Sudah berakhir: {count} peserta {programme} belum diperpanjang sejak {end_date} "
+                            "({village})"),
+    "email_intro_after": ("Berikut peserta program {programme} di {village} yang perlindungannya berakhir "
+                          "{end_date} ({days_ago} hari lalu) dan belum diperpanjang. Mereka dapat melanjutkan "
+                          "sebagai peserta mandiri lewat aplikasi JMO, agen PERISAI atau kantor pos; kepesertaan "
+                          "hangus bila iuran tidak dibayar 3 bulan. Tautan WhatsApp dapat diteruskan dari HP Anda "
+                          "tanpa biaya. Kontak: {officer_contact}."),
 }
 
 _MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -83,6 +102,11 @@ class Rule:
     @property
     def sms_template(self) -> str:
         return "sms_after" if self.after_end else "sms"
+
+    def template(self, kind: str) -> str:
+        """The template of this rule for `kind` (whatsapp, email_subject, email_intro): the _after one
+        for a rule after the end."""
+        return f"{kind}_after" if self.after_end else kind
 
 
 @dataclass(frozen=True)
@@ -158,13 +182,6 @@ class RuleSet:
 
     def sms_rules(self) -> int:
         return sum(1 for r in self.rules if "sms" in r.channels) if "worker" in self.audience else 0
-
-
-def rules_problems(rules: tuple[Rule, ...]) -> dict[str, str]:
-    """field -> reason (Bahasa Indonesia) for rules the sweep cannot keep; empty when fine. A rule after the end
-    goes by SMS only: the email digests list workers whose cover is about to end."""
-    return {f"rules.{i}.channels": "aturan setelah berakhir (H+) hanya lewat SMS"
-            for i, r in enumerate(rules) if r.after_end and "email" in r.channels}
 
 
 # ---------- when ----------

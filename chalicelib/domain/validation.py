@@ -95,7 +95,8 @@ def _clock(value: time) -> str:
 class ReminderRuleIn(Strict):
     days_before: int = Field(ge=-90, le=366, examples=[45, -1],
                              description="Days before the cover ends (45 = H-45); negative after it (-1 = H+1): "
-                                         "to workers whose cover ended and was not renewed, by SMS (sms_after)")
+                                         "to workers whose cover ended and was not renewed (sms_after), and the "
+                                         "village/admin digests listing them (email_*_after, whatsapp_after)")
     channels: list[Literal["sms", "email"]] = Field(default_factory=lambda: list(dr.CHANNELS), min_length=1)
 
 
@@ -112,13 +113,17 @@ class VillageContactIn(Strict):
 
 class ReminderTemplates(Strict):
     """Bahasa Indonesia texts. Worker texts: {name} {programme} {end_date} {village} {officer_contact}
-    {days_left}; digest texts: {programme} {end_date} {village} {officer_contact} {days_left} {count}."""
+    {days_left}; digest texts: {programme} {end_date} {village} {officer_contact} {days_left} {days_ago} {count}."""
 
     sms: TemplateText | None = None
     sms_after: TemplateText | None = Field(None, description="SMS of the rules after the end (negative days_before)")
     whatsapp: TemplateText | None = None
     email_subject: TemplateText | None = None
     email_intro: TemplateText | None = None
+    whatsapp_after: TemplateText | None = Field(None, description="WhatsApp text of the digests after the end")
+    email_subject_after: TemplateText | None = Field(None, description="Digest subject of the rules after the end")
+    email_intro_after: TemplateText | None = Field(None, description="Digest opening of the rules after the end; "
+                                                   "also {days_ago}")
 
     def given(self) -> dict[str, str]:
         """The texts set, by name (the others are the defaults)."""

@@ -90,9 +90,6 @@ def put_rules(deps: Deps, user: User, pid: str, body: ReminderRulesIn, if_match:
     problem = dr.quiet_hours_problem(proposed.quiet_hours)
     if problem:
         raise Invalid("QUIET_HOURS_INVALID", "Jam tenang tidak bisa dipakai", {"quiet_hours": problem})
-    problems = dr.rules_problems(proposed.rules)
-    if problems:
-        raise Invalid("RULES_INVALID", "Aturan pengingat tidak bisa dipakai", problems)
     regions.require_village(user.regency, sorted(body.village_contacts), lambda v: f"village_contacts.{v}")
     expected = if_match
     if expected is None:
@@ -597,7 +594,8 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
                                   message["village"])
     rs, programme = book.ruleset(pid), book.programme(pid)
     recipients = _digest_recipients(rs, village)
-    if rs.rule(message["rule_id"]) is None or programme is None or not recipients:
+    rule = rs.rule(message["rule_id"])
+    if rule is None or programme is None or not recipients:
         counts["skipped"] += 1
         return counts
     key = repo.digest_key(regency, pid, village, end, message["rule_id"])
@@ -605,8 +603,11 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
     if token is None:
         counts["skipped"] += 1
         return counts
-    rows = (enrolment_repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
-            else enrolment_repo.live_in_village_ending_on(regency, pid, village, end))
+    rows = list(enrolment_repo.live_ending_on(regency, end, pid) if village == ALL_VILLAGES
+                else enrolment_repo.live_in_village_ending_on(regency, pid, village, end))
+    if rule.after_end:  # after the end: also whose cover ended and was not renewed (the period end ran)
+        rows += [m for m in enrolment_repo.expired_ending_on(regency, pid, [end])
+                 if village == ALL_VILLAGES or m.village_code == village]
     held = restrictions.restricted(regency)  # an open dispute stops reminders, digests included
     rows = [m for m in rows if m.nik not in held]
     undelivered: set[str] = set()
@@ -614,7 +615,8 @@ def _handle_digest(deps: Deps, message: dict, book: _Programmes, ports: Notifier
         by_key = {repo.enrolment_key(regency, m.id, end, r.id, "sms"): m.id for m in rows for r in rs.rules}
         undelivered = {by_key[k] for k in repo.delivery_failed(by_key)}
     email = digest_email(programme, rs, village, date.fromisoformat(end), date.fromisoformat(message["as_of"]),
-                         sorted(rows, key=lambda m: (m.village_code, m.name.lower())), recipients, undelivered)
+                         sorted(rows, key=lambda m: (m.village_code, m.name.lower())), recipients, undelivered,
+                         rule=rule)
     try:
         provider_id = ports["email"].send(email)
     except SendFailed as exc:
@@ -655,10 +657,15 @@ def _handle_budget(deps: Deps, message: dict, book: _Programmes, ports: Notifier
 
 
 def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of: date, rows: list,
-                 recipients: tuple[str, ...], undelivered: set[str] | frozenset[str] = frozenset()) -> Outgoing:
+                 recipients: tuple[str, ...], undelivered: set[str] | frozenset[str] = frozenset(),
+                 rule: dr.Rule | None = None) -> Outgoing:
     """Per village: who expires when, each with a WhatsApp click-to-chat link the operator can
     forward from their own phone at no cost to the regency. For admins: the whole list, no phones.
-    What people read: category labels, kecamatan and village names, dates as "31 Desember 2025"."""
+    What people read: category labels, kecamatan and village names, dates as "31 Desember 2025".
+    For a rule after the end (H+1, H+7): who ended and was not renewed, days since the end, and the
+    _after texts (going on alone: JMO, PERISAI agents, post office; 3 unpaid months = lapsed)."""
+    rule = rule or dr.Rule(max((end - as_of).days, 0))
+    after = rule.after_end
     everyone = village == ALL_VILLAGES
     place = "semua desa" if everyone else f"Desa {regions.village_name(village)}"
     labels = {c["code"]: c.get("label") or c["code"] for c in programme.get("categories") or []}
@@ -666,17 +673,18 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
         if everyone and programme.get("regency") else {}
     head = {"programme": programme["name"], "end_date": dr.format_date_id(end), "village": place,
             "officer_contact": rs.default_contact if everyone else rs.contact_for(village),
-            "days_left": (end - as_of).days, "count": len(rows)}
+            "days_left": (end - as_of).days, "days_ago": max((as_of - end).days, 0), "count": len(rows)}
     table: list[list] = []
-    lines = [dr.render(rs.templates["email_intro"], head), ""]
+    lines = [dr.render(rs.templates[rule.template("email_intro")], head), ""]
+    days_column = "hari_sejak_berakhir" if after else "hari_lagi"
     if everyone:
-        header = ["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", "hari_lagi"]
+        header = ["no", "id_kepesertaan", "nama", "kecamatan", "desa", "kategori", "berakhir", days_column]
     else:
-        header = ["no", "nama", "kategori", "berakhir", "hari_lagi", "hp", "tautan_whatsapp", "sms_tidak_sampai"]
+        header = ["no", "nama", "kategori", "berakhir", days_column, "hp", "tautan_whatsapp", "sms_tidak_sampai"]
     follow_up: list[str] = []
     for i, m in enumerate(rows, 1):
         ends = date.fromisoformat(m.coverage_end)
-        days_left, ends_text = (ends - as_of).days, dr.format_date_id(ends)
+        days_left, ends_text = (as_of - ends).days if after else (ends - as_of).days, dr.format_date_id(ends)
         category = labels.get(m.category, m.category)
         if everyone:
             table.append([i, m.id, m.name, districts.get(m.district_code, m.district_code),
@@ -685,7 +693,8 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
             continue
         link = ""
         if m.phone:
-            link = dr.wa_link(m.phone, dr.render(rs.templates["whatsapp"], _values(m, programme, rs, as_of)))
+            link = dr.wa_link(m.phone, dr.render(rs.templates[rule.template("whatsapp")],
+                                                 _values(m, programme, rs, as_of)))
         table.append([i, m.name, category, ends_text, days_left, m.phone or "", link,
                       "ya" if m.id in undelivered else ""])
         lines.append(f"{i}. {m.name} ({category}) - berakhir {ends_text} - "
@@ -697,7 +706,8 @@ def digest_email(programme: dict, rs: dr.RuleSet, village: str, end: date, as_of
                       "langsung:", *follow_up]
     lines += ["", "Daftar lengkap terlampir (CSV).", "-- Lindung, pengingat otomatis"]
     filename = f"pengingat-{end.isoformat()}-{'semua' if everyone else village}.csv"
-    return Outgoing("email", recipients, "\n".join(lines), subject=dr.render(rs.templates["email_subject"], head),
+    subject = dr.render(rs.templates[rule.template("email_subject")], head)
+    return Outgoing("email", recipients, "\n".join(lines), subject=subject,
                     attachments=(Attachment(filename, safe_files.csv_bytes(header, table)),))
 
 

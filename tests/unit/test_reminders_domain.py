@@ -226,3 +226,14 @@ def test_rules_after_the_end_are_due_after_it_and_before_the_end_ones_never_are(
     text = dr.sms_text(dr.DEFAULT_TEMPLATES["sms_after"], dr.worker_values("Siti Aminah", "P", END, "V", "c",
                                                                            date(2026, 1, 1)))
     assert "berakhir 31 Desember 2025" in text and "JMO" in text and "PERISAI" in text and "3 bln" in text
+
+
+def test_rules_after_the_end_use_the_after_texts_and_the_defaults_render():
+    assert dr.Rule(-1).template("whatsapp") == "whatsapp_after" and dr.Rule(7).template("whatsapp") == "whatsapp"
+    assert dr.Rule(-7).template("email_intro") == "email_intro_after" and dr.Rule(-7).sms_template == "sms_after"
+    assert dr.template_problems(dr.DEFAULT_TEMPLATES) == {}
+    assert set(dr.DEFAULT_TEMPLATES) == set(dr.TEMPLATE_PLACEHOLDERS)
+    intro = dr.render(dr.DEFAULT_TEMPLATES["email_intro_after"],
+                      {"programme": "P", "end_date": "31 Desember 2025", "village": "Desa Embawang",
+                       "officer_contact": "Bu Rina", "days_left": -7, "days_ago": 7, "count": 3})
+    assert "(7 hari lalu) dan belum diperpanjang" in intro and "JMO" in intro and "-7" not in intro

@@ -10,7 +10,8 @@ import { dateText, enumLabel, label, number, t } from '../i18n.js';
 import { requestSchema } from '../schema.js';
 import { errorBox, flash, h, today } from '../ui.js';
 
-const KINDS = ['sms', 'sms_after', 'whatsapp', 'email_subject', 'email_intro'];
+const KINDS = ['sms', 'sms_after', 'whatsapp', 'email_subject', 'email_intro', 'whatsapp_after', 'email_subject_after',
+  'email_intro_after'];
 
 export async function render(main) {
   const pid = ctx.programme.id;
@@ -112,7 +113,7 @@ function formSchema(schema, villageList) {
   for (const k of KINDS) {
     if (!templates.properties?.[k]) continue;
     templates.properties[k] = { ...templates.properties[k], type: 'string', format: 'textarea', title: label(`template_${k}`),
-      options: { grid_columns: 6, input_height: k === 'email_subject' ? '40px' : '84px' } };
+      options: { grid_columns: 6, input_height: k.startsWith('email_subject') ? '40px' : '84px' } };
   }
   const channels = s.properties.rules.items.properties.channels;
   s.properties.rules.items.properties.channels = { ...channels, format: 'checkbox', uniqueItems: true,
