@@ -6,7 +6,6 @@ import csv
 
 from chalicelib import config
 from chalicelib.services import cursors
-from chalicelib.services.paging import take
 from chalicelib.store import regions
 
 ATTRIBUTION = ("Wilayah: idn-area-data 4.0.1 (github.com/fityannugroho/idn-area-data), "
@@ -35,10 +34,9 @@ def seed_regions() -> int:
 
 def list_regions(parent: str, limit: int, cursor: str | None) -> dict:
     scope = f"regions|{parent}"
-    results = regions.children(parent, cursors.decode(cursor, scope), limit)
-    items, last = take(results, limit)
+    items, last = regions.children(parent, cursors.decode(cursor, scope), limit)
     return {
-        "items": [{"code": r.sk, "name": r.name, "level": r.level, "kind": r.kind} for r in items],
+        "items": items,
         "next_cursor": cursors.encode(last, scope),
         "attribution": ATTRIBUTION,
     }

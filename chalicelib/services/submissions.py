@@ -20,7 +20,6 @@ from chalicelib.domain.inputs import Submission
 from chalicelib.observability import logger, metrics
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
-from chalicelib.services.paging import take
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import kpj as kpj_store
 from chalicelib.store import regions
@@ -64,9 +63,8 @@ def _page(job: dict, regency: str, page: int, cursor: dict | None) -> tuple[list
         more = (page + 1) * PAGE < len(scope["ids"])
         return drafts, ({"page": page + 1} if more else None), len(ids) - len(drafts)
     filters = {"status": "draft", "village_code": scope.get("village_code")}
-    results = enrolment_repo.query_programme(regency, pid, filters, None, cursor, page_size=PAGE)
-    models, last = take(results, PAGE)
-    return [enrolment_repo.from_model(m) for m in models], last, 0
+    drafts, last = enrolment_repo.filtered_page(regency, pid, filters, None, cursor, PAGE, page_size=PAGE)
+    return drafts, last, 0
 
 
 def handle_page(deps: Deps, message: dict) -> dict:

@@ -21,9 +21,12 @@ def put_all(rows: list[dict]) -> int:
     return len(rows)
 
 
-def children(parent: str, start_key: dict | None, limit: int):
+def children(parent: str, start_key: dict | None, limit: int) -> tuple[list[dict], dict | None]:
+    """Up to `limit` regions under `parent` (code, name, level, kind) and the key to resume after them."""
     pk = f"REGION#{parent}"
-    return RegionModel.query(pk, last_evaluated_key=resume_key(RegionModel, pk, start_key), limit=limit)
+    results = RegionModel.query(pk, last_evaluated_key=resume_key(RegionModel, pk, start_key), limit=limit)
+    return ([{"code": r.sk, "name": r.name, "level": r.level, "kind": r.kind} for r in results],
+            results.last_evaluated_key)
 
 
 _KNOWN_VILLAGES: set[str] = set()
