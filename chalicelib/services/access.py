@@ -23,7 +23,6 @@ from chalicelib.domain.privacy import Disclosure
 from chalicelib.services import cursors
 from chalicelib.services.deps import Deps
 from chalicelib.services.deps import default as default_deps
-from chalicelib.services.paging import take
 from chalicelib.store import access as repo
 from chalicelib.store import enrolments as enrolment_repo
 
@@ -108,8 +107,8 @@ def user_log(deps: Deps, admin: User, sub: str, start: str | None, end: str | No
              cursor: str | None) -> dict:
     lo, hi = _range(start, end, deps)
     scope = f"access|{admin.regency}|{sub}|{lo}|{hi}"
-    found, last = take(repo.by_user(admin.regency, sub, lo, hi, cursors.decode(cursor, scope), limit), limit)
-    return {"items": [repo.as_dict(m) for m in found], "next_cursor": cursors.encode(last, scope),
+    found, last = repo.by_user(admin.regency, sub, lo, hi, cursors.decode(cursor, scope), limit)
+    return {"items": found, "next_cursor": cursors.encode(last, scope),
             "user": sub, "from_time": lo, "to_time": hi}
 
 
@@ -126,14 +125,14 @@ def worker_log(deps: Deps, admin: User, nik: str, start: str | None, end: str | 
 def entries_for(regency: str, eids: dict[str, str], lo: str, hi: str) -> list[dict]:
     seen: dict[str, dict] = {}
     for eid in eids:
-        for m in repo.by_enrolment(regency, eid, lo, hi):
-            seen.setdefault(m.request_id, repo.as_dict(m))
+        for entry in repo.by_enrolment(regency, eid, lo, hi):
+            seen.setdefault(entry["request_id"], entry)
     by_pid: dict[str, set[str]] = {}
     for eid, pid in eids.items():
         by_pid.setdefault(pid, set()).add(eid)
     for pid, ids in by_pid.items():
-        for m in repo.by_programme_touching(regency, pid, ids, lo, hi):
-            entry = repo.as_dict(m)
-            entry["enrolment_ids"] = sorted(ids & set(entry["enrolment_ids"])) if not m.whole else sorted(ids)
-            seen.setdefault(m.request_id, entry)
+        for entry in repo.by_programme_touching(regency, pid, ids, lo, hi):
+            entry["enrolment_ids"] = sorted(ids & set(entry["enrolment_ids"])) if not entry["whole_roster"] \
+                else sorted(ids)
+            seen.setdefault(entry["request_id"], entry)
     return sorted(seen.values(), key=lambda e: e["at"], reverse=True)

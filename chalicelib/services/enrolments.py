@@ -31,7 +31,6 @@ from chalicelib.domain.receipt import Receipt as OpReceipt
 from chalicelib.observability import logger, metrics
 from chalicelib.services import audit_trail, cursors, lifecycle, programmes
 from chalicelib.services.deps import Deps
-from chalicelib.services.paging import take
 from chalicelib.store import audit as audit_repo
 from chalicelib.store import enrolments as repo
 from chalicelib.store import programmes as programme_repo
@@ -284,7 +283,7 @@ def _villages_to_walk(user: User, query: EnrolmentFilter) -> list[str | None]:
 def audit_page(user: User, eid: str, limit: int, cursor: str | None) -> dict:
     get(user, eid, include_deleted=True)
     scope = f"audit|{user.regency}|{eid}"
-    items, last = take(audit_repo.query(user.regency, "enrolment", eid, cursors.decode(cursor, scope), limit), limit)
+    items, last = audit_repo.page(user.regency, "enrolment", eid, cursors.decode(cursor, scope), limit)
     return {"items": [{"at": a.at, "action": a.action, "actor": a.actor, "actor_role": a.actor_role,
                        "changes": a.changes} for a in items],
             "next_cursor": cursors.encode(last, scope)}

@@ -69,17 +69,20 @@ def _between(pk: str, start: str, end: str, start_key: dict | None = None, limit
                              scan_index_forward=False, last_evaluated_key=start_key, limit=limit)
 
 
-def by_user(regency: str, sub: str, start: str, end: str, start_key: dict | None, limit: int):
-    return _between(keys.access(regency, "U", sub), start, end, start_key, limit)
+def by_user(regency: str, sub: str, start: str, end: str, start_key: dict | None,
+            limit: int) -> tuple[list[dict], dict | None]:
+    """Up to `limit` of an account's reads in the range, newest first, and the key to resume after them."""
+    results = _between(keys.access(regency, "U", sub), start, end, start_key, limit)
+    return [as_dict(m) for m in results], results.last_evaluated_key
 
 
-def by_enrolment(regency: str, eid: str, start: str, end: str) -> list[AccessModel]:
-    return list(_between(keys.access(regency, "E", eid), start, end))
+def by_enrolment(regency: str, eid: str, start: str, end: str) -> list[dict]:
+    return [as_dict(m) for m in _between(keys.access(regency, "E", eid), start, end)]
 
 
-def by_programme_touching(regency: str, pid: str, eids: set[str], start: str, end: str) -> list[AccessModel]:
+def by_programme_touching(regency: str, pid: str, eids: set[str], start: str, end: str) -> list[dict]:
     """Big reads of a programme that listed one of `eids`, and whole-roster reads (exports)."""
     condition = AccessModel.whole == True  # noqa: E712
     for eid in sorted(eids):
         condition = condition | AccessModel.ids.contains(eid)
-    return list(_between(keys.access(regency, "P", pid), start, end, condition=condition))
+    return [as_dict(m) for m in _between(keys.access(regency, "P", pid), start, end, condition=condition)]

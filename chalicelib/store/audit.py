@@ -28,7 +28,20 @@ def audit_model(a: AuditEntry) -> AuditModel:
                       actor_role=a.actor_role, at=a.at, changes=a.changes)
 
 
-def query(regency: str, entity_type: str, entity_id: str, start_key: dict | None, limit: int):
+def page(regency: str, entity_type: str, entity_id: str, start_key: dict | None,
+         limit: int) -> tuple[list[AuditEntry], dict | None]:
+    """Up to `limit` of a record's audit events, newest first, and the key to resume after them."""
     pk = keys.audit(regency, entity_type, entity_id)
-    return AuditModel.query(pk, scan_index_forward=False, last_evaluated_key=resume_key(AuditModel, pk, start_key),
-                            limit=limit)
+    results = AuditModel.query(pk, scan_index_forward=False, last_evaluated_key=resume_key(AuditModel, pk, start_key),
+                               limit=limit)
+    return [_entry(regency, m) for m in results], results.last_evaluated_key
+
+
+def query(regency: str, entity_type: str, entity_id: str, start_key: dict | None, limit: int) -> list[AuditEntry]:
+    """The first page of `page`."""
+    return page(regency, entity_type, entity_id, start_key, limit)[0]
+
+
+def _entry(regency: str, m: AuditModel) -> AuditEntry:
+    return AuditEntry(regency, m.entity_type, m.entity_id, m.action, m.actor, m.actor_role, m.at,
+                      m.sk.split("#", 1)[1], m.changes)
