@@ -230,6 +230,12 @@ def create_run(regency: str, run_id: str, as_of: str, started_at: str, trigger: 
                      trigger=trigger, summary=summary).save(condition=ReminderRunModel.pk.does_not_exist())
 
 
+def set_run_summary(regency: str, run_id: str, summary: dict) -> None:
+    """The plan's figures, once the sweep has planned the whole run (created with {"planning": True})."""
+    ReminderRunModel(keys.reminder_run(regency, run_id), "RUN").update(
+        actions=[ReminderRunModel.summary.set(summary)], condition=ReminderRunModel.pk.exists())
+
+
 def add_to_run(regency: str, run_id: str, **counts: int) -> None:
     actions = [getattr(ReminderRunModel, name).add(n) for name, n in counts.items() if n]
     if not actions or not run_id:

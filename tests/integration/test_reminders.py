@@ -232,6 +232,33 @@ def test_a_redelivered_batch_sends_nothing_twice(api, admin, aws_endpoint, chali
     assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
 
 
+def test_a_run_queues_its_messages_while_it_plans_and_reads_queued_until_its_summary_is_written(
+        api, admin, aws_endpoint, dispatcher, programme, monkeypatch):
+    monkeypatch.setenv("LINDUNG_REMINDER_CHUNK", "1")  # one SMS a message: 12 messages, the first 10 sent mid-plan
+    pid = programme["id"]
+    people = enrol_live(api, admin, pid, 12)
+    phones = [p["phone"] for p in people]
+    seen: list[dict] = []
+    real_send = aws.send_messages
+
+    def watching(kind, bodies, *args, **kwargs):
+        bodies = list(bodies)
+        if kind == "reminders" and bodies:  # what GET /runs/{id} answers while the plan goes on
+            seen.append(api.call("GET", f"/v1/reminders/runs/{bodies[0]['run_id']}", admin).data)
+        return real_send(kind, bodies, *args, **kwargs)
+
+    monkeypatch.setattr(aws, "send_messages", watching)
+    with deps.override(clock=lambda: NOV16):
+        first = run(api, admin, pid, "2025-11-16")
+        assert first["queued_messages"] == 12 and first["would_send"]["sms"] == 12
+        assert [s["status"] for s in seen] == ["queued", "queued"] and seen[0]["considered"] == 0, \
+            "mid-plan: queued, the figures not written yet"
+        drain(dispatcher)
+    progress = api.call("GET", f"/v1/reminders/runs/{first['run_id']}", admin).data
+    assert (progress["status"], progress["sent"], progress["considered"]) == ("done", 12, 12)
+    assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
+
+
 def test_dry_run_reports_what_would_be_sent_and_its_cost_before_any_sms(api, admin, aws_endpoint, dispatcher,
                                                                         programme):
     pid = programme["id"]

@@ -188,6 +188,11 @@ class InMemoryReminders:
     def create_run(self, regency: str, run_id: str, as_of: str, started_at: str, trigger: str, summary: dict) -> None:
         self.runs[(regency, run_id)] = {"as_of": as_of, "trigger": trigger, **summary}
 
+    def set_run_summary(self, regency: str, run_id: str, summary: dict) -> None:
+        run = self.runs[(regency, run_id)]
+        run.pop("planning", None)
+        run.update(summary)
+
     def add_to_run(self, regency: str, run_id: str, **counts: int) -> None:
         run = self.runs[(regency, run_id)]
         for name, n in counts.items():
