@@ -173,8 +173,8 @@ def patch(deps: Deps, user: User, eid: str, data: EnrolmentPatch, if_match: int,
     if not diff:
         return completed(current, programme)
     audit = audit_trail.entry(deps, user.regency, "enrolment", eid, "update", updated.updated_at, user, diff)
-    repo.replace(updated, if_match, audit, deps.new_id(),
-                 moved_from=current.village_code, receipt=receipt(updated) if receipt else None)
+    repo.replace(updated, if_match, audit, deps.new_id(), moved_from=current.village_code,
+                 receipt=receipt(updated) if receipt else None, released_kpj=current.kpj_number)
     return completed(updated, programme)
 
 

@@ -166,6 +166,28 @@ def _claim_kpj(tx: TransactWrite, e: Enrolment) -> None:
             | (KpjMarkerModel.eid == e.id))  # this enrolment's own NIK corrected
 
 
+def _release_kpj(e: Enrolment, old: str):
+    """How a correction lets go of the KPJ number `old` (a function adding it to the transaction),
+    or None when the marker is not this record's to let go: someone else's (or free already), or
+    last claimed by another of the person's enrolments. When another live enrolment of the person
+    still carries that number the marker passes to it (the person keeps their KPJ); otherwise it is
+    deleted, on condition that it still names this record, so the number's real owner can be
+    enrolled with it."""
+    try:
+        marker = KpjMarkerModel.get(keys.kpj(e.regency, old), KPJ_MARKER_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if marker.nik != e.nik or marker.eid != e.id:
+        return None
+    holders = [m.eid for m in EnrolmentModel.by_worker.query(keys.worker(e.regency, e.nik))
+               if m.eid != e.id and m.kpj_number == old and not m.deleted and not m.erased]
+    mine = KpjMarkerModel.eid == e.id
+    if holders:
+        kept = KpjMarkerModel(marker.pk, KPJ_MARKER_SK, nik=e.nik, eid=holders[0], at=e.updated_at)
+        return lambda tx: tx.save(kept, condition=mine)
+    return lambda tx: tx.delete(KpjMarkerModel(marker.pk, KPJ_MARKER_SK), condition=mine)
+
+
 def _kpj_taken() -> Conflict:
     return Conflict("KPJ_TAKEN", KPJ_TAKEN_MESSAGE, {"kpj_number": "sudah dipakai peserta lain"})
 
@@ -207,19 +229,24 @@ def insert(e: Enrolment, audit: AuditEntry, receipt: Receipt | None = None) -> N
 
 
 def replace(e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
-            moved_from: str | None = None, receipt: Receipt | None = None) -> None:
+            moved_from: str | None = None, receipt: Receipt | None = None, released_kpj: str | None = None) -> None:
     """Write a new version iff the stored one is still `expected_version` and not deleted.
 
     `moved_from`: the village the record leaves; a MOVED marker there tells that village's
     devices to drop it (the record's own change entry moves to the new village).
+    `released_kpj`: the KPJ number the record held before a correction; its owner marker is let go
+    in the same transaction unless the person still holds that number elsewhere (_release_kpj).
     """
     condition = ((EnrolmentModel.version == expected_version) & (EnrolmentModel.deleted == False)  # noqa: E712
                  & EnrolmentModel.erased.does_not_exist())
+    release = _release_kpj(e, released_kpj) if released_kpj and released_kpj != e.kpj_number else None
 
     def add(tx: TransactWrite) -> None:
         tx.save(to_model(e), condition=condition)
         if e.kpj_number and not e.deleted:  # second, so its cancellation reason has a fixed place
             _claim_kpj(tx, e)
+        if release is not None:
+            release(tx)
         if e.deleted:
             tx.delete(EnrolmentUniqueModel(keys.unique_enrolment(e.regency, e.programme_id, e.nik), "UNIQ"),
                       condition=EnrolmentUniqueModel.eid == e.id)

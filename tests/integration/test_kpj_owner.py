@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.integration.helpers import VILLAGE_A, new_person, new_programme
+from tests.integration.helpers import VILLAGE_A, eventually, new_kpj, new_person, new_programme
 
 _numbers = iter(range(1, 10_000))
 
@@ -89,3 +89,36 @@ def test_two_creates_with_one_kpj_at_once_store_exactly_one(api, admin, kpj):
     assert sorted(answers) == [201] + [409] * 5, answers
     holders = [p for p in people if api.call("GET", f"/v1/workers/{p['nik']}", admin).status_code == 200]
     assert len(holders) == 1
+
+
+def _patch_kpj(api, admin, enrolment: dict, number: str | None):
+    r = api.call("PATCH", f"/v1/enrolments/{enrolment['id']}", admin, {"kpj_number": number},
+                 headers={"If-Match": str(enrolment["version"])})
+    assert r.status_code == 200, r.data
+    return r.data
+
+
+def test_a_corrected_kpj_releases_the_mistyped_one_for_its_owner(api, admin, kpj):
+    """A KPJ typed wrong and then corrected by PATCH is free again: the person it really belongs
+    to can be enrolled with it. The corrected one is held."""
+    pid = new_programme(api, admin)["id"]
+    someone = _create(api, admin, pid, kpj_number=kpj, status="active").data
+    right = new_kpj()
+    _patch_kpj(api, admin, someone, right)
+    owner = _create(api, admin, pid, kpj_number=kpj, status="active")
+    assert owner.status_code == 201, owner.data
+    late = _create(api, admin, pid, kpj_number=right, status="active")
+    assert late.status_code == 409 and late.data["error"]["code"] == "KPJ_TAKEN", late.data
+
+
+def test_a_kpj_the_person_still_holds_in_another_programme_is_not_released(api, admin, kpj):
+    person = new_person(village=VILLAGE_A, kpj_number=kpj, status="active")
+    first = api.call("POST", f"/v1/programmes/{new_programme(api, admin)['id']}/enrolments", admin, person)
+    pid = new_programme(api, admin)["id"]
+    second = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, person)  # the marker names this one last
+    assert first.status_code == second.status_code == 201
+    eventually(lambda: api.call("GET", f"/v1/workers/{person['nik']}", admin).data,
+               lambda w: len(w.get("enrolments", [])) == 2)
+    _patch_kpj(api, admin, second.data, new_kpj())  # corrected here; the first programme still has it
+    other = _create(api, admin, pid, kpj_number=kpj, status="active")
+    assert other.status_code == 409 and other.data["error"]["code"] == "KPJ_TAKEN", other.data

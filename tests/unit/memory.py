@@ -62,7 +62,8 @@ class InMemoryEnrolments:
         self.audit.append(audit)
 
     def replace(self, e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
-                moved_from: str | None = None, receipt: Any = None) -> None:
+                moved_from: str | None = None, receipt: Any = None, released_kpj: str | None = None) -> None:
+        # released_kpj: this fake keeps no KPJ owner markers (tests/integration/test_kpj_owner.py has them)
         stored = self.items.get((e.regency, e.id))
         if stored is None or stored.version != expected_version or stored.deleted:
             raise Conflict(*STALE, {"version": "tidak sama dengan versi terbaru"},
