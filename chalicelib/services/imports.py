@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from dataclasses import replace as evolve
 from datetime import datetime
 
 from chalicelib import aws
@@ -45,13 +46,15 @@ from chalicelib.domain.errors import Invalid, Malformed, NotFound, Unsupported
 from chalicelib.domain.ids import ulid
 from chalicelib.domain.import_job import ImportJob
 from chalicelib.domain.inputs import UploadRequest
+from chalicelib.domain.roster import RowError
 from chalicelib.domain.villages import Village, VillageIndex
 from chalicelib.observability import logger, metrics
 from chalicelib.services import import_report, programmes
 from chalicelib.services.deps import Deps
-from chalicelib.services.roster_check import Rules, ValidRow, check, require_columns
+from chalicelib.services.roster_check import Checked, Rules, ValidRow, check, require_columns
 from chalicelib.store import enrolments as enrolment_repo
 from chalicelib.store import imports as repo
+from chalicelib.store import kpj as kpj_store
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import regions
 from chalicelib.store.audit import AuditEntry
@@ -262,7 +265,7 @@ def plan(deps: Deps, job: ImportJob) -> None:
                         else {}}, deps.now_iso())
         logger.info("import failed", extra={"import_id": job.import_id, "code": exc.code})
         return
-    checked = check(sheet, rules)
+    checked = kpj_checked(job.regency, check(sheet, rules), sheet.columns.get("kpj_number", "kpj_number"))
     chunks = [checked.valid[i:i + CHUNK_ROWS] for i in range(0, len(checked.valid), CHUNK_ROWS)]
     for n, rows in enumerate(chunks):
         files.put(_chunk_key(job, n), json.dumps([asdict(r) for r in rows]).encode(), "application/json")
@@ -340,9 +343,48 @@ def write_rows(deps: Deps, job: ImportJob, programme: dict, rows: list[ValidRow]
         stored = enrolment_repo.stored_ids(r, [eids[row.nik] for row in mine])
         to_write += [row for row in mine if eids[row.nik] not in stored]
     now = deps.now_iso()
+    # a row's KPJ is claimed as a create claims it (the plan refused those another NIK held then)
+    lost = enrolment_repo.claim_kpjs(r, {row.nik: (row.kpj_number, eids[row.nik]) for row in to_write
+                                         if row.kpj_number}, now)
+    if lost:  # claimed by another NIK since the plan: enrolled without it, as a draft, flagged
+        to_write = [_without_kpj(row) if row.nik in lost else row for row in to_write]
     enrolment_repo.put_imported(_items(job, [_enrolment(job, programme, row, eids[row.nik], now) for row in to_write]))
     accepted = len(claimed) + len(mine)
     return accepted, len(rows) - accepted
+
+
+def _without_kpj(row: ValidRow) -> ValidRow:
+    return evolve(row, kpj_number=None, status="draft" if row.status == "active" else row.status,
+                  warnings=(*row.warnings, "KPJ_TAKEN"))
+
+
+KPJ_TAKEN_MESSAGE = ("Nomor KPJ ini sudah tercatat untuk peserta lain (NIK berbeda); periksa nomornya atau tanyakan "
+                     "ke kantor cabang BPJS")
+
+
+def kpj_checked(regency: str, checked: Checked, column: str) -> Checked:
+    """A row's KPJ number must be free or already its NIK's (store/kpj.owners, one BatchGetItem per
+    100), and two rows of the file with different NIKs cannot share one: such rows are row errors
+    (KPJ_TAKEN) and are not written, as a create with that KPJ would be refused."""
+    with_kpj = [row for row in checked.valid if row.kpj_number]
+    if not with_kpj:
+        return checked
+    owners = kpj_store.owners(regency, sorted({row.kpj_number for row in with_kpj}))
+    first: dict[str, ValidRow] = {}
+    bad: dict[int, RowError] = {}
+    for row in with_kpj:
+        earlier = first.setdefault(row.kpj_number, row)
+        if owners.get(row.kpj_number, row.nik) != row.nik:
+            bad[row.line] = RowError(row.line, "kpj_number", column, "KPJ_TAKEN", KPJ_TAKEN_MESSAGE, row.nik, row.name)
+        elif earlier.nik != row.nik:
+            bad[row.line] = RowError(row.line, "kpj_number", column, "KPJ_TAKEN",
+                                     f"Nomor KPJ sama dengan baris {earlier.line} (NIK lain) di berkas ini",
+                                     row.nik, row.name)
+    if not bad:
+        return checked
+    return Checked([row for row in checked.valid if row.line not in bad],
+                   sorted([*checked.errors, *bad.values()], key=lambda e: e.row), checked.rejected + len(bad),
+                   checked.total, [n for n in checked.notices if n.row not in bad])
 
 
 def _enrolment(job: ImportJob, programme: dict, row: ValidRow, eid: str, now: str) -> Enrolment:

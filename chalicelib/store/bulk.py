@@ -61,9 +61,11 @@ def _write(client, table: str, batch: list[dict]) -> int:
     raise RuntimeError(f"BatchWriteItem left {len(pending)} items unprocessed after {_ATTEMPTS} attempts")
 
 
-def put_new(models: Iterable[Model]) -> set[tuple[str, str]]:
+def put_new(models: Iterable[Model], or_same: str | None = None) -> set[tuple[str, str]]:
     """Put each item only if its key is free: TransactWriteItems of up to 100 Puts, each with
     `attribute_not_exists(pk)`. Returns the (pk, sk) keys found taken; those items are not written.
+    `or_same`: an attribute (string) that may also match, e.g. a KPJ owner marker is free or
+    already this NIK's (`OR nik = <the item's nik>`).
 
     A transaction writes all or nothing: when some keys are taken it is cancelled with a reason
     per item, the taken ones are dropped and the rest sent again. Conflicts with another
@@ -78,9 +80,7 @@ def put_new(models: Iterable[Model]) -> set[tuple[str, str]]:
         pending = items[start:start + CLAIM_BATCH]
         while pending:
             try:
-                db.transact_items([{"Put": {"TableName": table, "Item": item,
-                                            "ConditionExpression": "attribute_not_exists(pk)"}}
-                                   for item in pending], "import.claims")
+                db.transact_items([_claim(table, item, or_same) for item in pending], "import.claims")
                 break
             except ClientError as exc:
                 codes = db.cancellation_codes(exc)
@@ -90,6 +90,13 @@ def put_new(models: Iterable[Model]) -> set[tuple[str, str]]:
                 taken |= {_key(pending[i]) for i in lost}  # progress: drop what is taken, send the rest
                 pending = [item for i, item in enumerate(pending) if i not in lost]
     return taken
+
+
+def _claim(table: str, item: dict, or_same: str | None) -> dict:
+    if or_same is None:
+        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk) OR #s = :s",
+                    "ExpressionAttributeNames": {"#s": or_same}, "ExpressionAttributeValues": {":s": item[or_same]}}}
 
 
 def get_all(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict]:

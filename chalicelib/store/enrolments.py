@@ -402,6 +402,15 @@ def claim_markers(regency: str, pid: str, import_id: str, eids: dict[str, str]) 
     return {nik_of[pk] for pk, _ in taken}
 
 
+def claim_kpjs(regency: str, claims: dict[str, tuple[str, str]], at: str) -> set[str]:
+    """Claim the KPJ owner markers of imported rows (NIK -> (KPJ, eid)), each on condition that it
+    is free or already that NIK's, as a create claims it; returns the NIKs whose KPJ another NIK holds."""
+    nik_of = {keys.kpj(regency, kpj): nik for nik, (kpj, _) in claims.items()}
+    taken = bulk.put_new((KpjMarkerModel(keys.kpj(regency, kpj), KPJ_MARKER_SK, nik=nik, eid=eid, at=at)
+                          for nik, (kpj, eid) in claims.items()), or_same="nik")
+    return {nik_of[pk] for pk, _ in taken}
+
+
 def stored_ids(regency: str, eids: Iterable[str]) -> set[str]:
     """Which of these enrolments are in the table (consistent BatchGetItem)."""
     found = bulk.get_all([(keys.enrolment(regency, eid), "E") for eid in eids])
