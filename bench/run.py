@@ -304,7 +304,7 @@ def run_part(module: str, rows: int | None) -> None:
     command = [sys.executable, "-m", module, *(["--rows", str(rows)] if rows else [])]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         for line in proc.stdout:  # type: ignore[union-attr]
-            if not line.startswith(("machine:", "emulator:")):
+            if not line.startswith(("machine:", "emulator:", '{"_aws"')):  # nor a metrics flush (EMF)
                 print(line, end="", flush=True)
     if proc.returncode:
         raise SystemExit(f"{module} failed ({proc.returncode})")
