@@ -191,6 +191,7 @@ class _Plan:
     run_id: str | None
     now: datetime
     now_iso: str
+    clock: Any = None  # deps.clock: when a chunk's opt-out answers were got (a long plan outlasts `now`)
     considered: int = 0
     no_phone: int = 0
     opted_out: int = 0  # SNS's opt-out list or an opt-out recorded for the worker (store/optouts.py)
@@ -228,7 +229,7 @@ def run(deps: Deps, regency: str, as_of: date | None = None, *, dry_run: bool = 
     dates = dr.end_dates_to_query(book.default, as_of)
     for rs in book.rules.values():
         dates |= dr.end_dates_to_query(rs, as_of)
-    plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), now, iso(now))
+    plan = _Plan(regency, as_of, None if dry_run else deps.new_id(), now, iso(now), clock=deps.clock)
     plan.restricted_niks = restrictions.restricted(regency)
     if not dry_run:
         # the run exists before its first message can be handled (the handler adds to its counts); until
@@ -372,7 +373,7 @@ def _flush(plan: _Plan, book: _Programmes, group: tuple[str, str, str], dry_run:
     if not dry_run:
         _queue(plan, {"type": "sms", "regency": plan.regency, "programme_id": pid, "rule_id": rule_id,
                               "coverage_end": end, "as_of": plan.as_of.isoformat(), "run_id": plan.run_id,
-                              "eids": [m.id for m in batch], "sns_checked_at": plan.now_iso,
+                              "eids": [m.id for m in batch], "sns_checked_at": iso(plan.clock()),
                               "sns_checked": {m.id: plan.sns_checked[m.id] for m in batch if m.id in plan.sns_checked}})
     plan.sms += len(batch)
 

@@ -259,6 +259,30 @@ def test_a_run_queues_its_messages_while_it_plans_and_reads_queued_until_its_sum
     assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
 
 
+def test_the_send_asks_sns_for_opt_out_again_only_when_the_sweep_did_not_get_the_answer_for_that_number(
+        api, admin, aws_endpoint, dispatcher, programme):
+    from tests.faults import Rule, failing_when
+
+    pid = programme["id"]
+    kept, changed = enrol_live(api, admin, pid, 2)
+    with deps.override(clock=lambda: NOV16):
+        run(api, admin, pid, "2025-11-16")  # SNS said "not opted out" for both numbers
+    # after the plan the worker replied STOP from a new number (moto: ending in 99 is opted out)
+    moved = api.call("PATCH", f"/v1/enrolments/{changed['id']}", admin, {"phone": changed["phone"][:-2] + "99"},
+                     headers={"If-Match": str(changed["version"])})
+    assert moved.status_code == 200, moved.data
+    every_check = Rule(lambda params: True, "InvalidParameter", 400)  # not retried: one per check asked
+    with deps.override(clock=lambda: NOV16), failing_when(aws.client("sns"), "CheckIfPhoneNumberIsOptedOut",
+                                                          [every_check]):
+        drain(dispatcher)  # the check that failed leaves that SMS unsent (failed, for the next run)
+    assert every_check.injected == 1, "asked again for the changed enrolment only"
+    assert [p for p, _ in sms_to(aws_endpoint, [kept["phone"], moved.data["phone"]])] == [kept["phone"]]
+    with deps.override(clock=lambda: NOV16):
+        again = run(api, admin, pid, "2025-11-16")  # the sweep asks SNS itself: the new number is opted out
+        drain(dispatcher)
+    assert again["opted_out"] == 1 and len(sms_to(aws_endpoint, [kept["phone"], moved.data["phone"]])) == 1
+
+
 def test_dry_run_reports_what_would_be_sent_and_its_cost_before_any_sms(api, admin, aws_endpoint, dispatcher,
                                                                         programme):
     pid = programme["id"]
