@@ -77,11 +77,6 @@ def _watch(endpoint: str, phones: set[str], started: float, marks: dict, done: t
             marks["last_sms_s"] = now
 
 
-def _dynamodb_requests(endpoint: str) -> int:
-    """DynamoDB calls the emulator has served (devtools/moto_server.py), from every process of the stack."""
-    return int(requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=60).json()["dynamodb_requests"])
-
-
 def _run_once(base: str, token: str, pid: str, timeout: float, marks: dict) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
     posted = time.perf_counter()
@@ -124,7 +119,7 @@ def bench(due: int, rate: float, workers: int | None, reruns: int) -> dict:
         with user_path.running_stack(endpoint, workers) as running:
             token = tokens.mint("admin", [], ttl=6 * 3600)
             runs = []
-            before = _dynamodb_requests(endpoint)
+            before = user_path.dynamodb_requests(endpoint)
             marks: dict = {}
             watching = threading.Event()
             started = time.perf_counter()
@@ -137,7 +132,7 @@ def bench(due: int, rate: float, workers: int | None, reruns: int) -> dict:
             seconds = time.perf_counter() - started
             watching.set()
             watcher.join()
-            requests_made = _dynamodb_requests(endpoint) - before
+            requests_made = user_path.dynamodb_requests(endpoint) - before
         sent, throttled = _sent(endpoint, phones)
     floor = due / rate
     return {"due": due, "rate": rate, "seconds": seconds, "floor": floor, "ratio": seconds / floor, "sent": sent,

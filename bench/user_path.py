@@ -145,16 +145,27 @@ def import_through_stack(stack: Stack, token: str, pid: str, csv_bytes: bytes, r
     return {"seconds": time.perf_counter() - started, "job": job}
 
 
-def summary_reads(stack: Stack, token: str, pid: str, reads: int = 20) -> dict:
-    """Median wall time of GET /summary over HTTP (chalice local adds its own overhead alike)."""
+def summary_reads(stack: Stack, token: str, pid: str, reads: int = 50, endpoint: str | None = None) -> dict:
+    """Median wall time of GET /summary over HTTP (chalice local adds its own overhead alike) and,
+    given the emulator's `endpoint`, the DynamoDB requests it served per read (every process of the
+    stack counts: an idle stack makes none)."""
     times, body = [], None
+    before = dynamodb_requests(endpoint) if endpoint else 0
     for _ in range(reads):
         started = time.perf_counter()
         r = requests.get(f"{stack.base}/v1/programmes/{pid}/summary", headers=_headers(token), timeout=120)
         times.append(time.perf_counter() - started)
         r.raise_for_status()
         body = r.json()
-    return {"median_ms": statistics.median(times) * 1000, "total": body["total"], "source": body["source"]}
+    out = {"median_ms": statistics.median(times) * 1000, "total": body["total"], "source": body["source"]}
+    if endpoint:
+        out["requests_per_read"] = (dynamodb_requests(endpoint) - before) / reads
+    return out
+
+
+def dynamodb_requests(endpoint: str) -> int:
+    """DynamoDB calls the emulator has served so far (devtools/moto_server.py 4., sent.json)."""
+    return int(requests.get(f"{endpoint}/moto-api/lindung/sent.json", timeout=60).json()["dynamodb_requests"])
 
 
 def wait_summary(stack: Stack, token: str, pid: str, total: int, timeout: float = 1800) -> float:
