@@ -22,9 +22,12 @@ from chalicelib import aws
 from chalicelib.domain.enrolment import Enrolment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lifecycle import LIVE
+from chalicelib.domain.receipt import Receipt
+from chalicelib.store import db
 from chalicelib.store import enrolments as real_enrolments
 from chalicelib.store import optouts as real_optouts
 from chalicelib.store import programmes as real_programmes
+from chalicelib.store import receipts as real_receipts
 from chalicelib.store import regions as real_regions
 from chalicelib.store import reminders as real_reminders
 from chalicelib.store import renewals as real_renewals
@@ -34,10 +37,43 @@ from chalicelib.store.audit import AuditEntry
 STALE = ("VERSION_STALE", "Data sudah diubah orang lain; muat ulang lalu ulangi")
 
 
-class InMemoryEnrolments:
-    """store/enrolments: enrolments by (regency, id), the NIK-per-programme marker, the audit trail."""
+class InMemoryReceipts:
+    """store/receipts: one receipt per (regency, user, op_id), written once and never overwritten."""
 
     def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], Receipt] = {}
+
+    def get_many(self, regency: str, sub: str, op_ids: Iterable[str]) -> dict[str, Receipt]:
+        return {op_id: copy.deepcopy(self.items[(regency, sub, op_id)]) for op_id in op_ids
+                if (regency, sub, op_id) in self.items}
+
+    def get(self, regency: str, sub: str, op_id: str) -> Receipt | None:
+        found = self.items.get((regency, sub, op_id))
+        return copy.deepcopy(found) if found else None
+
+    def put_if_absent(self, receipt: Receipt) -> bool:
+        key = (receipt.regency, receipt.sub, receipt.op_id)
+        if key in self.items:
+            return False
+        self.items[key] = copy.deepcopy(receipt)
+        return True
+
+    def claim(self, receipt: Receipt | None) -> None:
+        """Inside a change's 'transaction': a receipt that exists already cancels the change."""
+        if receipt is not None and (receipt.regency, receipt.sub, receipt.op_id) in self.items:
+            raise db.AlreadyRecorded()
+
+    def keep(self, receipt: Receipt | None) -> None:
+        if receipt is not None:
+            self.put_if_absent(receipt)
+
+
+class InMemoryEnrolments:
+    """store/enrolments: enrolments by (regency, id), the NIK-per-programme marker, the audit trail;
+    a sync operation's receipt commits with its change (InMemoryReceipts)."""
+
+    def __init__(self, receipts: InMemoryReceipts | None = None) -> None:
+        self.receipts = receipts or InMemoryReceipts()
         self.items: dict[tuple[str, str], Enrolment] = {}
         self.unique: dict[tuple[str, str, str], str] = {}
         self.audit: list[AuditEntry] = []
@@ -51,6 +87,7 @@ class InMemoryEnrolments:
         return self.unique.get((regency, pid, nik))
 
     def insert(self, e: Enrolment, audit: AuditEntry, receipt: Any = None) -> None:
+        self.receipts.claim(receipt)
         marker = (e.regency, e.programme_id, e.nik)
         if marker in self.unique:
             raise Conflict("ENROLMENT_DUPLICATE", "NIK ini sudah terdaftar di program ini", {"nik": "sudah terdaftar"},
@@ -60,10 +97,12 @@ class InMemoryEnrolments:
         self.unique[marker] = e.id
         self.items[(e.regency, e.id)] = copy.deepcopy(e)
         self.audit.append(audit)
+        self.receipts.keep(receipt)
 
     def replace(self, e: Enrolment, expected_version: int, audit: AuditEntry, token: str,
                 moved_from: str | None = None, receipt: Any = None, released_kpj: str | None = None) -> None:
         # released_kpj: this fake keeps no KPJ owner markers (tests/integration/test_kpj_owner.py has them)
+        self.receipts.claim(receipt)
         stored = self.items.get((e.regency, e.id))
         if stored is None or stored.version != expected_version or stored.deleted:
             raise Conflict(*STALE, {"version": "tidak sama dengan versi terbaru"},
@@ -74,6 +113,7 @@ class InMemoryEnrolments:
             self.moved_out.append((e.id, moved_from))
         self.items[(e.regency, e.id)] = copy.deepcopy(e)
         self.audit.append(audit)
+        self.receipts.keep(receipt)
 
     def query_worker(self, regency: str, nik: str) -> list[Enrolment]:
         return [copy.deepcopy(e) for (r, _), e in self.items.items() if r == regency and e.nik == nik and not e.deleted]
@@ -257,7 +297,8 @@ class Memory:
     """One in-memory store: a repository object per store module the core use cases use."""
 
     def __init__(self, villages: dict[str, str]) -> None:
-        self.enrolments = InMemoryEnrolments()
+        self.receipts = InMemoryReceipts()
+        self.enrolments = InMemoryEnrolments(self.receipts)
         self.programmes = InMemoryProgrammes()
         self.regions = InMemoryRegions(villages)
         self.reminders = InMemoryReminders()
@@ -270,7 +311,7 @@ class Memory:
         swaps: dict[int, object] = {
             id(real_enrolments): self.enrolments, id(real_programmes): self.programmes,
             id(real_reminders): self.reminders, id(real_restrictions): self.restrictions,
-            id(real_optouts): self.optouts, id(real_renewals): self.renewals,
+            id(real_optouts): self.optouts, id(real_renewals): self.renewals, id(real_receipts): self.receipts,
         }
         for name, module in list(sys.modules.items()):
             if isinstance(module, ModuleType) and name.startswith("chalicelib.services."):

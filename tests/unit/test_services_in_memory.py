@@ -1,4 +1,4 @@
-"""The core use cases (enrol, correct, withdraw, reminder planning, renewal) on in-memory repositories
+"""The core use cases (enrol, correct, withdraw, sync, reminder planning, renewal) on in-memory repositories
 (tests/unit/memory.py): no emulator, no AWS call (one would fail the test). The same behaviour is
 tested again over HTTP against the emulator in tests/integration."""
 
@@ -12,9 +12,9 @@ from chalicelib import notify
 from chalicelib.api import schemas
 from chalicelib.auth import User
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid
-from chalicelib.domain.inputs import Renewal
+from chalicelib.domain.inputs import Renewal, SyncBatch, SyncOperation
 from chalicelib.notify.fake import FakeNotifier
-from chalicelib.services import enrolments, lifecycle, reminders
+from chalicelib.services import enrolments, lifecycle, reminders, sync
 from chalicelib.services.deps import Deps
 from tests.unit.memory import Memory
 
@@ -158,3 +158,50 @@ def test_a_renewal_makes_the_next_programme_once_and_carries_live_members_over(m
         "renewed", "renewed", "draft"]
     (done,) = memory.renewals.of_programme(REGENCY, "P1")
     assert (done["status"], done["carried"], done["excluded"], done["pages"]) == ("done", 2, 1, 2)
+
+
+def _siti_typed(**changes) -> dict:
+    """An enrolment as the field app queues it: the form's values, typed on the phone."""
+    return {"nik": "1603015708900001", "name": " Siti Aminah", "birth_date": "1990-08-17", "sex": "P",
+            "phone": "0812 7788 9900", "village_code": TANJUNG_AGUNG, "category": "petani", **changes}
+
+
+def test_a_phone_s_batch_applies_each_operation_once_and_a_replay_changes_nothing(memory, deps):
+    eid = "01JDPHONE000000000000000001"
+    batch = SyncBatch([
+        SyncOperation("op-1", "create", "enrolment", "P1", id=eid, data=_siti_typed()),
+        SyncOperation("op-2", "update", "enrolment", "P1", id=eid, version=1, data={"phone": "0813-1111-2222"}),
+        SyncOperation("op-3", "create", "enrolment", "P1", data=_siti_typed(name="Siti A.")),  # the same NIK again
+        SyncOperation("op-4", "create", "enrolment", "P1", data=_siti_typed(nik="1603015708900002",
+                                                                            village_code=LAWANG_KIDUL)),
+        SyncOperation("op-5", "update", "enrolment", "P1", id=eid, version=1, data={"name": "Siti"}),  # stale
+    ])
+    first = sync.push(deps, OFFICER, batch)["results"]
+    assert [(r["op_id"], r["status"]) for r in first] == [
+        ("op-1", "applied"), ("op-2", "applied"), ("op-3", "duplicate"), ("op-4", "rejected"), ("op-5", "conflict")]
+    assert (first[1]["version"], first[2]["id"], first[4]["version"]) == (2, eid, 2)
+    assert first[3]["error"]["code"] == "VILLAGE_FORBIDDEN"  # the officer's own villages only
+    stored = memory.enrolments.get(REGENCY, eid)
+    assert (stored.version, stored.phone, stored.name) == (2, "+6281311112222", "Siti Aminah")
+    assert len(memory.receipts.items) == 5  # every final outcome is recorded, the applied ones with their change
+    trail = len(memory.enrolments.audit)
+    again = sync.push(deps, OFFICER, batch)["results"]  # the phone lost the answer and sends it all again
+    assert again == first
+    assert len(memory.enrolments.audit) == trail and memory.enrolments.get(REGENCY, eid) == stored
+
+
+def test_a_reused_op_id_is_refused_and_a_batch_out_of_time_records_nothing(memory, deps):
+    eid = "01JDPHONE000000000000000002"
+    create = SyncOperation("op-9", "create", "enrolment", "P1", id=eid, data=_siti_typed())
+    assert sync.push(deps, OFFICER, SyncBatch([create]))["results"][0]["status"] == "applied"
+    other = SyncOperation("op-9", "create", "enrolment", "P1", data=_siti_typed(nik="1603015708900003"))
+    (reused,) = sync.push(deps, OFFICER, SyncBatch([other]))["results"]
+    assert (reused["status"], reused["error"]["code"]) == ("rejected", "OP_ID_REUSED")
+    assert memory.enrolments.existing_id(REGENCY, "P1", "1603015708900003") is None
+    late = SyncOperation("op-10", "delete", "enrolment", "P1", id=eid, version=1)
+    (failed,) = sync.push(deps, OFFICER, SyncBatch([late]), time_left_ms=lambda: 1000)["results"]
+    assert (failed["status"], failed["error"]["code"]) == ("failed", "TIME_BUDGET")
+    assert memory.receipts.get(REGENCY, OFFICER.sub, "op-10") is None  # send the same op again later
+    (deleted,) = sync.push(deps, OFFICER, SyncBatch([late]))["results"]
+    assert (deleted["status"], deleted["version"]) == ("applied", 2)
+    assert memory.enrolments.get(REGENCY, eid).deleted
