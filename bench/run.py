@@ -19,8 +19,10 @@
 7. files (bench/files.py): export of the roster as CSV and as XLSX (seconds, rows/s, the exporting
    process's peak RSS) and the KPJ import of the same rows (rows/s, requests);
 8. xlsx (bench/import_xlsx.py): the import from an XLSX in the template's shape vs the same rows
-   as CSV (rows/s, ratio; CSV-XLSX-XLSX-CSV).
-7. and 8. run as their own processes, each with its own emulator and table (a table holding every
+   as CSV (rows/s, ratio; CSV-XLSX-XLSX-CSV);
+9. admin (bench/admin_screens.py): the admin's Pengingat, Peserta and Dasbor screens in Chromium
+   over a programme of the rows' size (seconds from the navigation to what each shows).
+7., 8. and 9. run as their own processes, each with its own emulator and table (a table holding every
 earlier benchmark's items would make moto slower for them than for 1.), after the others.
 moto is started by the bench unless AWS_ENDPOINT_URL is set. Nothing here is asserted by tests.
 """
@@ -329,7 +331,7 @@ def main() -> int:
     parser.add_argument("--sweep", default=None, help="module:function(regency, as_of) to measure instead")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["import", "user", "sweep", "cold", "package", "files", "xlsx"])
+                        choices=["import", "user", "sweep", "cold", "package", "files", "xlsx", "admin"])
     parser.add_argument("--province", action="store_true", help="only the province run (bench/province.py)")
     parser.add_argument("--province-rows", type=int, default=26_775, help="rows per regency (default Muara Enim's)")
     parser.add_argument("--province-due", type=int, default=2000, help="live enrolments due per regency")
@@ -397,7 +399,7 @@ def main() -> int:
         print(f"COLD START RATIO {c['cpu_ratio']:.2f}x  (goal <= 1.5x)")
         print(f"  then the API function's first request loads pydantic and the schemas: import app + schemas "
               f"{c['api_cpu_ms']:.0f} ms of CPU = {c['api_cpu_ms'] / c['floor_cpu_ms']:.2f}x the floor")
-    for name, module in (("files", "bench.files"), ("xlsx", "bench.import_xlsx")):
+    for name, module in (("files", "bench.files"), ("xlsx", "bench.import_xlsx"), ("admin", "bench.admin_screens")):
         if name not in args.skip:
             run_part(module, args.rows)
     if "package" not in args.skip:
