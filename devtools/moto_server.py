@@ -460,9 +460,7 @@ def _all_items(self: Table) -> list[Item]:
     candidates = getattr(_QUERYING, "candidates", None)
     if candidates is not None:
         return candidates  # 13.: the partition from the page's start, in moto's order
-    if not self.range_key_attr:
-        return list(self.items.values())  # type: ignore[arg-type]
-    return [item for hash_set in self.items.values() for item in hash_set.values()]
+    return _all_items_unsorted(self)
 
 
 def _unsorted_walk(query):
@@ -568,8 +566,9 @@ def _partition_from(table: Table, index_name: str | None, hash_key_conditions: l
 
 
 def _all_items_unsorted(table: Table) -> list[Item]:
+    """Every item of the table in storage order (moto's all_items sorts a whole table first)."""
     if not table.range_key_attr:
-        return [i for i in table.items.values() if isinstance(i, Item)]  # type: ignore[union-attr]
+        return list(table.items.values())  # type: ignore[arg-type]
     return [item for hash_set in table.items.values() for item in hash_set.values()]
 
 
