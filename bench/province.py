@@ -8,7 +8,8 @@ enrolments per regency whose cover ends on the sweep's day.
 
 Measured, Muara Enim (16.03) alone first, then with the other 16 regencies loaded:
 - rows/s of the 16 regencies' imports, all posted at once through the running stack;
-- one regency's summary read (GET /summary, median of 50, and the DynamoDB requests each read made) and its wait for the kept summary;
+- one regency's summary read (GET /summary, median of 50, and the DynamoDB requests each read
+  made) and its wait for the kept summary;
 - DynamoDB requests of one regency's daily sweep (reminders.run for 16.03, dry run: the plan the
   08:00 WIB schedule makes, without sending);
 - resident memory of the emulator, the API process and the dispatcher (the workers).
