@@ -259,6 +259,7 @@ def test_a_run_queues_its_messages_while_it_plans_and_reads_queued_until_its_sum
     assert Counter(p for p, _ in sms_to(aws_endpoint, phones)) == Counter(phones)
 
 
+@pytest.mark.lane("moto")  # SNS's opt-out list here is moto's rule (numbers ending in 99); LocalStack's has none
 def test_the_send_asks_sns_for_opt_out_again_only_when_the_sweep_did_not_get_the_answer_for_that_number(
         api, admin, aws_endpoint, dispatcher, programme):
     from tests.faults import Rule, failing_when
