@@ -272,6 +272,9 @@ def test_the_send_asks_sns_for_opt_out_again_only_when_the_sweep_did_not_get_the
     moved = api.call("PATCH", f"/v1/enrolments/{changed['id']}", admin, {"phone": changed["phone"][:-2] + "99"},
                      headers={"If-Match": str(changed["version"])})
     assert moved.status_code == 200, moved.data
+    eventually(lambda: {e["id"]: e["version"] for e in api.call("GET", f"/v1/programmes/{pid}/enrolments?limit=500",
+                                                              admin).data["items"]},
+               lambda seen: seen.get(changed["id"]) == moved.data["version"])  # the sweep reads the GSIs
     every_check = Rule(lambda params: True, "InvalidParameter", 400)  # not retried: one per check asked
     with deps.override(clock=lambda: NOV16), failing_when(aws.client("sns"), "CheckIfPhoneNumberIsOptedOut",
                                                           [every_check]):

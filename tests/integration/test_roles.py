@@ -26,6 +26,7 @@ def world(chalice_app, tokens_for):
         p = new_programme(api, admin)
         a = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person(village=VILLAGE_A)).data
         b = api.call("POST", f"/v1/programmes/{p['id']}/enrolments", admin, new_person(village=VILLAGE_B)).data
+        wait_indexed(api, admin, p["id"], [a["id"], b["id"]])  # the lists below read GSIs (eventual)
     return {"pid": p["id"], "a": a, "b": b}
 
 
