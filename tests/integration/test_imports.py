@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from chalicelib import config
 from chalicelib.domain import roster
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, listed, new_person, new_programme, wait_listed
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, listed, new_kpj, new_person, new_programme, wait_listed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ID = ["nik", "nama", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "kategori", "pekerjaan"]
@@ -288,16 +288,17 @@ def test_summary_equals_the_records_after_creates_patches_deletes_and_an_import(
     pid = new_programme(api, admin)["id"]
     made = [api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, p).data
             for p in _people(4, category="guru_ngaji")]
-    kpj = "12345678901"
+    kpj = new_kpj()
     moved = api.call("PATCH", f"/v1/enrolments/{made[0]['id']}", admin,
                      {"village_code": VILLAGE_A, "category": "rt_rw", "status": "submitted"}, headers={"If-Match": "1"})
     assert moved.status_code == 200, moved.data
     active = api.call("PATCH", f"/v1/enrolments/{made[1]['id']}", admin, {"status": "submitted"},
                       headers={"If-Match": "1"}).data
-    api.call("PATCH", f"/v1/enrolments/{made[1]['id']}", admin, {"status": "active", "kpj_number": kpj},
-             headers={"If-Match": str(active["version"])})
-    api.call("PATCH", f"/v1/enrolments/{made[2]['id']}", admin, {"status": "rejected", "rejection_reason": "NIK ganda"},
-             headers={"If-Match": "1"})
+    assert api.call("PATCH", f"/v1/enrolments/{made[1]['id']}", admin, {"status": "active", "kpj_number": kpj},
+                    headers={"If-Match": str(active["version"])}).status_code == 200
+    rejected = api.call("PATCH", f"/v1/enrolments/{made[2]['id']}", admin,
+                        {"status": "rejected", "rejection_reason": "NIK ganda"}, headers={"If-Match": "1"})
+    assert rejected.status_code == 200, rejected.data
     assert api.call("DELETE", f"/v1/enrolments/{made[3]['id']}", admin).status_code == 204
     job = _import(api, admin, dispatcher, pid, _csv(_people(10, category="petani_sawit")))
     assert job["accepted"] == 10

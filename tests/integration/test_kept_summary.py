@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from chalicelib import config
-from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_person, new_programme, wait_listed
+from tests.integration.helpers import VILLAGE_A, VILLAGE_B, eventually, new_kpj, new_person, new_programme, wait_listed
 
 VILLAGE_C = "16.03.03.2018"  # Air Talas, another kecamatan
 VILLAGES = [VILLAGE_A, VILLAGE_B, VILLAGE_C]
@@ -133,8 +133,8 @@ def test_kept_summary_equals_the_recount_after_a_random_mix_and_a_replayed_batch
     assert synced.status_code == 200 and {x["status"] for x in synced.data["results"]} == {"applied"}, synced.data
 
     # a renewal: the live members carried into the next period's programme (lifecycle queue)
-    for n, eid in enumerate(sorted(live)[2:8]):
-        for body in ({"status": "submitted"}, {"status": "active", "kpj_number": f"{12345678900 + n}"}):
+    for eid in sorted(live)[2:8]:
+        for body in ({"status": "submitted"}, {"status": "active", "kpj_number": new_kpj()}):
             r = api.call("PATCH", f"/v1/enrolments/{eid}", admin, body, headers={"If-Match": str(live[eid]["version"])})
             if r.status_code == 200:
                 live[eid] = r.data
