@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 
+from botocore.exceptions import ClientError
 from chalice.app import Cron, DynamoDBEventConfig, Rate, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
@@ -300,12 +301,7 @@ class Dispatcher:
             shard_id = shard["ShardId"]
             with _POSITIONS_LOCK:
                 at = _POSITIONS.get((arn, shard_id)) or {}
-            iterator = at.get("iterator")
-            if iterator is None:
-                where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": at["seq"]} if "seq" in at
-                         else {"ShardIteratorType": stream_start()})
-                iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
-            answer = streams.get_records(ShardIterator=iterator, Limit=min(1000, batch_size * self.workers))
+            answer = self._read_shard(name, streams, arn, shard_id, at, min(1000, batch_size * self.workers))
             got = answer["Records"]
             if not got:
                 if answer.get("NextShardIterator"):
@@ -319,10 +315,40 @@ class Dispatcher:
                 groups[zlib.crc32(key.encode()) % self.workers].append(record)
             batches = [g[i:i + batch_size] for g in groups if g for i in range(0, len(g), batch_size)]
             list(pool.map(lambda batch: self._stream_batch(name, handler, batch), batches))
-            with _POSITIONS_LOCK:
-                _POSITIONS[(arn, shard_id)] = {"seq": got[-1]["dynamodb"]["SequenceNumber"]}
+            with _POSITIONS_LOCK:  # the next read goes on from the answer's iterator (no GetShardIterator)
+                _POSITIONS[(arn, shard_id)] = {"seq": got[-1]["dynamodb"]["SequenceNumber"],
+                                               "iterator": answer.get("NextShardIterator")}
             handled += len(got)
         return handled
+
+    def _read_shard(self, name: str, streams, arn: str, shard_id: str, at: dict, limit: int) -> dict:
+        """GetRecords from where this process stopped: the kept iterator, else a new one after the
+        last record handled (or at the start). Records trimmed before they were read are a failure
+        (strict mode raises once the drain is done; `make run` logs it) and reading goes on at once
+        from the oldest record kept."""
+        iterator = at.get("iterator")
+        try:
+            if iterator is None:
+                where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": at["seq"]} if "seq" in at
+                         else {"ShardIteratorType": "TRIM_HORIZON" if at.get("trimmed") else stream_start()})
+                iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
+            return streams.get_records(ShardIterator=iterator, Limit=limit)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TrimmedDataAccessException":
+                if "iterator" in at:  # expired, or an emulator started again: a new iterator next time
+                    with _POSITIONS_LOCK:
+                        _POSITIONS[(arn, shard_id)] = {k: v for k, v in at.items() if k != "iterator"}
+                raise
+            self._record([Failure(name, f"stream records after {at.get('seq', 'the start')}",
+                                  "trimmed before they were read", str(exc))])
+            from chalicelib.observability import logger
+
+            logger.error("stream records were trimmed before the aggregator read them: the kept summaries may "
+                         "miss changes; recount them (GET /v1/programmes/{id}/summary?recount=true)",
+                         extra={"handler": name, "after_sequence_number": at.get("seq")})
+            with _POSITIONS_LOCK:
+                _POSITIONS[(arn, shard_id)] = {"trimmed": True}
+            return self._read_shard(name, streams, arn, shard_id, {"trimmed": True}, limit)
 
     @staticmethod
     def _partition(record: dict) -> object:
