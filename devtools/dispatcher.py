@@ -293,7 +293,8 @@ class Dispatcher:
         return total
 
     def _stream_round(self, name: str, arn: str, pool: ThreadPoolExecutor) -> int:
-        """One read of each shard (up to batch_size x workers records) handed to the handler."""
+        """One read of each shard (up to batch_size x workers records, in GetRecords of 1,000 at most)
+        handed to the handler in up to `workers` concurrent batches."""
         streams = _streams_client()
         handler, batch_size = self.streams[name]
         handled = 0
@@ -301,8 +302,13 @@ class Dispatcher:
             shard_id = shard["ShardId"]
             with _POSITIONS_LOCK:
                 at = _POSITIONS.get((arn, shard_id)) or {}
-            answer = self._read_shard(name, streams, arn, shard_id, at, min(1000, batch_size * self.workers))
-            got = answer["Records"]
+            want = batch_size * self.workers  # a batch for each worker, as Lambda would have them in flight
+            answer = self._read_shard(name, streams, arn, shard_id, at, min(1000, want))
+            got = list(answer["Records"])
+            while len(answer["Records"]) == 1000 and len(got) < want:  # GetRecords gives 1,000 at most
+                here = {"seq": got[-1]["dynamodb"]["SequenceNumber"], "iterator": answer.get("NextShardIterator")}
+                answer = self._read_shard(name, streams, arn, shard_id, here, min(1000, want - len(got)))
+                got += answer["Records"]
             if not got:
                 if answer.get("NextShardIterator"):
                     with _POSITIONS_LOCK:  # from LATEST: go on from here, not from a later LATEST
