@@ -23,6 +23,7 @@ from chalicelib.domain import summary as rules
 from chalicelib.observability import logger
 from chalicelib.services import programmes
 from chalicelib.services.deps import Deps
+from chalicelib.store import db
 from chalicelib.store import programmes as programme_repo
 from chalicelib.store import summary as repo
 
@@ -41,12 +42,23 @@ def kept_fields(programme: dict | None) -> list[str]:
     return [d["key"] for d in (programme or {}).get("fields") or [] if d.get("type") in COUNTED_TYPES]
 
 
+RECOUNT_ATTEMPTS = 3
+
+
 def recount(deps: Deps, regency: str, pid: str, programme: dict | None = None) -> tuple[dict, str]:
+    """Count every record and store the counts as the kept summary, unless the aggregator moved the
+    kept summary while the records were read (then count again; still moving after three counts:
+    503 SERVICE_BUSY, as an import in full flow would keep it moving). The recount reads a GSI: a
+    write of the last moment that the index does not show yet is missed, as after any GSI read."""
     programme = programme if programme is not None else programme_repo.get(regency, pid)
-    counts = rules.count(repo.records(regency, pid), kept_fields(programme))
-    at = deps.now_iso()
-    repo.replace(regency, pid, counts, at)
-    return counts, at
+    for _ in range(RECOUNT_ATTEMPTS):
+        before = repo.get(regency, pid)
+        counts = rules.count(repo.records(regency, pid), kept_fields(programme))
+        at = deps.now_iso()
+        if repo.replace(regency, pid, counts, at, before.version if before else 0):
+            return counts, at
+        logger.info("kept summary moved during the recount; counting again", extra={"programme_id": pid})
+    raise db.Busy(db.RETRY_AFTER)
 
 
 def get(deps: Deps, user: User, pid: str, recount_now: bool) -> dict:

@@ -74,12 +74,20 @@ def get(regency: str, pid: str) -> Kept | None:
     return Kept(m.counts, m.computed_at, int(m.version or 0), m.source or "kept")
 
 
-def replace(regency: str, pid: str, counts: dict, at: str) -> None:
+def replace(regency: str, pid: str, counts: dict, at: str, read_version: int) -> bool:
     """The repair: the recount becomes the kept summary (marks stay: changes already applied are
-    in the records the recount read). Exact when the stream has caught up (IteratorAge ~ 0)."""
-    current = get(regency, pid)
-    version = current.version if current else 0
-    _item(regency, pid, counts, at, version + 1, "recount").save()
+    in the records the recount read), only if the kept summary is still at the version read before
+    the recount began. False when the aggregator applied a change meanwhile: the recount may or may
+    not hold that change, so writing it could lose or double it; the caller counts again."""
+    item = _summary_put(regency, pid, counts, at, read_version)["Put"]
+    item["Item"]["source"] = {"S": "recount"}
+    try:
+        aws.client("dynamodb").put_item(**item)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _item(regency: str, pid: str, counts: dict, at: str, version: int, source: str) -> SummarySnapshotModel:

@@ -194,3 +194,67 @@ def test_a_batch_that_failed_half_way_is_applied_once_when_delivered_again(api, 
         wait_listed(api, admin, pid, 2)  # the recount reads the by_programme index: let it have the records
         kept, recount = kept_and_recount(api, admin, pid)
         assert kept == recount
+
+
+def test_a_recount_that_the_aggregator_overtakes_counts_again_instead_of_writing_stale_counts(
+        api, admin, recorded, monkeypatch):
+    """The aggregator applies a category move while the recount is reading the records (which it
+    read before the move): storing that recount would put the old category back into the kept
+    summary for good. The recount sees the kept summary moved, counts again, and stores that."""
+    dispatcher, _ = recorded
+    from chalicelib.store import summary as repo
+
+    pid = new_programme(api, admin)["id"]
+    made = [api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, new_person(VILLAGE_A, "linmas")).data
+            for _ in range(3)]
+    wait_listed(api, admin, pid, 3)
+    dispatcher.drain_stream()
+    real, moved = repo.records, []
+
+    def records_then_a_move(regency, p):
+        yield from real(regency, p)  # all three, as linmas
+        if not moved:
+            r = api.call("PATCH", f"/v1/enrolments/{made[0]['id']}", admin, {"category": "guru_ngaji"},
+                         headers={"If-Match": str(made[0]["version"])})
+            assert r.status_code == 200, r.data
+            moved.append(r.data)
+            eventually(lambda: {e["id"]: e["category"] for e in api.call(
+                "GET", f"/v1/programmes/{pid}/enrolments?limit=10", admin).data["items"]},
+                lambda seen: seen.get(made[0]["id"]) == "guru_ngaji")  # the next count reads it
+            dispatcher.drain_stream()  # the aggregator applies it while this count is still open
+
+    monkeypatch.setattr(repo, "records", records_then_a_move)
+    fresh = api.call("GET", f"/v1/programmes/{pid}/summary?recount=true", admin)
+    assert fresh.status_code == 200 and moved, fresh.data
+    assert fresh.data["by_category"] == {"linmas": 2, "guru_ngaji": 1}
+    kept = api.call("GET", f"/v1/programmes/{pid}/summary", admin).data  # the second count, stored
+    assert (kept["source"], kept["by_category"]) == ("kept", {"linmas": 2, "guru_ngaji": 1}), kept
+
+
+def test_a_recount_overtaken_every_time_answers_busy_and_leaves_the_kept_summary(api, admin, recorded,
+                                                                                 monkeypatch):
+    dispatcher, _ = recorded
+    from chalicelib.store import summary as repo
+
+    pid = new_programme(api, admin)["id"]
+    made = api.call("POST", f"/v1/programmes/{pid}/enrolments", admin, new_person(VILLAGE_A, "linmas")).data
+    wait_listed(api, admin, pid, 1)
+    dispatcher.drain_stream()
+    before = api.call("GET", f"/v1/programmes/{pid}/summary", admin).data
+    real, version = repo.records, [made["version"]]
+
+    def records_then_a_move(regency, p):
+        yield from real(regency, p)
+        r = api.call("PATCH", f"/v1/enrolments/{made['id']}", admin,
+                     {"category": "guru_ngaji" if version[0] % 2 else "linmas"}, headers={"If-Match": str(version[0])})
+        assert r.status_code == 200, r.data
+        version[0] = r.data["version"]
+        dispatcher.drain_stream()
+
+    monkeypatch.setattr(repo, "records", records_then_a_move)
+    busy = api.call("GET", f"/v1/programmes/{pid}/summary?recount=true", admin)
+    assert busy.status_code == 503 and busy.data["error"]["code"] == "SERVICE_BUSY", busy.data
+    assert busy.headers.get("Retry-After")
+    kept = api.call("GET", f"/v1/programmes/{pid}/summary", admin).data
+    assert kept["source"] == "kept" and kept["total"] == before["total"] == 1
+    assert kept["by_category"] == {"guru_ngaji": 1}  # three moves, one per count: guru_ngaji, linmas, guru_ngaji
