@@ -138,7 +138,7 @@ def put_fields(call: Call, pid: str):
 
 
 @api.route("/v1/programmes/{pid}/summary", "GET", summary="Totals, breakdowns, contributions, targets vs actual",
-           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(403, 404),
+           query="SummaryQuery", returns="SummaryOut", roles=auth.ADMINS | {"viewer"}, errors=(403, 404, 503),
            tags=("programmes",))
 def programme_summary(call: Call, pid: str):
     recount = call.query.recount or call.query.refresh
