@@ -69,9 +69,12 @@ def test_partial_batch_failures_are_redelivered_and_nothing_is_lost(own_queue):
     dispatcher = Dispatcher(_module(received, {'{"n":3}', '{"n":17}'}, ticks, queue))
     with dispatcher.expecting_failures() as failures:
         handled = dispatcher.drain(queue)
-    assert handled == 27  # 25 + the two failed ones delivered again
+    # 25 + the two failed ones delivered again; SQS delivers at least once, so on a loaded machine a
+    # message whose visibility ran out under one consumer may come once more: never fewer, none lost
+    assert handled >= 27 and handled == len(received)
     assert sorted(f.body for f in failures) == ['{"n":17}', '{"n":3}']
-    assert sorted(received) == sorted([f'{{"n":{i}}}' for i in range(25)] + ['{"n":3}', '{"n":17}'])
+    assert set(received) == {f'{{"n":{i}}}' for i in range(25)}
+    assert received.count('{"n":3}') >= 2 and received.count('{"n":17}') >= 2
     assert dispatcher.drain(queue) == 0
 
 
