@@ -79,8 +79,7 @@ def replace(regency: str, pid: str, counts: dict, at: str, read_version: int) ->
     in the records the recount read), only if the kept summary is still at the version read before
     the recount began. False when the aggregator applied a change meanwhile: the recount may or may
     not hold that change, so writing it could lose or double it; the caller counts again."""
-    item = _summary_put(regency, pid, counts, at, read_version)["Put"]
-    item["Item"]["source"] = {"S": "recount"}
+    item = _summary_put(regency, pid, counts, at, read_version, source="recount")["Put"]
     try:
         aws.client("dynamodb").put_item(**item)
     except ClientError as exc:
@@ -88,11 +87,6 @@ def replace(regency: str, pid: str, counts: dict, at: str, read_version: int) ->
             return False
         raise
     return True
-
-
-def _item(regency: str, pid: str, counts: dict, at: str, version: int, source: str) -> SummarySnapshotModel:
-    return SummarySnapshotModel(keys.summary(regency, pid), "SUMMARY", counts=counts, computed_at=at,
-                                version=version, source=source)
 
 
 def _image(image: dict | None) -> dict | None:
@@ -129,10 +123,10 @@ def _mark(regency: str, event_id: str, expires_at: int) -> dict:
                     "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
-def _summary_put(regency: str, pid: str, counts: dict, at: str, version: int) -> dict:
+def _summary_put(regency: str, pid: str, counts: dict, at: str, version: int, source: str = "kept") -> dict:
     item = {"pk": {"S": keys.summary(regency, pid)}, "sk": {"S": "SUMMARY"},
             "counts": {"S": json.dumps(counts, separators=(",", ":"), sort_keys=True)},
-            "computed_at": {"S": at}, "version": {"N": str(version + 1)}, "source": {"S": "kept"}}
+            "computed_at": {"S": at}, "version": {"N": str(version + 1)}, "source": {"S": source}}
     put: dict = {"TableName": config.main_table(), "Item": item}
     if version:
         put["ConditionExpression"] = "version = :v"
